@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Interop tests against real Osmocom daemons (Debian packages), see shared/reference/real-peers.md.
+# Installs the peers, starts them on loopback, exports their addresses (OSMO_*=host:port), runs mocha over the
+# interop specs, stops the peers on exit and exits with mocha's status.
+set -euo pipefail
+cd "$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)"
+
+PEERS="${OSMO_INTEROP_PEERS:-hlr bsc stp sgsn}"
+
+bash scripts/peers.sh install
+trap 'bash scripts/peers.sh stop || true' EXIT
+# shellcheck disable=SC2086
+env_lines="$(bash scripts/peers.sh start $PEERS)"
+while IFS= read -r line; do
+  [[ "$line" == OSMO_*=* ]] && export "${line?}"
+done <<<"$env_lines"
+echo "test-interop: peers up: $(echo "$env_lines" | tr '\n' ' ')"
+
+shopt -s nullglob globstar
+patterns=(
+  'packages/*/test/interop/**/*.test.ts'
+  'examples/*/test/interop/**/*.test.ts'
+)
+spec_args=()
+for p in "${patterns[@]}"; do
+  # shellcheck disable=SC2206
+  matches=($p)
+  if [[ ${#matches[@]} -gt 0 ]]; then spec_args+=(--spec "$p"); fi
+done
+if [[ ${#spec_args[@]} -eq 0 ]]; then
+  echo "test-interop: no interop test files found"
+  exit 0
+fi
+
+status=0
+npx mocha "${spec_args[@]}" "$@" || status=$?
+exit "$status"
