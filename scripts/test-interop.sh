@@ -21,17 +21,26 @@ patterns=(
   'packages/*/test/interop/**/*.test.ts'
   'examples/*/test/interop/**/*.test.ts'
 )
-spec_args=()
+spec_patterns=()
 for p in "${patterns[@]}"; do
   # shellcheck disable=SC2206
   matches=($p)
-  if [[ ${#matches[@]} -gt 0 ]]; then spec_args+=(--spec "$p"); fi
+  if [[ ${#matches[@]} -gt 0 ]]; then spec_patterns+=("$p"); fi
 done
-if [[ ${#spec_args[@]} -eq 0 ]]; then
+if [[ ${#spec_patterns[@]} -eq 0 ]]; then
   echo "test-interop: no interop test files found"
   exit 0
 fi
 
+# mocha merges --spec with the "spec" of .mocharc.json; run with a copy of that config whose spec is replaced.
+cfg="$(mktemp --suffix=.json "${TMPDIR:-/tmp}/mocharc-interop.XXXXXX")"
+trap 'rm -f "$cfg"; bash scripts/peers.sh stop || true' EXIT
+CFG="$cfg" node -e '
+  const fs = require("fs");
+  const c = JSON.parse(fs.readFileSync(".mocharc.json", "utf8"));
+  c.spec = process.argv.slice(2);
+  fs.writeFileSync(process.env.CFG, JSON.stringify(c));
+' "${spec_patterns[@]}"
 status=0
-npx mocha "${spec_args[@]}" "$@" || status=$?
+npx mocha --config "$cfg" "$@" || status=$?
 exit "$status"
