@@ -38,7 +38,7 @@ trap 'rm -f "$cfg"; bash scripts/peers.sh stop || true' EXIT
 CFG="$cfg" node -e '
   const fs = require("fs");
   const c = JSON.parse(fs.readFileSync(".mocharc.json", "utf8"));
-  c.spec = process.argv.slice(2);
+  c.spec = process.argv.slice(1);
   fs.writeFileSync(process.env.CFG, JSON.stringify(c));
 ' "${spec_patterns[@]}"
 status=0
