@@ -1,0 +1,88 @@
+/**
+ * Reply strings of libosmoctrl, verbatim (they are part of the wire protocol: peers and TTCN-3 tests
+ * compare them), and the typed errors of this package.
+ */
+
+/** Reply texts used by upstream's parser and command executor. Do not "fix" punctuation: it is significant. */
+export const CtrlReplyText = {
+  /** parser: empty request */
+  REQUEST_MALFORMED: 'Request malformed',
+  /** parser: first word is not a known verb */
+  TYPE_UNKNOWN: 'Request type unknown',
+  /** parser: no id word */
+  MISSING_ID: 'Missing ID',
+  /** parser: id is not all digits (and not the literal "err" on an ERROR) */
+  INVALID_ID: 'Invalid message ID number',
+  GET_INCOMPLETE: 'GET incomplete',
+  GET_INVALID_VARIABLE: 'GET variable contains invalid characters',
+  GET_TRAILING: 'GET with trailing characters',
+  SET_INCOMPLETE: 'SET incomplete',
+  SET_INVALID_VARIABLE: 'SET variable contains invalid characters',
+  SET_TRAILING: 'SET with trailing characters',
+  TRAP_REPLY_INCOMPLETE: 'Trap/Reply incomplete',
+  TRAP_REPLY_INVALID_VARIABLE: 'Trap/Reply variable contains invalid characters',
+  OOM: 'OOM',
+  /** node walk: a lookup could not find the addressed object (-ENODEV) */
+  ERROR_RESOLVING: 'Error while resolving object',
+  /** node walk: a lookup could not parse an index (-ERANGE) */
+  ERROR_PARSING_INDEX: 'Error while parsing the index.',
+  /** node walk: the node reached has no commands at all (with period) */
+  NODE_HAS_NO_COMMANDS: 'Command not found.',
+  /** node walk consumed every word: nothing left to execute (with period) */
+  COMMAND_NOT_PRESENT: 'Command not present.',
+  /** exec: no command of the node matches (no period) */
+  COMMAND_NOT_FOUND: 'Command not found',
+  NOT_GET_OR_SET: 'Trying to execute something not GET or SET',
+  SET_WITHOUT_VALUE: 'SET without a value',
+  SET_NOT_IMPLEMENTED: 'SET not implemented',
+  GET_NOT_IMPLEMENTED: 'GET not implemented',
+  VERIFY_FAILED: 'Value failed verification.',
+  /** an ERROR result without reply text */
+  DEFAULT_ERROR: 'An error has occurred.',
+  /** a HANDLED result without reply text */
+  HANDLED: 'Command has been handled.',
+  READ_ONLY: 'Read Only attribute',
+  WRITE_ONLY: 'Write Only attribute',
+  NOT_IN_RANGE: 'Input not within the range',
+} as const;
+
+export type CtrlReplyTextKey = keyof typeof CtrlReplyText;
+
+/**
+ * A CTRL payload that does not parse. `id` and `reason` form the ERROR reply that upstream sends for it
+ * (`ERROR <id> <reason>`); `id` is "err" when the id itself could not be parsed. `offset` is the byte offset
+ * (within the CTRL text) of the token that failed.
+ */
+export class CtrlDecodeError extends Error {
+  readonly code = 'ERR_OSMO_CTRL_DECODE';
+  readonly id: string;
+  readonly reason: string;
+  readonly offset: number;
+  constructor(id: string, reason: string, offset: number) {
+    super(`CTRL decode error at offset ${offset}: ${reason} (id ${id})`);
+    this.name = 'CtrlDecodeError';
+    this.id = id;
+    this.reason = reason;
+    this.offset = offset;
+  }
+}
+
+/** Client side failures: the peer answered ERROR, timed out, or the connection went away. */
+export type CtrlClientErrorCode =
+  | 'ERR_OSMO_CTRL_ERROR_REPLY'
+  | 'ERR_OSMO_CTRL_TIMEOUT'
+  | 'ERR_OSMO_CTRL_CLOSED'
+  | 'ERR_OSMO_CTRL_NOT_CONNECTED'
+  | 'ERR_OSMO_CTRL_PROTOCOL';
+
+export class CtrlClientError extends Error {
+  readonly code: CtrlClientErrorCode;
+  /** for ERR_OSMO_CTRL_ERROR_REPLY: the peer's reply text */
+  readonly reply: string | undefined;
+  constructor(code: CtrlClientErrorCode, message: string, reply?: string) {
+    super(message);
+    this.name = 'CtrlClientError';
+    this.code = code;
+    this.reply = reply;
+  }
+}
