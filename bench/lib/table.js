@@ -1,0 +1,59 @@
+// Statistics and plain-text tables for the benchmark report.
+
+/** @param {(number | null | undefined)[]} xs */
+export function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/**
+ * Format a number with a fixed number of decimals; null/undefined/NaN -> "n/a".
+ * @param {number | null | undefined} x
+ * @param {number} [digits]
+ */
+export function fmt(x, digits = 2) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  if (digits === 0) return Math.round(x).toLocaleString('en-US');
+  return x.toFixed(digits);
+}
+
+/**
+ * "median [run1, run2, run3]" (runs in the order they were measured).
+ * @param {(number | null | undefined)[]} xs
+ * @param {number} [digits]
+ */
+export function medAll(xs, digits = 2) {
+  const m = median(xs);
+  if (xs.length <= 1) return fmt(m, digits);
+  return `${fmt(m, digits)} [${xs.map((x) => fmt(x, digits)).join(', ')}]`;
+}
+
+/**
+ * Render a table (markdown-compatible pipes, padded for the terminal).
+ * @param {string[]} headers
+ * @param {string[][]} rows
+ */
+export function renderTable(headers, rows) {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (/** @type {string[]} */ cells) =>
+    '| ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' | ') + ' |';
+  return [line(headers), '|' + w.map((n, i) => (i === 0 ? ':' : '') + '-'.repeat(n + 1) + (i === 0 ? '' : ':')).join('|') + '|',
+    ...rows.map(line)].join('\n');
+}
+
+/**
+ * A target check line: "PASS|MISS  <label>: <value> (target <op> <limit>)". Informational only.
+ * @param {string} label
+ * @param {number | null} value
+ * @param {'<=' | '>='} op
+ * @param {number} limit
+ * @param {string} [detail]
+ */
+export function check(label, value, op, limit, detail = '') {
+  const known = value !== null && Number.isFinite(value);
+  const pass = known && (op === '<=' ? value <= limit : value >= limit);
+  const status = !known ? 'N/A ' : pass ? 'PASS' : 'MISS';
+  return { label, value, op, limit, status: status.trim(), text: `${status}  ${label}: ${fmt(value, 3)} (target ${op} ${limit})${detail ? '  ' + detail : ''}` };
+}
