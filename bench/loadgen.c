@@ -298,7 +298,9 @@ static int run_tcp(const struct opts *o)
 	for (;;) {
 		uint64_t t = now_ns();
 		if (!in_window && t >= t_win) {
-			memset(&st, 0, sizeof(st));
+			/* window counters start from zero; error counters cover the whole run (warm-up included) */
+			st.rt = 0; st.late = 0; st.lat_sum_ns = 0; st.lat_max_ns = 0;
+			memset(st.hist, 0, sizeof(st.hist));
 			in_window = 1;
 			cpu0 = cpu_s(); tw0 = t;
 			emit("{\"event\":\"window_start\"}");

@@ -17,11 +17,14 @@ import { renderTable } from './lib/table.js';
  * @typedef {{ id: string, label: string, baseline?: boolean, backend?: string,
  *   server: { name: string, script: string, args?: string[], env?: Record<string, string> } }} Variant
  * @typedef {{ reps: number, conns: number, seconds: number, warmup: number, perf: boolean, perfSeconds: number,
- *   udpRate: number, scenarios: string[] | null, backends: string[], quick: boolean, out: string | null }} Opts
+ *   udpRate: number, scenarios: string[] | null, backends: string[], quick: boolean, out: string | null,
+ *   extra: Record<string, string | number> }} Opts
+ * @typedef {Record<string, { default: string | number, help: string }>} ScenarioOptions
  * @typedef {{ opts: Opts, benchDir: string, loadgen: string, backends: string[], log: (s: string) => void,
  *   core: { ok: boolean, reason: string, hasStats: boolean, exports: string[], backends: Record<string, string> },
  *   perf: { ok: boolean, reason: string } }} Ctx
- * @typedef {{ name: string, title: string, variants: (ctx: Ctx) => Variant[],
+ * @typedef {{ name: string, title: string, options?: ScenarioOptions, summaryLine?: (r: any) => string,
+ *   variants: (ctx: Ctx) => Variant[],
  *   runOnce: (v: Variant, ctx: Ctx, how: { withPerf: boolean, seconds?: number, warmup?: number }) => Promise<any>,
  *   report: (runs: Map<string, { variant: Variant, runs: any[], perfRun: any }>, ctx: Ctx) =>
  *     { headers: string[], rows: string[][], checks: { text: string, status: string }[], notes: string[] } }} Scenario
@@ -30,7 +33,7 @@ import { renderTable } from './lib/table.js';
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const log = (/** @type {string} */ s) => process.stderr.write(s + '\n');
 
-function usage() {
+function usage(/** @type {ScenarioOptions} */ scenOpts = {}) {
   process.stdout.write(`usage: node bench/run.js [options]
   --quick             short run (~1 minute): 3 reps, 1.5 s windows, 0.5 s warm-up
   --reps N            repetitions, interleaved (default 3)
@@ -43,20 +46,26 @@ function usage() {
   --perf-seconds S    window of the perf syscall pass (default 2)
   --udp-rate R        pace the UDP sender at R datagrams/s (default 0 = blast)
   --out FILE          JSON output (default bench/results/<date>.json)
+${Object.entries(scenOpts).map(([k, v]) => `  --${k} X`.padEnd(22) + `${v.help} (default ${v.default})`).join('\n')}
 `);
 }
 
-/** @returns {Opts} */
-function parseArgs(argv) {
+/**
+ * @param {string[]} argv
+ * @param {ScenarioOptions} scenOpts options declared by scenario modules (`export const options`)
+ * @returns {Opts}
+ */
+function parseArgs(argv, scenOpts) {
   /** @type {Opts} */
   const o = { reps: 3, conns: 400, seconds: 5, warmup: 1, perf: true, perfSeconds: 2, udpRate: 0, scenarios: null,
-    backends: ['poll', 'io_uring'], quick: false, out: null };
+    backends: ['poll', 'io_uring'], quick: false, out: null,
+    extra: Object.fromEntries(Object.entries(scenOpts).map(([k, v]) => [k, v.default])) };
   if (argv.includes('--quick')) Object.assign(o, { quick: true, reps: 3, seconds: 1.5, warmup: 0.5, perfSeconds: 1 });
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
       const v = argv[++i];
-      if (v === undefined) { usage(); process.exit(2); }
+      if (v === undefined) { usage(scenOpts); process.exit(2); }
       return v;
     };
     const num = (/** @type {number} */ min) => {
@@ -76,8 +85,14 @@ function parseArgs(argv) {
       case '--scenario': case '--scenarios': o.scenarios = val().split(',').filter(Boolean); break;
       case '--backends': o.backends = val().split(',').filter(Boolean).map((b) => b.toLowerCase()); break;
       case '--out': o.out = val(); break;
-      case '-h': case '--help': usage(); process.exit(0); break;
-      default: log(`unknown option ${a}`); usage(); process.exit(2);
+      case '-h': case '--help': usage(scenOpts); process.exit(0); break;
+      default:
+        if (a.startsWith('--') && Object.hasOwn(scenOpts, a.slice(2))) {
+          const d = scenOpts[a.slice(2)].default;
+          o.extra[a.slice(2)] = typeof d === 'number' ? num(-Infinity) : val();
+          break;
+        }
+        log(`unknown option ${a}`); usage(scenOpts); process.exit(2);
     }
   }
   return o;
@@ -150,7 +165,8 @@ function envInfo() {
   };
 }
 
-async function loadScenarios(/** @type {string[] | null} */ only) {
+/** All scenario modules in bench/scenarios/, in report order. */
+async function loadScenarios() {
   const dir = join(benchDir, 'scenarios');
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
   /** @type {Scenario[]} */
@@ -166,6 +182,14 @@ async function loadScenarios(/** @type {string[] | null} */ only) {
   // keep the historical order: tcp-echo, udp, then the rest alphabetically
   const order = ['tcp-echo', 'udp'];
   list.sort((a, b) => ((order.indexOf(a.name) + 1 || 99) - (order.indexOf(b.name) + 1 || 99)) || a.name.localeCompare(b.name));
+  return list;
+}
+
+/**
+ * @param {Scenario[]} list
+ * @param {string[] | null} only
+ */
+function selectScenarios(list, only) {
   if (only) {
     const unknown = only.filter((n) => !list.some((s) => s.name === n));
     if (unknown.length) { log(`bench: unknown scenario(s) ${unknown.join(', ')}; have ${list.map((s) => s.name).join(', ')}`); process.exit(2); }
@@ -175,7 +199,11 @@ async function loadScenarios(/** @type {string[] | null} */ only) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const allScenarios = await loadScenarios();
+  /** @type {ScenarioOptions} */
+  const scenOpts = Object.assign({}, ...allScenarios.map((s) => s.options ?? {}));
+  const opts = parseArgs(process.argv.slice(2), scenOpts);
+  const scenarios = selectScenarios(allScenarios, opts.scenarios);
   const t0 = performance.now();
   const loadgen = buildLoadgen();
   const core = probeCore(opts.backends);
@@ -192,7 +220,6 @@ async function main() {
   }
   if (!perf.ok) log(`bench: perf syscall counts n/a: ${perf.reason}`);
 
-  const scenarios = await loadScenarios(opts.scenarios);
   /** @type {Map<string, Map<string, { variant: Variant, runs: any[], perfRun: any, failures: string[] }>>} */
   const results = new Map();
   for (const s of scenarios) {
@@ -221,10 +248,8 @@ async function main() {
         if (r) {
           r.rep = rep;
           slot.runs.push(r);
-          const m = s.name === 'udp'
-            ? `${Math.round(r.receivedPerS ?? 0)} rx/s, ${r.recvCpuUsPerMsg?.toFixed(2)} µs/msg, loss ${r.lossPct?.toFixed(1)}%`
-            : r.roundTripsPerS !== undefined ? `${Math.round(r.roundTripsPerS)} rt/s, ${r.serverCpuUsPerMsg?.toFixed(2)} µs/msg, ${r.errors} errors` : '';
-          log(`  rep ${rep}/${opts.reps} ${s.name}/${slot.variant.id}: ${m || 'ok'} (${r.wallS} s)`);
+          const m = typeof s.summaryLine === 'function' ? s.summaryLine(r) : 'ok';
+          log(`  rep ${rep}/${opts.reps} ${s.name}/${slot.variant.id}: ${m} (${r.wallS} s)`);
         }
       }
     }

@@ -127,3 +127,8 @@ export function report(runs, ctx) {
   }
   return { headers, rows, checks, notes };
 }
+
+/** One progress line per run. */
+export function summaryLine(/** @type {any} */ r) {
+  return `${Math.round(r.roundTripsPerS)} rt/s, ${fmt(r.serverCpuUsPerMsg, 2)} µs/msg, ${r.errors} errors`;
+}

@@ -141,3 +141,8 @@ export function report(runs, ctx) {
   }
   return { headers, rows, checks, notes };
 }
+
+/** One progress line per run. */
+export function summaryLine(/** @type {any} */ r) {
+  return `${Math.round(r.receivedPerS ?? 0)} rx/s, ${fmt(r.recvCpuUsPerMsg, 2)} µs/msg, loss ${fmt(r.lossPct, 1)}%`;
+}
