@@ -1,0 +1,300 @@
+/** IPA server (BSC / HLR role) on @osmo/io StreamServer: ID_GET on accept, ID_RESP checks, PING/PONG, keepalive. */
+import { EventEmitter } from 'node:events';
+import { constants as osConstants } from 'node:os';
+import * as io from '@osmo/io';
+import type { StreamServer, StreamServerConn, SockAddr } from '@osmo/io';
+import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
+import { type CcmMessage, ccmIdGet, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
+import { type IpaIdentity, type IpaIdItem, IPA_DEFAULT_ID_GET_TAGS, idItemsToIdentity } from './idtags.js';
+import { type UnitId, parseUnitId } from './unit-id.js';
+import { IpaDecodeError } from './errors.js';
+import type { IpaMessage } from './message.js';
+import { ipaSegmentation } from './segment.js';
+
+const ENOTCONN = osConstants.errno.ENOTCONN;
+
+/** Decides whether an identified peer may stay; `false` (or a rejected promise) closes the connection. */
+export type IpaAcceptFn = (conn: IpaServerConn, identity: IpaIdentity) => boolean | Promise<boolean>;
+
+export interface IpaServerOptions extends IpaLinkOptions {
+  /** 'tcp' (default) or 'unix' */
+  proto?: 'tcp' | 'unix';
+  /** bind address (TCP), default as StreamServer ('0.0.0.0') */
+  address?: string;
+  /** bind port (TCP); 0 or absent: any free port, see `server.port` */
+  port?: number;
+  /** socket path (Unix) */
+  path?: string;
+  name?: string;
+  /**
+   * true (default): send ID_GET on accept, wait for ID_RESP, ask `accept`, answer ID_ACK; non-CCM frames received
+   * before that are dropped. false: connections are 'up' at once (CTRL-like servers), ID_ACK is echoed.
+   */
+  handshake?: boolean;
+  /** tags asked for in ID_GET (default: the 8 tags of upstream servers) */
+  idTags?: readonly number[];
+  /** accept/reject an identified unit (default: accept everyone) */
+  accept?: IpaAcceptFn;
+  /** largest accepted frame incl. header (default 65535); longer -> the connection is closed */
+  maxFrameLength?: number;
+  txqueueMaxLength?: number;
+}
+
+/** Events of {@link IpaServer}; the same events are also emitted on each {@link IpaServerConn} (without `conn`). */
+export interface IpaServerEvents {
+  connection: [conn: IpaServerConn];
+  up: [conn: IpaServerConn];
+  down: [conn: IpaServerConn, reason: string, res: number];
+  message: [conn: IpaServerConn, msg: IpaMessage];
+  ccm: [conn: IpaServerConn, msg: CcmMessage];
+  identity: [conn: IpaServerConn, identity: IpaIdentity];
+  /** the accept callback refused the unit; the connection is being closed */
+  reject: [conn: IpaServerConn, identity: IpaIdentity];
+  decodeError: [conn: IpaServerConn, err: IpaDecodeError, frame: Buffer];
+}
+
+/** One accepted IPA connection. */
+export class IpaServerConn extends IpaLink {
+  /** the peer's ID_RESP as items (null until received) */
+  idItems: IpaIdItem[] | null = null;
+  /** the peer's ID_RESP as identity strings (null until received) */
+  identity: IpaIdentity | null = null;
+  /** the parsed Unit_ID tag (null if absent or not "site/bts/trx") */
+  unitId: UnitId | null = null;
+  #open = true;
+  #deciding = false;
+  #downReason: [string, number] | undefined;
+
+  constructor(
+    readonly server: IpaServer,
+    readonly stream: StreamServerConn,
+    name: string,
+    private readonly opts: IpaServerOptions,
+  ) {
+    super(name, opts.keepalive);
+  }
+
+  /** the remote address as reported by the stream server */
+  get peer(): SockAddr | null {
+    return this.stream.peer;
+  }
+
+  /** still connected */
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  sendFrame(frame: Buffer): number {
+    if (!this.#open) return -ENOTCONN;
+    return this.stream.send(frame);
+  }
+
+  /** close now (queued data dropped) */
+  close(): void {
+    this.#closeWith('closed', 0);
+  }
+
+  #closeWith(reason: string, res: number): void {
+    if (!this.#open) return;
+    this.#downReason = [reason, res];
+    this.stream.destroy(); // calls closedCb -> onClosed -> linkDown with #downReason
+    this.linkDown(reason, res);
+  }
+
+  /** send what is queued, then close */
+  closeAfterFlush(): void {
+    if (!this.#open) return;
+    this.#downReason = ['closed', 0];
+    this.stream.setFlushAndDestroy();
+  }
+
+  /** @internal */
+  start(): void {
+    if (this.opts.handshake ?? true) {
+      debug('ipa(%s): TX ID_GET', this.name);
+      this.sendFrame(encodeCcmFrame(ccmIdGet(this.opts.idTags ?? IPA_DEFAULT_ID_GET_TAGS)));
+    } else {
+      this.setUp();
+    }
+    this.ka?.start();
+  }
+
+  /** @internal stream read callback */
+  onRead(res: number, msg: Buffer): void {
+    if (!this.#open) return;
+    if (res <= 0) {
+      debug('ipa(%s): read result %d, closing', this.name, res);
+      this.#closeWith(res === 0 ? 'connection closed by peer' : 'read error', res);
+      return;
+    }
+    this.handleFrame(msg);
+  }
+
+  /** @internal stream closed callback */
+  onClosed(): void {
+    const [reason, res] = this.#downReason ?? ['connection closed', 0];
+    this.linkDown(reason, res);
+  }
+
+  protected override keepaliveTimeout(): void {
+    debug('ipa(%s): keepalive timeout, closing', this.name);
+    this.#closeWith('keepalive timeout', 0);
+  }
+
+  protected override acceptsMessages(): boolean {
+    return this.upFlag;
+  }
+
+  protected linkDown(reason: string, res: number): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.upFlag = false;
+    this.ka?.stop();
+    debug('ipa(%s): down (%s)', this.name, reason);
+    this.emit('down', reason, res);
+  }
+
+  protected onCcm(msg: CcmMessage): void {
+    const handshake = this.opts.handshake ?? true;
+    switch (msg.type) {
+      case 'ID_RESP':
+        if (!handshake || this.upFlag || this.#deciding) {
+          debug('ipa(%s): unexpected ID_RESP ignored', this.name);
+          return;
+        }
+        this.#identified(msg.items);
+        break;
+      case 'ID_ACK':
+        // upstream BSC side answers ID_ACK with ID_ACK; with the handshake our own ID_ACK (sent on acceptance) is
+        // the answer, so a client's ID_ACK is not echoed a second time
+        if (!handshake) this.sendFrame(ccmIdAckFrame());
+        break;
+      case 'ID_GET':
+        debug('ipa(%s): ID_GET from the client ignored', this.name);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #identified(items: IpaIdItem[]): void {
+    this.idItems = items;
+    const identity = idItemsToIdentity(items);
+    this.identity = identity;
+    this.unitId = null;
+    if (identity.unitId !== undefined) {
+      try {
+        this.unitId = parseUnitId(identity.unitId);
+      } catch (e) {
+        if (!(e instanceof IpaDecodeError)) throw e;
+        debug('ipa(%s): unparsable Unit_ID %j', this.name, identity.unitId);
+      }
+    }
+    this.emit('identity', identity);
+    if (!this.#open) return;
+    const decide = (ok: boolean): void => {
+      this.#deciding = false;
+      if (!this.#open) return;
+      if (!ok) {
+        debug('ipa(%s): unit %j rejected', this.name, identity.unitId);
+        this.server.emit('reject', this, identity);
+        this.close();
+        return;
+      }
+      this.sendFrame(ccmIdAckFrame());
+      this.setUp();
+    };
+    const acceptFn = this.opts.accept;
+    if (!acceptFn) return decide(true);
+    let r: boolean | Promise<boolean>;
+    try {
+      r = acceptFn(this, identity);
+    } catch (e) {
+      debug('ipa(%s): accept callback threw: %s', this.name, String(e));
+      return decide(false);
+    }
+    if (typeof r === 'boolean') return decide(r);
+    this.#deciding = true;
+    r.then((ok) => decide(ok === true), () => decide(false));
+  }
+}
+
+/** Listening IPA server; emits per-connection events with the connection first. */
+export class IpaServer extends EventEmitter<IpaServerEvents> {
+  readonly stream: StreamServer;
+  readonly name: string;
+  readonly #conns = new Set<IpaServerConn>();
+  readonly #opts: IpaServerOptions;
+  #seq = 0;
+
+  constructor(opts: IpaServerOptions = {}) {
+    super();
+    this.#opts = opts;
+    this.name = opts.name ?? 'ipa_srv';
+    this.stream = new io.StreamServer({
+      ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
+      ...(opts.address !== undefined ? { address: opts.address } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.path !== undefined ? { path: opts.path } : {}),
+      ...(opts.txqueueMaxLength !== undefined ? { txqueueMaxLength: opts.txqueueMaxLength } : {}),
+      name: this.name,
+      nodelay: (opts.proto ?? 'tcp') === 'tcp',
+      segmentationCb: ipaSegmentation(opts.maxFrameLength !== undefined ? { maxLength: opts.maxFrameLength } : {}),
+      acceptCb: (sc: StreamServerConn) => this.#accept(sc),
+    });
+  }
+
+  /** start listening */
+  open(): void {
+    this.stream.open();
+  }
+
+  /** stop listening and close every connection */
+  close(): void {
+    for (const c of [...this.#conns]) c.close();
+    this.stream.close();
+  }
+
+  /** the bound TCP port */
+  get port(): number {
+    return this.stream.port;
+  }
+
+  get connections(): ReadonlySet<IpaServerConn> {
+    return this.#conns;
+  }
+
+  /** connections whose handshake is complete */
+  upConnections(): IpaServerConn[] {
+    return [...this.#conns].filter((c) => c.isUp);
+  }
+
+  /** the identified connection with this unit id, if any */
+  findByUnitId(u: UnitId): IpaServerConn | undefined {
+    for (const c of this.#conns) {
+      const x = c.unitId;
+      if (c.isUp && x && x.site === u.site && x.bts === u.bts && x.trx === u.trx) return c;
+    }
+    return undefined;
+  }
+
+  #accept(sc: StreamServerConn): void {
+    const conn = new IpaServerConn(this, sc, `${this.name}#${++this.#seq}`, this.#opts);
+    this.#conns.add(conn);
+    sc.data = conn;
+    sc.readCb = (_c: StreamServerConn, res: number, msg: Buffer) => conn.onRead(res, msg);
+    sc.closedCb = () => conn.onClosed();
+    conn.on('up', () => this.emit('up', conn));
+    conn.on('down', (reason, res) => {
+      this.#conns.delete(conn);
+      this.emit('down', conn, reason, res);
+    });
+    conn.on('message', (m) => this.emit('message', conn, m));
+    conn.on('ccm', (m) => this.emit('ccm', conn, m));
+    conn.on('identity', (i) => this.emit('identity', conn, i));
+    conn.on('decodeError', (e, f) => this.emit('decodeError', conn, e, f));
+    debug('ipa(%s): accepted connection', conn.name);
+    this.emit('connection', conn);
+    if (conn.isOpen) conn.start();
+  }
+}
