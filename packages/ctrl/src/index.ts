@@ -26,3 +26,6 @@ export { RateCtrText } from './builtins/rate-ctr.js';
 export { StatItemText } from './builtins/stat-item.js';
 export { CounterText } from './builtins/counter.js';
 export { FsmText } from './builtins/fsm.js';
+export { CtrlServer, CtrlConnection, CTRL_CONN_COUNTERS, CTRL_CONN_FSM, type CtrlServerOptions, type CtrlServerEvents } from './server.js';
+export { CtrlClient, type CtrlClientOptions, type CtrlClientEvents, type CtrlTrapEvent } from './client.js';
+export { runCli, main as cliMain, EXIT as CLI_EXIT, type CliIo } from './cli.js';

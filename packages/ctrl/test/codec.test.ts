@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  CtrlDecodeError, ctrlTypeName, decodeCtrl, encodeCtrl, encodeCtrlText, tryDecodeCtrl, type CtrlMessage,
-} from '../src/index.js';
+import { ctrlTypeName, decodeCtrl, encodeCtrl, encodeCtrlText, tryDecodeCtrl, type CtrlMessage } from '../src/codec.js';
+import { CtrlDecodeError } from '../src/errors.js';
 
 /** decode and return either the message or the ERROR reply text upstream would send */
 function parse(text: string): CtrlMessage | string {

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import {
-  CtrlCommandError, CtrlNode, CtrlRegistry, CtrlTree, ctrlError, ctrlHandled, decodeCtrl, encodeCtrlText, installBuiltins,
-  type CtrlDeferred, type CtrlMessage, type CtrlReplySink,
-} from '../src/index.js';
+import { installBuiltins } from '../src/builtins/index.js';
+import { decodeCtrl, encodeCtrlText, type CtrlMessage } from '../src/codec.js';
+import { CtrlCommandError, ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '../src/command.js';
+import { CtrlRegistry } from '../src/registry/registry.js';
+import { CtrlNode, CtrlTree } from '../src/tree.js';
 
 class Sink implements CtrlReplySink {
   sent: string[] = [];

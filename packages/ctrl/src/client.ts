@@ -1,0 +1,244 @@
+/**
+ * CtrlClient: a promise-based CTRL client over IPA on @osmo/io's StreamClient. Requests get increasing numeric
+ * ids and are matched with GET_REPLY / SET_REPLY / ERROR by id; TRAPs are emitted as 'trap' events.
+ */
+import { EventEmitter } from 'node:events';
+import { StreamClient } from '@osmo/io';
+import { ipaSegmentation } from '@osmo/ipa';
+import { decodeCtrl, encodeCtrl, type CtrlMessage } from './codec.js';
+import { debug } from './debug.js';
+import { CtrlClientError } from './errors.js';
+import { ccmFrame, classifyIpaFrame, ctrlFrameFromText, IPAC_MSGT_PING, IPAC_MSGT_PONG } from './frame.js';
+
+export interface CtrlClientOptions {
+  /** default 127.0.0.1 */
+  host?: string;
+  port: number;
+  /** per-request timeout in ms; default 5000 */
+  timeout?: number;
+  /** connect timeout in ms; default 5000 */
+  connectTimeout?: number;
+  name?: string;
+}
+
+export interface CtrlTrapEvent { variable: string; value: string }
+
+export interface CtrlClientEvents {
+  trap: [trap: CtrlTrapEvent];
+  /** a message that matched no pending request (late reply, unsolicited ERROR ...) */
+  unmatched: [msg: CtrlMessage];
+  close: [];
+}
+
+interface Pending {
+  id: string;
+  type: 'GET' | 'SET';
+  variable: string;
+  resolve(v: string): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_ID = 999_999_999;
+
+export class CtrlClient extends EventEmitter<CtrlClientEvents> {
+  readonly host: string;
+  readonly port: number;
+  timeout: number;
+  readonly #connectTimeout: number;
+  readonly #cli: StreamClient;
+  readonly #pending = new Map<string, Pending>();
+  #nextId = 1;
+  #connecting: { resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout } | null = null;
+  #closed = false;
+
+  constructor(opts: CtrlClientOptions) {
+    super();
+    this.host = opts.host ?? '127.0.0.1';
+    this.port = opts.port;
+    this.timeout = opts.timeout ?? 5000;
+    this.#connectTimeout = opts.connectTimeout ?? 5000;
+    this.#cli = new StreamClient({
+      proto: 'tcp',
+      address: this.host,
+      port: this.port,
+      name: opts.name ?? 'ctrl_cli',
+      reconnectTimeout: -1,
+      nodelay: true,
+      segmentationCb: ipaSegmentation(),
+      connectCb: () => this.#onConnect(),
+      disconnectCb: () => this.#onDisconnect(),
+      readCb: (_c, res, msg) => this.#onRead(res, msg),
+    });
+  }
+
+  get isConnected(): boolean { return this.#cli.isConnected; }
+
+  /** Connect; rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server cannot be reached. */
+  connect(): Promise<void> {
+    if (this.#cli.isConnected) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#connecting = null;
+        this.#cli.close();
+        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.host}:${this.port} timed out`));
+      }, this.#connectTimeout);
+      this.#connecting = { resolve, reject, timer };
+      const rc = this.#cli.open();
+      if (rc < 0) this.#failConnect(rc);
+    });
+  }
+
+  /** GET: resolves with the reply text; rejects with CtrlClientError (ERROR reply, timeout, closed). */
+  get(variable: string, opts: { timeout?: number } = {}): Promise<string> {
+    return this.#request('GET', variable, undefined, opts.timeout);
+  }
+  /** SET: resolves with the SET_REPLY text. */
+  set(variable: string, value: string | number, opts: { timeout?: number } = {}): Promise<string> {
+    return this.#request('SET', variable, String(value), opts.timeout);
+  }
+
+  /** Send any CTRL message as it is (no reply matching), e.g. a TRAP or a reply. False when not sent. */
+  sendRaw(msg: CtrlMessage): boolean {
+    return this.#cli.send(ctrlFrameFromText(encodeCtrl(msg))) === 0;
+  }
+
+  /** Close; pending requests are rejected with ERR_OSMO_CTRL_CLOSED. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cli.destroy();
+    this.#failAll('connection closed by the client');
+    this.emit('close');
+  }
+
+  ref(): this { this.#cli.ref(); return this; }
+  unref(): this { this.#cli.unref(); return this; }
+
+  #request(type: 'GET' | 'SET', variable: string, value: string | undefined, timeout = this.timeout): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      if (!this.#cli.isConnected) {
+        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', 'not connected'));
+        return;
+      }
+      const id = this.#allocId();
+      const msg: CtrlMessage = type === 'GET' ? { type, id, variable } : { type, id, variable, value: value! };
+      let frame: Buffer;
+      try {
+        frame = ctrlFrameFromText(encodeCtrl(msg));
+      } catch (e) {
+        reject(e as Error);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new CtrlClientError('ERR_OSMO_CTRL_TIMEOUT', `${type} ${variable}: no reply within ${timeout} ms`));
+      }, timeout);
+      this.#pending.set(id, { id, type, variable, resolve, reject, timer });
+      const rc = this.#cli.send(frame);
+      if (rc !== 0) {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `${type} ${variable}: send failed (${rc})`));
+      }
+    });
+  }
+
+  #allocId(): string {
+    for (;;) {
+      const id = String(this.#nextId);
+      this.#nextId = this.#nextId >= MAX_ID ? 1 : this.#nextId + 1;
+      if (!this.#pending.has(id)) return id;
+    }
+  }
+
+  #onConnect(): void {
+    const c = this.#connecting;
+    this.#connecting = null;
+    if (c) {
+      clearTimeout(c.timer);
+      c.resolve();
+    }
+  }
+
+  #failConnect(rc: number): void {
+    const c = this.#connecting;
+    this.#connecting = null;
+    if (!c) return;
+    clearTimeout(c.timer);
+    this.#cli.close();
+    c.reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED',
+      `cannot connect to ${this.host}:${this.port}${rc < 0 ? ` (errno ${-rc})` : ' (connection refused or reset)'}`));
+  }
+
+  #onDisconnect(): void {
+    if (this.#connecting) {
+      this.#failConnect(0);
+      return;
+    }
+    this.#failAll('connection closed by the server');
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#cli.destroy();
+      this.emit('close');
+    }
+  }
+
+  #failAll(why: string): void {
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `${p.type} ${p.variable}: ${why}`));
+    }
+    this.#pending.clear();
+  }
+
+  #onRead(res: number, frame: Buffer): void {
+    if (res <= 0) {
+      // EOF / error: StreamClient reports the loss through disconnectCb as well
+      debug('ctrl_cli: read result %d', res);
+      return;
+    }
+    const f = classifyIpaFrame(frame);
+    if (f.kind === 'ccm') {
+      if (f.msgType === IPAC_MSGT_PING) this.#cli.send(ccmFrame(IPAC_MSGT_PONG));
+      return;
+    }
+    if (f.kind !== 'ctrl') {
+      debug('ctrl_cli: ignoring non-CTRL frame (%s)', f.kind === 'invalid' ? f.reason : f.kind);
+      return;
+    }
+    let msg: CtrlMessage;
+    try {
+      msg = decodeCtrl(f.text, { allowEmptyReply: true });
+    } catch (e) {
+      debug('ctrl_cli: undecodable message from the server: %s', (e as Error).message);
+      return;
+    }
+    switch (msg.type) {
+      case 'TRAP':
+        this.emit('trap', { variable: msg.variable, value: msg.reply });
+        return;
+      case 'GET_REPLY':
+      case 'SET_REPLY':
+      case 'ERROR': {
+        let p = this.#pending.get(msg.id);
+        // "ERROR err ...": the server could not read our id; answers come in order, so it belongs to the oldest
+        if (!p && msg.type === 'ERROR' && msg.id === 'err') p = this.#pending.values().next().value;
+        if (!p) {
+          this.emit('unmatched', msg);
+          return;
+        }
+        this.#pending.delete(p.id);
+        clearTimeout(p.timer);
+        if (msg.type === 'ERROR') {
+          p.reject(new CtrlClientError('ERR_OSMO_CTRL_ERROR_REPLY', `${p.type} ${p.variable}: ${msg.reply}`, msg.reply));
+        } else {
+          p.resolve(msg.reply);
+        }
+        return;
+      }
+      default:
+        this.emit('unmatched', msg);
+    }
+  }
+}
