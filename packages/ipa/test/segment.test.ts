@@ -8,9 +8,23 @@ import { drive, splitAt } from './segdriver.js';
 
 const E = osConstants.errno;
 
+/**
+ * The contract allows "need more" as -EAGAIN or as a length beyond the data (the core's native length-prefix
+ * function reports the announced length); normalise the latter to -EAGAIN so both variants share the assertions.
+ */
+function normalised(make: (o?: { maxLength?: number }) => (d: Buffer) => number) {
+  return (o?: { maxLength?: number }) => {
+    const cb = make(o);
+    return (d: Buffer): number => {
+      const r = cb(d);
+      return r > d.length ? -E.EAGAIN : r;
+    };
+  };
+}
+
 const variants: [string, (o?: { maxLength?: number }) => (d: Buffer) => number][] = [
   ['ipaSegmentationJs', ipaSegmentationJs],
-  ['ipaSegmentation', ipaSegmentation],
+  ['ipaSegmentation', normalised(ipaSegmentation)],
 ];
 
 for (const [vname, make] of variants) {
