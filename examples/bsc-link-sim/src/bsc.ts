@@ -1,0 +1,167 @@
+/**
+ * BSC side: accepts OML (3002) and RSL (3003) IPA links (the transport sends ID_GET), drives the OML bring-up
+ * minimally (bsc-oml.ts), checks the RSL MEASurement RESult sequence numbers per TRX, and reports link changes
+ * for the CTRL interface (ctrl-tree.ts). A peer that sends garbage is disconnected; one that stalls mid-frame only
+ * holds its own connection.
+ */
+import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
+import { BscOml } from './bsc-oml.js';
+import { decodeOml, OmlDecodeError } from './oml.js';
+import { decodeMeasResult, RslDecodeError } from './rsl.js';
+import { SeqCheck } from './stats.js';
+import { IPA_PROTO_OML, IPA_PROTO_RSL, type ServerConn, type ServerLink, type Transport } from './transport.js';
+
+const debug = debuglog('osmo-linksim');
+
+export interface BscSideOptions {
+  transport: Transport;
+  host: string;
+  omlPort: number;
+  rslPort: number;
+  /** BTS number N of unit id `site/…` is site - siteBase */
+  siteBase: number;
+}
+
+export interface BscTrxState { rslUp: boolean; rx: SeqCheck; rslConnects: number }
+export interface BscBtsState {
+  nr: number;
+  omlUp: boolean;
+  omlConnects: number;
+  omlRx: number;
+  omlDecodeErrors: number;
+  oml: BscOml | null;
+  trx: Map<number, BscTrxState>;
+}
+
+export interface BscSideEvents {
+  /** a link state changed: for CTRL TRAPs (variable, value) */
+  link: [variable: string, value: string];
+  garbage: [who: string, reason: string];
+}
+
+export class BscSide extends EventEmitter<BscSideEvents> {
+  readonly bts = new Map<number, BscBtsState>();
+  garbageDrops = 0;
+  private omlSrv: ServerLink | null = null;
+  private rslSrv: ServerLink | null = null;
+
+  constructor(readonly opts: BscSideOptions) { super(); }
+
+  get omlPort(): number { return this.omlSrv?.port ?? 0; }
+  get rslPort(): number { return this.rslSrv?.port ?? 0; }
+
+  private parseUnit(conn: ServerConn): { nr: number; trx: number } | null {
+    const m = /^(\d+)\/(\d+)\/(\d+)/.exec(conn.unitId ?? '');
+    if (!m) return null;
+    const nr = Number(m[1]) - this.opts.siteBase;
+    return nr >= 0 ? { nr, trx: Number(m[3]) } : null;
+  }
+
+  private btsState(nr: number): BscBtsState {
+    let b = this.bts.get(nr);
+    if (!b) { b = { nr, omlUp: false, omlConnects: 0, omlRx: 0, omlDecodeErrors: 0, oml: null, trx: new Map() }; this.bts.set(nr, b); }
+    return b;
+  }
+  trxState(b: BscBtsState, t: number): BscTrxState {
+    let s = b.trx.get(t);
+    if (!s) { s = { rslUp: false, rx: new SeqCheck(), rslConnects: 0 }; b.trx.set(t, s); }
+    return s;
+  }
+
+  /** 'connected' (OML and every RSL link the BTS was asked to open), 'degraded' (OML only) or 'disconnected' */
+  omlConnectionState(b: BscBtsState): string {
+    if (!b.omlUp) return 'disconnected';
+    const asked = b.oml ? [...b.oml.rslConnected] : [];
+    return asked.length > 0 && asked.every((t) => b.trx.get(t)?.rslUp) ? 'connected' : 'degraded';
+  }
+
+  private notify(b: BscBtsState, trx?: number): void {
+    this.emit('link', `bts.${b.nr}.oml-connection-state`, this.omlConnectionState(b));
+    if (trx !== undefined) this.emit('link', `bts.${b.nr}.trx.${trx}.rsl-connection-state`, b.trx.get(trx)?.rslUp ? 'connected' : 'disconnected');
+  }
+
+  async start(): Promise<void> {
+    const T = this.opts.transport;
+    const oml = T.server({ host: this.opts.host, port: this.opts.omlPort, name: 'bsc-oml' });
+    const rsl = T.server({ host: this.opts.host, port: this.opts.rslPort, name: 'bsc-rsl' });
+    this.omlSrv = oml; this.rslSrv = rsl;
+    for (const s of [oml, rsl]) {
+      s.on('garbage', (c, why) => { this.garbageDrops++; debug('%s: dropped: %s', c.name, why); this.emit('garbage', c.name, why); });
+    }
+    oml.on('up', (c) => {
+      const u = this.parseUnit(c);
+      if (!u) { this.garbageDrops++; c.close(); return; }
+      const b = this.btsState(u.nr);
+      c.data = b;
+      b.omlUp = true; b.omlConnects++;
+      b.oml = new BscOml({ rslPort: this.rslPort });
+      this.notify(b);
+    });
+    oml.on('down', (c) => {
+      const b = c.data as BscBtsState | undefined;
+      if (!b) return;
+      b.omlUp = false; b.oml = null;
+      this.notify(b);
+    });
+    oml.on('frame', (c, proto, payload) => {
+      const b = c.data as BscBtsState | undefined;
+      if (!b?.oml || proto !== IPA_PROTO_OML) return;
+      b.omlRx++;
+      let m;
+      try { m = decodeOml(payload); } catch (e) {
+        if (e instanceof OmlDecodeError) { b.omlDecodeErrors++; return; }
+        throw e;
+      }
+      const before = this.omlConnectionState(b);
+      const r = b.oml.handle(m);
+      for (const x of r.replies) c.send(IPA_PROTO_OML, x);
+      if (this.omlConnectionState(b) !== before) this.notify(b);
+    });
+    rsl.on('up', (c) => {
+      const u = this.parseUnit(c);
+      if (!u) { this.garbageDrops++; c.close(); return; }
+      const b = this.btsState(u.nr);
+      const t = this.trxState(b, u.trx);
+      c.data = t;
+      t.rslUp = true; t.rslConnects++;
+      this.notify(b, u.trx);
+    });
+    rsl.on('down', (c) => {
+      const t = c.data as BscTrxState | undefined;
+      const u = this.parseUnit(c);
+      if (!t || !u) return;
+      t.rslUp = false;
+      this.notify(this.btsState(u.nr), u.trx);
+    });
+    rsl.on('frame', (c, proto, payload) => {
+      const t = c.data as BscTrxState | undefined;
+      if (!t || proto !== IPA_PROTO_RSL) return;
+      try {
+        t.rx.accept(decodeMeasResult(payload).seq);
+      } catch (e) {
+        if (e instanceof RslDecodeError) { t.rx.decodeErrors++; return; }
+        throw e;
+      }
+    });
+    await oml.open();
+    await rsl.open();
+  }
+
+  totals(): { received: number; lost: number; duplicates: number; decodeErrors: number; omlUp: number; rslUp: number } {
+    let received = 0, lost = 0, duplicates = 0, decodeErrors = 0, omlUp = 0, rslUp = 0;
+    for (const b of this.bts.values()) {
+      if (b.omlUp) omlUp++;
+      for (const t of b.trx.values()) {
+        received += t.rx.received; lost += t.rx.lost; duplicates += t.rx.duplicates; decodeErrors += t.rx.decodeErrors;
+        if (t.rslUp) rslUp++;
+      }
+    }
+    return { received, lost, duplicates, decodeErrors, omlUp, rslUp };
+  }
+
+  close(): void {
+    this.omlSrv?.close(); this.rslSrv?.close();
+    this.omlSrv = null; this.rslSrv = null;
+  }
+}

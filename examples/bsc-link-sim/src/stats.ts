@@ -1,0 +1,84 @@
+/** Counters for the RSL traffic check and CPU accounting, and the summary table. */
+
+/** Per-TRX receive-side sequence check: in-order delivery expected (TCP), so a jump is loss, a step back a duplicate. */
+export class SeqCheck {
+  next = 0;          // next expected sequence number
+  received = 0;
+  lost = 0;          // messages skipped over (gap sizes)
+  duplicates = 0;    // sequence numbers at or below one already seen
+  decodeErrors = 0;
+  accept(seq: number): 'ok' | 'gap' | 'dup' {
+    this.received++;
+    if (seq === this.next) { this.next = seq + 1; return 'ok'; }
+    if (seq > this.next) { this.lost += seq - this.next; this.next = seq + 1; return 'gap'; }
+    this.duplicates++; return 'dup';
+  }
+}
+
+/** CPU time of this process between samples, as a percentage of one core. */
+export class CpuMeter {
+  private lastCpu = process.cpuUsage();
+  private lastT = process.hrtime.bigint();
+  private readonly startCpu = this.lastCpu;
+  private readonly startT = this.lastT;
+  sample(): number {
+    const cpu = process.cpuUsage(), t = process.hrtime.bigint();
+    const used = (cpu.user - this.lastCpu.user) + (cpu.system - this.lastCpu.system);
+    const wall = Number(t - this.lastT) / 1000;
+    this.lastCpu = cpu; this.lastT = t;
+    return wall > 0 ? (100 * used) / wall : 0;
+  }
+  /** total CPU microseconds and wall seconds since construction */
+  total(): { cpuUs: number; wallS: number } {
+    const cpu = process.cpuUsage();
+    return {
+      cpuUs: (cpu.user - this.startCpu.user) + (cpu.system - this.startCpu.system),
+      wallS: Number(process.hrtime.bigint() - this.startT) / 1e9,
+    };
+  }
+}
+
+export interface SimSummary {
+  backend: string;
+  bts: number;
+  trxPerBts: number;
+  durationS: number;
+  omlLinksUp: number;
+  rslLinksUp: number;
+  linksExpected: number;
+  omlBringupsCompleted: number;
+  reconnects: number;
+  sent: number;
+  received: number;
+  lost: number;
+  duplicates: number;
+  unaccounted: number;      // sent - received - lost: messages neither received nor reported as a gap
+  rslDecodeErrors: number;
+  cpuPercent: number;
+  cpuUsPerMessage: number | null;
+  msgsPerSecond: number;
+}
+
+export function formatSummary(s: SimSummary): string {
+  const rows: [string, string][] = [
+    ['backend', s.backend],
+    ['topology', `${s.bts} BTS x ${s.trxPerBts} TRX (${s.linksExpected} links)`],
+    ['duration', `${s.durationS.toFixed(1)} s`],
+    ['links up at end', `OML ${s.omlLinksUp}/${s.bts}, RSL ${s.rslLinksUp}/${s.bts * s.trxPerBts}`],
+    ['OML bring-ups completed', String(s.omlBringupsCompleted)],
+    ['link reconnects', String(s.reconnects)],
+    ['RSL messages sent', String(s.sent)],
+    ['RSL messages received', String(s.received)],
+    ['lost (gaps seen by BSC)', String(s.lost)],
+    ['duplicated', String(s.duplicates)],
+    ['unaccounted', String(s.unaccounted)],
+    ['RSL decode errors', String(s.rslDecodeErrors)],
+    ['messages/s', s.msgsPerSecond.toFixed(0)],
+    ['CPU', `${s.cpuPercent.toFixed(1)} % of one core`],
+    ['CPU per message', s.cpuUsPerMessage === null ? 'n/a' : `${s.cpuUsPerMessage.toFixed(2)} us`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)))}-+`;
+  const vw = line.length - w - 7;
+  return [line, ...rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v.padEnd(vw)} |`), line].join('\n');
+}

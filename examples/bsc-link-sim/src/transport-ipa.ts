@@ -1,0 +1,81 @@
+/** @osmo/ipa (over @osmo/io) implementation of transport.ts. */
+import { EventEmitter } from 'node:events';
+import {
+  type ClientLink, type ClientLinkEvents, type ClientLinkOptions, type ServerConn, type ServerLink, type ServerLinkEvents,
+  type ServerLinkOptions, type Transport,
+} from './transport.js';
+
+type IpaModule = typeof import('@osmo/ipa');
+type IoModule = typeof import('@osmo/io');
+type IpaClientT = InstanceType<IpaModule['IpaClient']>;
+type IpaServerT = InstanceType<IpaModule['IpaServer']>;
+type IpaServerConnT = InstanceType<IpaModule['IpaServerConn']>;
+
+class IpaClientLink extends EventEmitter<ClientLinkEvents> implements ClientLink {
+  private readonly cli: IpaClientT;
+  constructor(ipa: IpaModule, o: ClientLinkOptions) {
+    super();
+    this.cli = new ipa.IpaClient({
+      address: o.host, port: o.port, name: o.name, reconnectTimeout: o.reconnectMs,
+      identity: { unitId: o.unitId, unitName: o.name, swVersion: '0.1.0' },
+    });
+    this.cli.on('up', () => this.emit('up'));
+    this.cli.on('down', (reason) => this.emit('down', reason));
+    this.cli.on('message', (msg) => this.emit('frame', msg.proto, msg.payload));
+  }
+  get isUp(): boolean { return this.cli.isUp; }
+  open(): void { this.cli.open(); }
+  reconnect(): void { this.cli.reconnect('reconnect requested'); }
+  close(): void { this.cli.close(); }
+  send(proto: number, payload: Buffer): number { return this.cli.send(proto, payload); }
+}
+
+class IpaConn implements ServerConn {
+  data: unknown = undefined;
+  constructor(readonly c: IpaServerConnT) {}
+  get unitId(): string | null { return this.c.identity?.unitId ?? null; }
+  get name(): string { return this.c.name; }
+  send(proto: number, payload: Buffer): number { return this.c.send(proto, payload); }
+  close(): void { this.c.close(); }
+}
+
+class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink {
+  private readonly srv: IpaServerT;
+  private readonly conns = new WeakMap<IpaServerConnT, IpaConn>();
+  constructor(ipa: IpaModule, o: ServerLinkOptions) {
+    super();
+    this.srv = new ipa.IpaServer({
+      address: o.host, port: o.port, name: o.name,
+      ...(o.maxFrameLength !== undefined ? { maxFrameLength: o.maxFrameLength } : {}),
+      accept: (_c, identity) => identity.unitId !== undefined,
+    });
+    const wrap = (c: IpaServerConnT): IpaConn => {
+      let w = this.conns.get(c);
+      if (!w) { w = new IpaConn(c); this.conns.set(c, w); }
+      return w;
+    };
+    this.srv.on('up', (c) => this.emit('up', wrap(c)));
+    this.srv.on('down', (c, reason) => this.emit('down', wrap(c), reason));
+    this.srv.on('message', (c, msg) => this.emit('frame', wrap(c), msg.proto, msg.payload));
+    this.srv.on('decodeError', (c, err) => { this.emit('garbage', wrap(c), err.message); c.close(); });
+    this.srv.on('reject', (c) => this.emit('garbage', wrap(c), 'ID_RESP without unit id'));
+  }
+  get port(): number { return this.srv.port; }
+  async open(): Promise<void> { this.srv.open(); }
+  close(): void { this.srv.close(); }
+}
+
+export async function ipaTransport(): Promise<Transport> {
+  const io: IoModule = await import('@osmo/io');
+  const ipa: IpaModule = await import('@osmo/ipa');
+  const getBackend = (io as { getBackend?: () => string }).getBackend;
+  if (typeof getBackend !== 'function' || typeof (io as { StreamClient?: unknown }).StreamClient !== 'function') {
+    throw new Error('@osmo/io does not export getBackend/StreamClient yet');
+  }
+  return {
+    kind: 'osmo-io',
+    backend: getBackend(),
+    client: (o) => new IpaClientLink(ipa, o),
+    server: (o) => new IpaServerLink(ipa, o),
+  };
+}

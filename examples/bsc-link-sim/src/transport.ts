@@ -1,0 +1,64 @@
+/**
+ * The link layer the simulator drives: IPA links with the CCM identity handshake, as client (BTS) and server (BSC).
+ * Two implementations behind one interface:
+ *  - 'osmo-io' (default): @osmo/ipa IpaClient/IpaServer over @osmo/io (poll or io_uring backend);
+ *  - 'node-net': node:net sockets with a minimal CCM handshake, the baseline to compare the osmo-io backends with.
+ */
+import type { EventEmitter } from 'node:events';
+
+export const IPA_PROTO_RSL = 0x00;
+export const IPA_PROTO_OML = 0xff;
+export const IPA_PROTO_CCM = 0xfe;
+
+export interface ClientLinkEvents {
+  up: [];                              // connected and identified (ID_ACK from the server)
+  down: [reason: string];
+  frame: [proto: number, payload: Buffer];
+}
+export interface ClientLink extends EventEmitter<ClientLinkEvents> {
+  readonly isUp: boolean;
+  open(): void;
+  /** drop the connection now; reconnect after the reconnect delay */
+  reconnect(): void;
+  close(): void;
+  /** 0 or a negative errno (-ENOTCONN, -ENOSPC) */
+  send(proto: number, payload: Buffer): number;
+}
+export interface ClientLinkOptions { host: string; port: number; unitId: string; name: string; reconnectMs: number }
+
+export interface ServerConn {
+  readonly unitId: string | null;
+  readonly name: string;
+  send(proto: number, payload: Buffer): number;
+  close(): void;
+  data: unknown;
+}
+export interface ServerLinkEvents {
+  up: [conn: ServerConn];
+  down: [conn: ServerConn, reason: string];
+  frame: [conn: ServerConn, proto: number, payload: Buffer];
+  /** a frame that could not be decoded or a protocol violation; the connection is closed */
+  garbage: [conn: ServerConn, reason: string];
+}
+export interface ServerLink extends EventEmitter<ServerLinkEvents> {
+  open(): Promise<void>;
+  close(): void;
+  readonly port: number;
+}
+export interface ServerLinkOptions { host: string; port: number; name: string; maxFrameLength?: number }
+
+export type TransportKind = 'osmo-io' | 'node-net';
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** 'poll' | 'io_uring' for osmo-io, 'node-net' otherwise */
+  readonly backend: string;
+  client(opts: ClientLinkOptions): ClientLink;
+  server(opts: ServerLinkOptions): ServerLink;
+}
+
+/** Load a transport. 'osmo-io' is imported lazily so the node-net baseline works without the native addon. */
+export async function loadTransport(kind: TransportKind): Promise<Transport> {
+  if (kind === 'node-net') return (await import('./transport-net.js')).netTransport();
+  return (await import('./transport-ipa.js')).ipaTransport();
+}
