@@ -1,1 +1,10 @@
-export {};
+/** @osmo/io: the osmo_io model for Node.js (DESIGN.md §3). */
+export { IoFd, getBackend, stats } from './iofd.js';
+export { errno, errnoName } from './errno.js';
+export { sock, socketpair } from './sock.js';
+export type { InetOptions, UnixOptions, InetEndpoint } from './sock.js';
+export { Acceptor } from './acceptor.js';
+export { lengthPrefixSegmentation, kNativeSegmentation } from './segmentation.js';
+export type { LengthPrefixSpec, SegmentationFn } from './segmentation.js';
+export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError } from './errors.js';
+export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, SendmsgOptions } from './types.js';

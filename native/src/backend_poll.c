@@ -1,0 +1,276 @@
+/*
+ * The readiness backend: one watch per registered fd through the embedding loop (libuv's uv_poll_t in Node).
+ * One read per readiness event, as osmo_io's poll backend does. Writes are attempted when the context is
+ * flushed (once per loop iteration, before it blocks) and only wait for POLLOUT after EAGAIN or a partial
+ * write, which saves the epoll_ctl round trips a "write on POLLOUT" design would need for every message.
+ */
+#include "internal.h"
+#include <fcntl.h>
+#include <unistd.h>
+
+#define POLL_SCRATCH (OIO_MAX_SEGMENT + 1)
+#define ACCEPT_BATCH 64
+#define WRITES_PER_FLUSH 64
+
+static void update_watch(struct oio_fd *iofd)
+{
+	unsigned ev = 0;
+
+	if (!(iofd->flags & F_REGISTERED))
+		return;
+	if (oio_fd_can_read(iofd))
+		ev |= OIO_EV_READ;
+	if (iofd->flags & (F_WRITE_BLOCKED | F_NOTIFY_CONNECTED))
+		ev |= OIO_EV_WRITE;
+	if (ev != iofd->watch.events)
+		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->watch, ev);
+}
+
+static uint8_t *scratch(struct oio_ctx *ctx, size_t len)
+{
+	if (ctx->scratch_len < len) {
+		uint8_t *p = realloc(ctx->scratch, len);
+		if (!p)
+			return NULL;
+		ctx->scratch = p;
+		ctx->scratch_len = len;
+	}
+	return ctx->scratch;
+}
+
+static uint8_t *scratch_ctrl(struct oio_ctx *ctx, size_t len)
+{
+	if (ctx->scratch_ctrl_len < len) {
+		uint8_t *p = realloc(ctx->scratch_ctrl, len);
+		if (!p)
+			return NULL;
+		ctx->scratch_ctrl = p;
+		ctx->scratch_ctrl_len = len;
+	}
+	return ctx->scratch_ctrl;
+}
+
+static void do_accept(struct oio_fd *iofd)
+{
+	for (int i = 0; i < ACCEPT_BATCH && oio_fd_can_read(iofd); i++) {
+		union oio_sockaddr peer;
+		socklen_t plen = sizeof(peer);
+		struct oio_rxinfo info = { .from = &peer };
+		int fd;
+
+		iofd->ctx->stats.syscalls++;
+		fd = oio_sock_accept(iofd->fd, &peer, &plen);
+		if (fd == -EAGAIN)
+			return;
+		info.fromlen = fd >= 0 ? plen : 0;
+		if (fd < 0)
+			info.from = NULL;
+		oio_fd_handle_read(iofd, fd, NULL, 0, &info);
+		if (fd < 0)
+			return;
+	}
+}
+
+static void do_read(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+	size_t len = oio_fd_read_len(iofd);
+	uint8_t *buf = scratch(ctx, len > POLL_SCRATCH ? len : POLL_SCRATCH);
+	ssize_t rc;
+
+	if (!buf) {
+		oio_fd_handle_read(iofd, -ENOMEM, NULL, 0, NULL);
+		return;
+	}
+	if (iofd->mode == OIO_MODE_ACCEPT) {
+		do_accept(iofd);
+		return;
+	}
+	if (iofd->mode == OIO_MODE_READ_WRITE) {
+		ctx->stats.syscalls++;
+		rc = read(iofd->fd, buf, len);
+		if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		oio_fd_handle_read(iofd, rc < 0 ? -errno : (int)rc, buf, rc > 0 ? (size_t)rc : 0, NULL);
+		return;
+	}
+
+	union oio_sockaddr from;
+	size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
+	uint8_t *ctrl = clen ? scratch_ctrl(ctx, clen) : NULL;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctrl, .msg_controllen = ctrl ? clen : 0,
+	};
+	ctx->stats.syscalls++;
+	rc = recvmsg(iofd->fd, &mh, 0);
+	if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	struct oio_rxinfo info = {
+		.from = (rc >= 0 && mh.msg_namelen) ? &from : NULL,
+		.fromlen = rc >= 0 ? mh.msg_namelen : 0,
+		.control = ctrl,
+		.controllen = rc >= 0 ? mh.msg_controllen : 0,
+		.flags = rc >= 0 ? mh.msg_flags : 0,
+	};
+	/* a datagram of 0 bytes is a message, not EOF, but osmo_io reports it as res 0 all the same */
+	oio_fd_handle_read(iofd, rc < 0 ? -errno : (int)rc, buf, rc > 0 ? (size_t)rc : 0, &info);
+}
+
+/* Write what the queue holds until it is empty or the socket is full. */
+static void write_some(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	for (int i = 0; i < WRITES_PER_FLUSH; i++) {
+		struct iovec iov[OIO_MAX_IO_BUFFERS];
+		struct oio_txent *ents[OIO_MAX_IO_BUFFERS];
+		unsigned n;
+		ssize_t rc;
+
+		if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE)) || !iofd->txq.len)
+			return;
+		n = oio_fd_tx_iov(iofd, iov, ents, iofd->io_write_buffers);
+		ctx->stats.syscalls++;
+		if (iofd->flags & F_IS_SOCKET) {
+			struct oio_txent *e = ents[0];
+			struct msghdr mh = {
+				.msg_name = e->addrlen ? &e->addr : NULL, .msg_namelen = e->addrlen,
+				.msg_iov = iov, .msg_iovlen = n,
+				.msg_control = e->ctrllen ? e->ctrl : NULL, .msg_controllen = e->ctrllen,
+			};
+			rc = sendmsg(iofd->fd, &mh, e->flags | MSG_NOSIGNAL);
+		} else {
+			rc = writev(iofd->fd, iov, (int)n);
+		}
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0 && errno == EAGAIN) {
+			iofd->flags |= F_WRITE_BLOCKED;
+			return;
+		}
+		size_t want = 0;
+		for (unsigned k = 0; k < n; k++)
+			want += iov[k].iov_len;
+		if (!oio_fd_handle_write(iofd, ents, n, rc < 0 ? -errno : (int)rc))
+			return;
+		if (rc >= 0 && (size_t)rc < want) {
+			iofd->flags |= F_WRITE_BLOCKED; /* the socket buffer is full */
+			return;
+		}
+	}
+	if (iofd->txq.len)
+		oio_ctx_mark_dirty(iofd); /* more next time round: don't starve the others */
+}
+
+static void poll_cb(struct oio_watch *w, unsigned revents)
+{
+	struct oio_fd *iofd = (struct oio_fd *)((char *)w - offsetof(struct oio_fd, watch));
+
+	iofd->ctx->stats.wakeups++;
+	oio_fd_enter_cb(iofd);
+	if ((revents & OIO_EV_READ) && oio_fd_can_read(iofd))
+		do_read(iofd);
+	if ((revents & OIO_EV_WRITE) && (iofd->flags & F_REGISTERED) && !(iofd->flags & (F_CLOSED | F_TO_FREE))) {
+		if (iofd->flags & F_NOTIFY_CONNECTED)
+			oio_fd_handle_connected(iofd);
+		iofd->flags &= ~F_WRITE_BLOCKED;
+		write_some(iofd);
+	}
+	update_watch(iofd);
+	oio_fd_leave_cb(iofd);
+}
+
+static int poll_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
+{
+	(void)opts;
+	(void)why;
+	(void)whylen;
+	return scratch(ctx, POLL_SCRATCH) ? 0 : -ENOMEM;
+}
+
+static void poll_exit(struct oio_ctx *ctx)
+{
+	(void)ctx;
+}
+
+static int poll_register(struct oio_fd *iofd)
+{
+	int fl;
+
+	iofd->ctx->stats.syscalls += 2;
+	fl = fcntl(iofd->fd, F_GETFL);
+	if (fl < 0 || fcntl(iofd->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	iofd->watch.cb = poll_cb;
+	iofd->watch.fd = iofd->fd;
+	iofd->watch.events = 0;
+	return 0;
+}
+
+static void poll_unregister(struct oio_fd *iofd)
+{
+	if (iofd->watch.fd >= 0)
+		iofd->ctx->loop->unwatch(iofd->ctx->loop, &iofd->watch);
+	iofd->watch.fd = -1;
+	iofd->watch.events = 0;
+}
+
+static void poll_update(struct oio_fd *iofd)
+{
+	update_watch(iofd);
+}
+
+static void poll_write_enable(struct oio_fd *iofd)
+{
+	if (!(iofd->flags & F_WRITE_BLOCKED))
+		oio_ctx_mark_dirty(iofd);
+}
+
+static void poll_flush(struct oio_ctx *ctx)
+{
+	struct oio_fd *list = ctx->dirty_head;
+
+	ctx->dirty_head = NULL;
+	while (list) {
+		struct oio_fd *iofd = list;
+		list = iofd->dirty_next;
+		iofd->flags &= ~F_DIRTY;
+		if (iofd->flags & F_TO_FREE) {
+			oio_fd_maybe_release(iofd);
+			continue;
+		}
+		oio_fd_enter_cb(iofd);
+		if (!(iofd->flags & F_WRITE_BLOCKED))
+			write_some(iofd);
+		update_watch(iofd);
+		oio_fd_leave_cb(iofd);
+	}
+}
+
+static bool poll_busy(const struct oio_fd *iofd)
+{
+	return iofd->flags & F_DIRTY;
+}
+
+static void poll_noop(struct oio_fd *iofd)
+{
+	(void)iofd;
+}
+
+const struct oio_backend_ops oio_backend_poll_ops = {
+	.name = "poll",
+	.init = poll_init,
+	.exit = poll_exit,
+	.register_fd = poll_register,
+	.unregister_fd = poll_unregister,
+	.read_enable = poll_update,
+	.read_disable = poll_update,
+	.write_enable = poll_write_enable,
+	.notify_connected = poll_update,
+	.flush = poll_flush,
+	.busy = poll_busy,
+	.txqueue_cleared = poll_noop,
+};

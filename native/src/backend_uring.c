@@ -1,0 +1,568 @@
+/*
+ * The io_uring backend. One ring per context; its eventfd is the only fd the embedding loop watches.
+ * Each registered iofd keeps its read operation(s) armed and at most one write in flight; SQEs are
+ * batched and submitted by oio_ctx_flush() once per loop iteration (or at once when the SQ is full or in
+ * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
+ * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
+ */
+#include "internal.h"
+#include "ring.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+#define DEFAULT_ENTRIES 4096
+
+struct uring_state {
+	struct oio_ring ring;
+	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
+	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
+	bool draining;
+};
+
+#define ST(ctx) ((struct uring_state *)(ctx)->ring)
+
+static void drain(struct oio_ctx *ctx);
+
+static int enter(struct oio_ctx *ctx, bool getevents)
+{
+	ctx->stats.syscalls++;
+	return oio_ring_enter(&ST(ctx)->ring, getevents, 0);
+}
+
+/* An SQE for a new operation, or NULL when the in-flight cap is reached. */
+static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
+{
+	struct uring_state *st = ST(ctx);
+	struct io_uring_sqe *sqe;
+
+	if (!is_cancel && st->inflight >= st->ring.cq_entries)
+		return NULL;
+	sqe = oio_ring_get_sqe(&st->ring);
+	if (!sqe) {
+		enter(ctx, false); /* the SQ is full: submit what is there */
+		sqe = oio_ring_get_sqe(&st->ring);
+	}
+	if (sqe)
+		st->inflight++;
+	return sqe;
+}
+
+static void to_backlog(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	if (iofd->flags & F_BACKLOG)
+		return;
+	iofd->flags |= F_BACKLOG;
+	iofd->backlog_next = NULL;
+	if (ctx->backlog_tail)
+		ctx->backlog_tail->backlog_next = iofd;
+	else
+		ctx->backlog_head = iofd;
+	ctx->backlog_tail = iofd;
+	ctx->stats.uring_backlog++;
+	if (ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
+}
+
+static int ensure_read_slots(struct oio_fd *iofd)
+{
+	unsigned want = iofd->mode == OIO_MODE_READ_WRITE ? iofd->num_sqes : 1;
+
+	if (iofd->rd_cap >= want)
+		return 0;
+	struct oio_uop *rd = realloc(iofd->rd, want * sizeof(*rd));
+	if (!rd)
+		return -ENOMEM;
+	memset(rd + iofd->rd_cap, 0, (want - iofd->rd_cap) * sizeof(*rd));
+	for (unsigned i = iofd->rd_cap; i < want; i++) {
+		rd[i].iofd = iofd;
+		rd[i].kind = UOP_READ;
+	}
+	iofd->rd = rd;
+	iofd->rd_cap = want;
+	return 0;
+}
+
+static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
+{
+	size_t len = iofd->mode == OIO_MODE_ACCEPT ? 0 : oio_fd_read_len(iofd);
+	size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
+
+	if (op->buflen < len) {
+		uint8_t *b = realloc(op->buf, len);
+		if (!b)
+			return false;
+		op->buf = b;
+		op->buflen = len;
+	}
+	if (op->ctrllen < clen) {
+		uint8_t *c = realloc(op->ctrl, clen);
+		if (!c)
+			return false;
+		op->ctrl = c;
+		op->ctrllen = clen;
+	}
+	sqe->fd = iofd->fd;
+	sqe->user_data = (uintptr_t)op;
+	switch (iofd->mode) {
+	case OIO_MODE_READ_WRITE:
+		if (iofd->flags & F_IS_SOCKET) {
+			sqe->opcode = IORING_OP_RECV;
+			sqe->addr = (uintptr_t)op->buf;
+			sqe->len = (uint32_t)len;
+		} else {
+			op->iov[0].iov_base = op->buf;
+			op->iov[0].iov_len = len;
+			sqe->opcode = IORING_OP_READV;
+			sqe->addr = (uintptr_t)op->iov;
+			sqe->len = 1;
+			sqe->off = (uint64_t)-1; /* the file position, like read(2) */
+		}
+		break;
+	case OIO_MODE_RECVFROM_SENDTO:
+	case OIO_MODE_RECVMSG_SENDMSG:
+		op->iov[0].iov_base = op->buf;
+		op->iov[0].iov_len = len;
+		memset(&op->msg, 0, sizeof(op->msg));
+		op->msg.msg_name = &op->name;
+		op->msg.msg_namelen = sizeof(op->name);
+		op->msg.msg_iov = op->iov;
+		op->msg.msg_iovlen = 1;
+		op->msg.msg_control = clen ? op->ctrl : NULL;
+		op->msg.msg_controllen = clen;
+		sqe->opcode = IORING_OP_RECVMSG;
+		sqe->addr = (uintptr_t)&op->msg;
+		sqe->len = 1;
+		break;
+	case OIO_MODE_ACCEPT:
+		op->msg.msg_namelen = sizeof(op->name);
+		sqe->opcode = IORING_OP_ACCEPT;
+		sqe->addr = (uintptr_t)&op->name;
+		sqe->addr2 = (uintptr_t)&op->msg.msg_namelen;
+		sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+		break;
+	}
+	return true;
+}
+
+static void prep_write(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
+{
+	struct oio_txent *e = op->ents[0];
+
+	sqe->fd = iofd->fd;
+	sqe->user_data = (uintptr_t)op;
+	if (iofd->flags & F_IS_SOCKET) {
+		memset(&op->msg, 0, sizeof(op->msg));
+		op->msg.msg_name = e->addrlen ? &e->addr : NULL;
+		op->msg.msg_namelen = e->addrlen;
+		op->msg.msg_iov = op->iov;
+		op->msg.msg_iovlen = op->nents;
+		op->msg.msg_control = e->ctrllen ? e->ctrl : NULL;
+		op->msg.msg_controllen = e->ctrllen;
+		sqe->opcode = IORING_OP_SENDMSG;
+		sqe->addr = (uintptr_t)&op->msg;
+		sqe->len = 1;
+		sqe->msg_flags = (uint32_t)(e->flags | MSG_NOSIGNAL);
+	} else {
+		sqe->opcode = IORING_OP_WRITEV;
+		sqe->addr = (uintptr_t)op->iov;
+		sqe->len = op->nents;
+		sqe->off = (uint64_t)-1;
+	}
+}
+
+static void armed(struct oio_fd *iofd, struct oio_uop *op)
+{
+	op->busy = true;
+	op->gen = iofd->gen;
+	iofd->inflight++;
+}
+
+/* Submit every operation the iofd wants and has no SQE for yet. */
+static void kick(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+	struct io_uring_sqe *sqe;
+
+	if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE)))
+		return;
+	if ((iofd->flags & F_NOTIFY_CONNECTED) && !iofd->conn.busy) {
+		if (!(sqe = get_sqe(ctx, false)))
+			goto full;
+		iofd->conn.iofd = iofd;
+		iofd->conn.kind = UOP_CONNECT;
+		sqe->opcode = IORING_OP_POLL_ADD;
+		sqe->fd = iofd->fd;
+		sqe->poll32_events = POLLOUT;
+		sqe->user_data = (uintptr_t)&iofd->conn;
+		armed(iofd, &iofd->conn);
+	}
+	if (oio_fd_can_read(iofd)) {
+		if (ensure_read_slots(iofd) < 0)
+			return;
+		unsigned want = iofd->mode == OIO_MODE_READ_WRITE ? iofd->num_sqes : 1;
+		for (unsigned i = 0; i < want; i++) {
+			struct oio_uop *op = &iofd->rd[i];
+			if (op->busy)
+				continue;
+			if (!(sqe = get_sqe(ctx, false)))
+				goto full;
+			if (!prep_read(iofd, op, sqe)) {
+				/* no memory for the buffer: give the SQE back as a no-op */
+				sqe->opcode = IORING_OP_NOP;
+				sqe->user_data = 0;
+				break;
+			}
+			armed(iofd, op);
+		}
+	}
+	if (iofd->txq.len && !iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
+		struct oio_uop *op = &iofd->wr;
+		if (!(sqe = get_sqe(ctx, false)))
+			goto full;
+		op->iofd = iofd;
+		op->kind = UOP_WRITE;
+		op->nents = oio_fd_tx_iov(iofd, op->iov, op->ents, iofd->io_write_buffers);
+		for (unsigned i = 0; i < op->nents; i++)
+			op->ents[i]->inflight = true;
+		prep_write(iofd, op, sqe);
+		armed(iofd, op);
+	}
+	if (ctx->ring_immediate && !ST(ctx)->draining)
+		enter(ctx, false);
+	return;
+full:
+	to_backlog(iofd);
+}
+
+static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
+{
+	struct io_uring_sqe *sqe = get_sqe(ctx, true);
+
+	if (!sqe) {
+		enter(ctx, false);
+		sqe = get_sqe(ctx, true);
+		if (!sqe)
+			return; /* cannot happen after a submit; the operation then simply completes */
+	}
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = (uintptr_t)op;
+	sqe->user_data = 0;
+}
+
+static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
+{
+	struct oio_fd *iofd = op->iofd;
+	bool stale = op->gen != iofd->gen || (iofd->flags & (F_CLOSED | F_TO_FREE));
+
+	op->busy = false;
+	iofd->inflight--;
+	oio_fd_enter_cb(iofd);
+	switch (op->kind) {
+	case UOP_READ:
+		if (stale || !oio_fd_can_read(iofd) || res == -ECANCELED || res == -EINTR || res == -EAGAIN)
+			break;
+		if (iofd->mode == OIO_MODE_ACCEPT) {
+			struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
+						   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
+			oio_fd_handle_read(iofd, res, NULL, 0, &info);
+		} else if (iofd->mode == OIO_MODE_READ_WRITE) {
+			oio_fd_handle_read(iofd, res, op->buf, res > 0 ? (size_t)res : 0, NULL);
+		} else {
+			struct oio_rxinfo info = {
+				.from = (res >= 0 && op->msg.msg_namelen) ? &op->name : NULL,
+				.fromlen = res >= 0 ? op->msg.msg_namelen : 0,
+				.control = op->ctrl,
+				.controllen = res >= 0 ? op->msg.msg_controllen : 0,
+				.flags = res >= 0 ? op->msg.msg_flags : 0,
+			};
+			oio_fd_handle_read(iofd, res, op->buf, res > 0 ? (size_t)res : 0, &info);
+		}
+		break;
+	case UOP_WRITE: {
+		unsigned n = op->nents;
+		op->nents = 0;
+		if (res == -ECANCELED || res == -EINTR) {
+			for (unsigned i = 0; i < n; i++) {
+				op->ents[i]->inflight = false;
+				if (op->ents[i]->orphan)
+					oio_txent_put(ctx, op->ents[i]);
+			}
+			break;
+		}
+		oio_fd_handle_write(iofd, op->ents, n, res);
+		break;
+	}
+	case UOP_CONNECT:
+		if (!stale && res != -ECANCELED && (iofd->flags & F_NOTIFY_CONNECTED))
+			oio_fd_handle_connected(iofd);
+		break;
+	}
+	kick(iofd);
+	oio_fd_leave_cb(iofd);
+}
+
+static void drain(struct oio_ctx *ctx)
+{
+	struct uring_state *st = ST(ctx);
+	struct oio_ring *r = &st->ring;
+
+	st->draining = true;
+	for (int round = 0; round < 64; round++) {
+		unsigned n = oio_ring_cq_ready(r);
+		if (!n) {
+			if (oio_ring_cq_overflowed(r)) {
+				enter(ctx, true);
+				continue;
+			}
+			break;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
+			uint64_t ud = cqe->user_data;
+			int res = cqe->res;
+			/* consume this CQE before running callbacks that may submit and drain again */
+			st->inflight--;
+			if (ud)
+				handle_cqe(ctx, (struct oio_uop *)(uintptr_t)ud, res);
+		}
+		oio_ring_cq_advance(r, n);
+		/* a freed iofd whose last operation just completed goes now */
+	}
+	st->draining = false;
+	/* room in the ring again: serve the backlog, in order */
+	struct oio_fd *list = ctx->backlog_head;
+	ctx->backlog_head = ctx->backlog_tail = NULL;
+	while (list) {
+		struct oio_fd *iofd = list;
+		list = iofd->backlog_next;
+		iofd->flags &= ~F_BACKLOG;
+		if (iofd->flags & F_TO_FREE) {
+			oio_fd_maybe_release(iofd);
+			continue;
+		}
+		oio_fd_enter_cb(iofd);
+		kick(iofd);
+		oio_fd_leave_cb(iofd);
+	}
+	if (ctx->ring_immediate && oio_ring_unsubmitted(r))
+		enter(ctx, false);
+}
+
+static void ring_cb(struct oio_watch *w, unsigned revents)
+{
+	struct oio_ctx *ctx = (struct oio_ctx *)((char *)w - offsetof(struct oio_ctx, ring_watch));
+	uint64_t v;
+
+	(void)revents;
+	ctx->stats.wakeups++;
+	ctx->stats.syscalls++;
+	if (read(ctx->ring_watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (ST(ctx)->defer || oio_ring_unsubmitted(&ST(ctx)->ring))
+		enter(ctx, true);
+	drain(ctx);
+}
+
+int oio_uring_probe(char *why, size_t whylen)
+{
+	struct oio_ring r;
+	unsigned flags = 0;
+	int rc = oio_ring_init(&r, 4, &flags, 1);
+
+	if (rc == 0) {
+		oio_ring_exit(&r);
+		return 0;
+	}
+	if (why && whylen) {
+		int disabled = -1;
+		FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
+		if (f) {
+			if (fscanf(f, "%d", &disabled) != 1)
+				disabled = -1;
+			fclose(f);
+		}
+		if (rc == -ENOSYS)
+			snprintf(why, whylen, "io_uring_setup: ENOSYS (kernel without io_uring or blocked by seccomp)");
+		else if (rc == -EPERM && disabled > 0)
+			snprintf(why, whylen, "io_uring_setup: EPERM (kernel.io_uring_disabled=%d)", disabled);
+		else if (rc == -EPERM)
+			snprintf(why, whylen, "io_uring_setup: EPERM (blocked by seccomp or a security policy)");
+		else
+			snprintf(why, whylen, "io_uring_setup: %s", strerror(-rc));
+	}
+	return rc;
+}
+
+static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
+{
+	struct uring_state *st = calloc(1, sizeof(*st));
+	unsigned sets[4], n = 0;
+	unsigned entries = opts->uring_entries ? opts->uring_entries : DEFAULT_ENTRIES;
+	int rc, efd;
+
+	if (!st)
+		return -ENOMEM;
+	if (!opts->uring_no_defer)
+		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+	sets[n++] = IORING_SETUP_COOP_TASKRUN;
+	sets[n++] = 0;
+	rc = oio_ring_init(&st->ring, entries, sets, n);
+	if (rc < 0) {
+		free(st);
+		oio_uring_probe(why, whylen);
+		return rc;
+	}
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0 || (rc = oio_ring_register_eventfd(&st->ring, efd)) < 0) {
+		rc = efd < 0 ? -errno : rc;
+		if (why && whylen)
+			snprintf(why, whylen, "io_uring eventfd: %s", strerror(-rc));
+		if (efd >= 0)
+			close(efd);
+		oio_ring_exit(&st->ring);
+		free(st);
+		return rc;
+	}
+	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
+	ctx->ring = (struct oio_ring *)st;
+	ctx->ring_immediate = opts->uring_immediate;
+	ctx->stats.uring_entries = st->ring.sq_entries;
+	ctx->stats.uring_flags = st->ring.setup_flags;
+	ctx->ring_watch.cb = ring_cb;
+	ctx->ring_watch.fd = efd;
+	rc = ctx->loop->watch(ctx->loop, &ctx->ring_watch, OIO_EV_READ);
+	if (rc < 0) {
+		close(efd);
+		oio_ring_exit(&st->ring);
+		free(st);
+		ctx->ring = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+static void uring_exit(struct oio_ctx *ctx)
+{
+	struct uring_state *st = ST(ctx);
+
+	if (!st)
+		return;
+	/* wait (bounded) for cancelled operations so their buffers are not freed under the kernel */
+	for (int i = 0; i < 1000 && st->inflight; i++) {
+		ctx->stats.syscalls++;
+		oio_ring_enter(&st->ring, true, 1);
+		drain(ctx);
+	}
+	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
+	close(ctx->ring_watch.fd);
+	oio_ring_exit(&st->ring);
+	free(st);
+	ctx->ring = NULL;
+}
+
+static int uring_register(struct oio_fd *iofd)
+{
+	int fl;
+
+	/* io_uring waits by itself; an O_NONBLOCK fd could complete with -EAGAIN on some kernels */
+	iofd->ctx->stats.syscalls += 2;
+	fl = fcntl(iofd->fd, F_GETFL);
+	if (fl < 0 || ((fl & O_NONBLOCK) && fcntl(iofd->fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		return -errno;
+	iofd->wr.iofd = iofd;
+	iofd->wr.kind = UOP_WRITE;
+	iofd->conn.iofd = iofd;
+	iofd->conn.kind = UOP_CONNECT;
+	return 0;
+}
+
+static void uring_unregister(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	for (unsigned i = 0; i < iofd->rd_cap; i++)
+		if (iofd->rd[i].busy)
+			cancel(ctx, &iofd->rd[i]);
+	if (iofd->wr.busy)
+		cancel(ctx, &iofd->wr);
+	if (iofd->conn.busy)
+		cancel(ctx, &iofd->conn);
+	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(ctx)->ring))
+		ctx->loop->flush_needed(ctx->loop);
+}
+
+static void uring_read_disable(struct oio_fd *iofd)
+{
+	for (unsigned i = 0; i < iofd->rd_cap; i++)
+		if (iofd->rd[i].busy)
+			cancel(iofd->ctx, &iofd->rd[i]);
+}
+
+static void uring_kick(struct oio_fd *iofd)
+{
+	kick(iofd);
+	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(iofd->ctx)->ring))
+		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
+}
+
+static void uring_flush(struct oio_ctx *ctx)
+{
+	struct uring_state *st = ST(ctx);
+
+	if (ctx->backlog_head && st->inflight < st->ring.cq_entries) {
+		struct oio_fd *list = ctx->backlog_head;
+		ctx->backlog_head = ctx->backlog_tail = NULL;
+		while (list) {
+			struct oio_fd *iofd = list;
+			list = iofd->backlog_next;
+			iofd->flags &= ~F_BACKLOG;
+			if (iofd->flags & F_TO_FREE) {
+				oio_fd_maybe_release(iofd);
+				continue;
+			}
+			kick(iofd);
+		}
+	}
+	if (oio_ring_unsubmitted(&st->ring))
+		enter(ctx, false);
+}
+
+static bool uring_busy(const struct oio_fd *iofd)
+{
+	return iofd->inflight || (iofd->flags & F_BACKLOG);
+}
+
+static void uring_noop(struct oio_fd *iofd)
+{
+	(void)iofd;
+}
+
+const struct oio_backend_ops oio_backend_uring_ops = {
+	.name = "io_uring",
+	.init = uring_init,
+	.exit = uring_exit,
+	.register_fd = uring_register,
+	.unregister_fd = uring_unregister,
+	.read_enable = uring_kick,
+	.read_disable = uring_read_disable,
+	.write_enable = uring_kick,
+	.notify_connected = uring_kick,
+	.flush = uring_flush,
+	.busy = uring_busy,
+	.txqueue_cleared = uring_noop,
+};

@@ -1,0 +1,171 @@
+/* Internal structures of the oio core: shared by iofd.c, the tx queue, segmentation and the backends. */
+#ifndef OIO_INTERNAL_H
+#define OIO_INTERNAL_H
+
+#include "oio.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#define OIO_INLINE_DATA 256
+#define OIO_INLINE_CTRL 64
+#define OIO_ENT_POOL_MAX 4096
+
+/* One queued message. Pooled per context so steady-state writes allocate nothing. */
+struct oio_txent {
+	struct oio_txent *next;
+	uint8_t *data;            /* inline_data or a heap copy for large messages */
+	uint8_t *ctrl;            /* inline_ctrl or a heap copy */
+	uint32_t len, off;        /* off: bytes already written */
+	uint32_t ctrllen;
+	uint64_t token;
+	int flags;
+	socklen_t addrlen;
+	bool inflight;            /* the kernel owns it (io_uring write in flight) */
+	bool orphan;              /* cleared while in flight: free on completion, no callback */
+	union oio_sockaddr addr;
+	uint8_t inline_ctrl[OIO_INLINE_CTRL] __attribute__((aligned(8)));
+	uint8_t inline_data[OIO_INLINE_DATA];
+};
+
+struct oio_txqueue {
+	struct oio_txent *head, *tail;
+	unsigned len, max;
+};
+
+struct oio_segmenter {
+	bool use_cb;
+	bool use_lp;
+	struct oio_lenprefix lp;
+	uint8_t *pending;
+	size_t pending_len, pending_cap;
+};
+
+/* An io_uring operation slot; its address is the SQE user_data. */
+enum oio_uop_kind { UOP_READ = 1, UOP_WRITE, UOP_CONNECT };
+struct oio_uop {
+	struct oio_fd *iofd;
+	uint8_t kind;
+	bool busy;                /* submitted, CQE not yet seen */
+	uint32_t gen;             /* iofd generation at submission; stale completions are dropped */
+	uint8_t *buf;             /* read buffer (size * io_buffers) */
+	size_t buflen;
+	uint8_t *ctrl;            /* read control buffer */
+	size_t ctrllen;
+	union oio_sockaddr name;
+	struct iovec iov[OIO_MAX_IO_BUFFERS];
+	struct msghdr msg;
+	struct oio_txent *ents[OIO_MAX_IO_BUFFERS]; /* entries of an in-flight write */
+	unsigned nents;
+};
+
+enum {
+	F_REGISTERED = 1 << 0,
+	F_CLOSED = 1 << 1,
+	F_IN_CALLBACK = 1 << 2,
+	F_TO_FREE = 1 << 3,
+	F_NOTIFY_CONNECTED = 1 << 4,
+	F_READ_ENABLED = 1 << 5,
+	F_IS_SOCKET = 1 << 6,
+	F_WRITE_BLOCKED = 1 << 7,  /* poll: waiting for POLLOUT */
+	F_DIRTY = 1 << 8,          /* on the context's flush list */
+	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
+	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
+};
+
+struct oio_fd {
+	struct oio_ctx *ctx;
+	int fd;
+	enum oio_mode mode;
+	unsigned flags;
+	uint32_t gen;
+	struct oio_cbs cbs;
+	void *user;
+	unsigned alloc_size, headroom;
+	unsigned io_read_buffers, io_write_buffers;
+	unsigned num_sqes;
+	size_t cmsg_size;
+	struct oio_txqueue txq;
+	struct oio_segmenter seg;
+	struct oio_watch watch;     /* poll backend; and the connect watch of io_uring is not needed */
+	struct oio_fd *dirty_next;  /* context flush list */
+	struct oio_fd *backlog_next;
+	/* io_uring */
+	struct oio_uop *rd;          /* num_sqes read slots */
+	unsigned rd_cap;
+	struct oio_uop wr;
+	struct oio_uop conn;
+	unsigned inflight;
+	unsigned cbdepth;
+};
+
+struct oio_backend_ops {
+	const char *name;
+	int (*init)(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen);
+	void (*exit)(struct oio_ctx *ctx);
+	int (*register_fd)(struct oio_fd *iofd);
+	void (*unregister_fd)(struct oio_fd *iofd);
+	void (*read_enable)(struct oio_fd *iofd);
+	void (*read_disable)(struct oio_fd *iofd);
+	void (*write_enable)(struct oio_fd *iofd);   /* the tx queue became non-empty */
+	void (*notify_connected)(struct oio_fd *iofd);
+	void (*flush)(struct oio_ctx *ctx);
+	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
+	void (*txqueue_cleared)(struct oio_fd *iofd);
+};
+
+struct oio_ring;
+
+struct oio_ctx {
+	struct oio_loop *loop;
+	const struct oio_backend_ops *ops;
+	enum oio_backend backend;
+	struct oio_stats stats;
+	struct oio_txent *ent_pool;
+	unsigned ent_pool_len;
+	struct oio_fd *dirty_head;    /* poll: iofds with writes to attempt at flush */
+	uint8_t *scratch;             /* poll: read buffer shared by all iofds */
+	size_t scratch_len;
+	uint8_t *scratch_ctrl;
+	size_t scratch_ctrl_len;
+	struct oio_ring *ring;        /* io_uring */
+	struct oio_watch ring_watch;
+	bool ring_immediate;
+	struct oio_fd *backlog_head, *backlog_tail;
+	unsigned nfds;
+};
+
+extern const struct oio_backend_ops oio_backend_poll_ops;
+extern const struct oio_backend_ops oio_backend_uring_ops;
+
+/* tx queue (txqueue.c) */
+struct oio_txent *oio_txent_get(struct oio_ctx *ctx, size_t len, size_t ctrllen);
+void oio_txent_put(struct oio_ctx *ctx, struct oio_txent *e);
+void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e);
+struct oio_txent *oio_txq_pop(struct oio_txqueue *q);
+void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e);
+void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
+
+/* segmentation (segment.c) */
+void oio_seg_feed(struct oio_fd *iofd, int res, const uint8_t *data, size_t len);
+void oio_seg_reset(struct oio_segmenter *seg);
+
+/* shared completion handling (iofd.c) */
+void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len,
+			const struct oio_rxinfo *info);
+/* Report progress of a write of n entries; res bytes went out in total or -errno. Returns true if the
+ * iofd is still usable (not closed/unregistered by a callback). */
+bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned n, int res);
+void oio_fd_handle_connected(struct oio_fd *iofd);
+void oio_fd_enter_cb(struct oio_fd *iofd);
+/* Returns false if the iofd was freed (do not touch it any more). */
+bool oio_fd_leave_cb(struct oio_fd *iofd);
+void oio_fd_maybe_release(struct oio_fd *iofd);
+bool oio_fd_can_read(const struct oio_fd *iofd);
+void oio_ctx_mark_dirty(struct oio_fd *iofd);
+size_t oio_fd_read_len(const struct oio_fd *iofd);
+/* Build iovecs for up to `max` queued entries starting at the head; returns how many. */
+unsigned oio_fd_tx_iov(struct oio_fd *iofd, struct iovec *iov, struct oio_txent **ents, unsigned max);
+
+#endif

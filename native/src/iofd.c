@@ -1,0 +1,409 @@
+/* The iofd: lifecycle, configuration, the tx API and completion handling shared by both backends. */
+#include "internal.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const struct oio_cbs *cbs, void *user)
+{
+	struct oio_fd *iofd;
+
+	if (mode > OIO_MODE_ACCEPT || !cbs || !cbs->read)
+		return NULL;
+	iofd = calloc(1, sizeof(*iofd));
+	if (!iofd)
+		return NULL;
+	iofd->ctx = ctx;
+	iofd->fd = fd;
+	iofd->mode = mode;
+	iofd->cbs = *cbs;
+	iofd->user = user;
+	iofd->flags = F_CLOSED | F_READ_ENABLED;
+	iofd->gen = 1;
+	iofd->alloc_size = OIO_DEFAULT_ALLOC_SIZE;
+	iofd->headroom = OIO_DEFAULT_HEADROOM;
+	iofd->io_read_buffers = iofd->io_write_buffers = 1;
+	iofd->num_sqes = 1;
+	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
+	iofd->watch.fd = -1;
+	ctx->nfds++;
+	return iofd;
+}
+
+void *oio_fd_user(const struct oio_fd *iofd) { return iofd->user; }
+int oio_fd_get_fd(const struct oio_fd *iofd) { return iofd->fd; }
+enum oio_mode oio_fd_mode(const struct oio_fd *iofd) { return iofd->mode; }
+bool oio_fd_registered(const struct oio_fd *iofd) { return iofd->flags & F_REGISTERED; }
+
+bool oio_fd_can_read(const struct oio_fd *iofd)
+{
+	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF)) ==
+	       (F_REGISTERED | F_READ_ENABLED);
+}
+
+size_t oio_fd_read_len(const struct oio_fd *iofd)
+{
+	return (size_t)iofd->alloc_size * iofd->io_read_buffers;
+}
+
+int oio_fd_register(struct oio_fd *iofd, int fd)
+{
+	const struct oio_backend_ops *ops = iofd->ctx->ops;
+	struct stat st;
+	int rc;
+
+	if (iofd->flags & F_TO_FREE)
+		return -EBADF;
+	if (iofd->flags & F_REGISTERED)
+		return (fd < 0 || fd == iofd->fd) ? 0 : -ENOTSUP;
+	if (fd >= 0)
+		iofd->fd = fd;
+	if (iofd->fd < 0)
+		return -EBADF;
+	iofd->ctx->stats.syscalls++;
+	if (fstat(iofd->fd, &st) < 0)
+		return -errno;
+	if (S_ISSOCK(st.st_mode))
+		iofd->flags |= F_IS_SOCKET;
+	else
+		iofd->flags &= ~F_IS_SOCKET;
+	rc = ops->register_fd(iofd);
+	if (rc < 0)
+		return rc;
+	iofd->flags &= ~(F_CLOSED | F_EOF);
+	iofd->flags |= F_REGISTERED;
+	if (iofd->flags & F_NOTIFY_CONNECTED)
+		ops->notify_connected(iofd);
+	if (iofd->flags & F_READ_ENABLED)
+		ops->read_enable(iofd);
+	if (iofd->txq.len)
+		ops->write_enable(iofd);
+	return 0;
+}
+
+int oio_fd_unregister(struct oio_fd *iofd)
+{
+	if (!(iofd->flags & F_REGISTERED))
+		return 0;
+	iofd->ctx->ops->unregister_fd(iofd);
+	iofd->flags &= ~(F_REGISTERED | F_WRITE_BLOCKED);
+	iofd->gen++;
+	return 0;
+}
+
+int oio_fd_close(struct oio_fd *iofd)
+{
+	int fd = iofd->fd;
+
+	if ((iofd->flags & F_CLOSED) && fd < 0)
+		return 0;
+	iofd->flags |= F_CLOSED;
+	iofd->flags &= ~F_NOTIFY_CONNECTED;
+	oio_fd_txqueue_clear(iofd);
+	oio_seg_reset(&iofd->seg);
+	oio_fd_unregister(iofd);
+	iofd->fd = -1;
+	if (fd >= 0) {
+		iofd->ctx->stats.syscalls++;
+		if (close(fd) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void release(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	for (unsigned i = 0; i < iofd->rd_cap; i++) {
+		free(iofd->rd[i].buf);
+		free(iofd->rd[i].ctrl);
+	}
+	free(iofd->rd);
+	free(iofd->seg.pending);
+	ctx->nfds--;
+	free(iofd);
+}
+
+void oio_fd_maybe_release(struct oio_fd *iofd)
+{
+	if ((iofd->flags & F_TO_FREE) && !iofd->cbdepth && !iofd->ctx->ops->busy(iofd))
+		release(iofd);
+}
+
+void oio_fd_free(struct oio_fd *iofd)
+{
+	if (!iofd || (iofd->flags & F_TO_FREE))
+		return;
+	oio_fd_close(iofd);
+	iofd->flags |= F_TO_FREE;
+	oio_fd_maybe_release(iofd);
+}
+
+void oio_fd_enter_cb(struct oio_fd *iofd)
+{
+	iofd->cbdepth++;
+}
+
+bool oio_fd_leave_cb(struct oio_fd *iofd)
+{
+	iofd->cbdepth--;
+	if ((iofd->flags & F_TO_FREE) && !iofd->cbdepth && !iofd->ctx->ops->busy(iofd)) {
+		release(iofd);
+		return false;
+	}
+	return true;
+}
+
+/* ---- configuration -------------------------------------------------------------------------- */
+
+void oio_fd_set_read_enabled(struct oio_fd *iofd, bool on)
+{
+	bool was = iofd->flags & F_READ_ENABLED;
+
+	if (on)
+		iofd->flags |= F_READ_ENABLED;
+	else
+		iofd->flags &= ~F_READ_ENABLED;
+	if (!(iofd->flags & F_REGISTERED) || was == on)
+		return;
+	if (on)
+		iofd->ctx->ops->read_enable(iofd);
+	else
+		iofd->ctx->ops->read_disable(iofd);
+}
+
+void oio_fd_set_segmentation(struct oio_fd *iofd, const struct oio_lenprefix *lp, bool use_cb)
+{
+	iofd->seg.use_lp = lp != NULL;
+	if (lp)
+		iofd->seg.lp = *lp;
+	iofd->seg.use_cb = !lp && use_cb && iofd->cbs.segment;
+}
+
+int oio_fd_set_alloc_info(struct oio_fd *iofd, unsigned size, unsigned headroom)
+{
+	if (size == 0 || size + headroom > OIO_MAX_SEGMENT)
+		return -EINVAL;
+	iofd->alloc_size = size;
+	iofd->headroom = headroom;
+	return 0;
+}
+
+int oio_fd_set_io_buffers(struct oio_fd *iofd, enum oio_op op, int n)
+{
+	if (iofd->mode != OIO_MODE_READ_WRITE || n < 0 || n > OIO_MAX_IO_BUFFERS)
+		return -EINVAL;
+	if (n == 0)
+		return OIO_MAX_IO_BUFFERS;
+	if (op == OIO_OP_READ)
+		iofd->io_read_buffers = (unsigned)n;
+	else if (op == OIO_OP_WRITE)
+		iofd->io_write_buffers = (unsigned)n;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n)
+{
+	if (iofd->mode != OIO_MODE_READ_WRITE || iofd->ctx->backend != OIO_BACKEND_IO_URING ||
+	    op != OIO_OP_READ || n < 1 || n > OIO_MAX_READ_SQES)
+		return -EINVAL;
+	iofd->num_sqes = (unsigned)n;
+	return 0;
+}
+
+int oio_fd_set_cmsg_size(struct oio_fd *iofd, size_t size)
+{
+	if (iofd->mode != OIO_MODE_RECVMSG_SENDMSG || size > 65536)
+		return -EINVAL;
+	iofd->cmsg_size = size;
+	return 0;
+}
+
+void oio_fd_notify_connected(struct oio_fd *iofd)
+{
+	if (iofd->mode != OIO_MODE_READ_WRITE && iofd->mode != OIO_MODE_RECVMSG_SENDMSG)
+		return;
+	iofd->flags |= F_NOTIFY_CONNECTED;
+	if (iofd->flags & F_REGISTERED)
+		iofd->ctx->ops->notify_connected(iofd);
+}
+
+/* ---- transmit ------------------------------------------------------------------------------- */
+
+static int enqueue(struct oio_fd *iofd, const void *data, size_t len, int flags, const union oio_sockaddr *dst,
+		   socklen_t dstlen, const void *ctrl, size_t ctrllen, uint64_t token)
+{
+	struct oio_txent *e;
+
+	if (len == 0 || len > UINT32_MAX || dstlen > sizeof(union oio_sockaddr) || (iofd->flags & F_TO_FREE))
+		return -EINVAL;
+	if (iofd->txq.len >= iofd->txq.max)
+		return -ENOSPC;
+	e = oio_txent_get(iofd->ctx, len, ctrllen);
+	if (!e)
+		return -ENOMEM;
+	memcpy(e->data, data, len);
+	if (ctrllen)
+		memcpy(e->ctrl, ctrl, ctrllen);
+	if (dst && dstlen) {
+		memcpy(&e->addr, dst, dstlen);
+		e->addrlen = dstlen;
+	}
+	e->flags = flags;
+	e->token = token;
+	oio_txq_push(&iofd->txq, e);
+	if (iofd->txq.len == 1 && (iofd->flags & F_REGISTERED))
+		iofd->ctx->ops->write_enable(iofd);
+	return 0;
+}
+
+int oio_fd_write(struct oio_fd *iofd, const void *data, size_t len, uint64_t token)
+{
+	if (iofd->mode != OIO_MODE_READ_WRITE)
+		return -EINVAL;
+	return enqueue(iofd, data, len, 0, NULL, 0, NULL, 0, token);
+}
+
+int oio_fd_sendto(struct oio_fd *iofd, const void *data, size_t len, int flags, const union oio_sockaddr *dst,
+		  socklen_t dstlen, uint64_t token)
+{
+	if (iofd->mode != OIO_MODE_RECVFROM_SENDTO)
+		return -EINVAL;
+	return enqueue(iofd, data, len, flags, dst, dstlen, NULL, 0, token);
+}
+
+int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags, const union oio_sockaddr *dst,
+		   socklen_t dstlen, const void *control, size_t controllen, uint64_t token)
+{
+	if (iofd->mode != OIO_MODE_RECVMSG_SENDMSG)
+		return -EINVAL;
+	return enqueue(iofd, data, len, flags, dst, dstlen, control, controllen, token);
+}
+
+unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
+void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
+unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd) { return iofd->txq.max; }
+
+void oio_fd_txqueue_clear(struct oio_fd *iofd)
+{
+	oio_txq_clear(iofd->ctx, &iofd->txq);
+	iofd->flags &= ~F_WRITE_BLOCKED;
+}
+
+unsigned oio_fd_tx_iov(struct oio_fd *iofd, struct iovec *iov, struct oio_txent **ents, unsigned max)
+{
+	unsigned n = 0;
+
+	for (struct oio_txent *e = iofd->txq.head; e && n < max; e = e->next) {
+		iov[n].iov_base = e->data + e->off;
+		iov[n].iov_len = e->len - e->off;
+		ents[n++] = e;
+		/* addressed and control-carrying messages go out one per operation */
+		if (iofd->mode != OIO_MODE_READ_WRITE)
+			break;
+	}
+	return n;
+}
+
+/* ---- completions ---------------------------------------------------------------------------- */
+
+void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len,
+			const struct oio_rxinfo *info)
+{
+	iofd->ctx->stats.reads++;
+	if (res == 0 && iofd->mode == OIO_MODE_READ_WRITE)
+		iofd->flags |= F_EOF; /* re-arming reads after EOF would spin: the user closes or re-registers */
+	if (iofd->mode == OIO_MODE_READ_WRITE && (iofd->seg.use_cb || iofd->seg.use_lp)) {
+		oio_seg_feed(iofd, res, data, len);
+		return;
+	}
+	if (iofd->mode == OIO_MODE_READ_WRITE && res > 0 && iofd->io_read_buffers > 1) {
+		/* one callback per filled read buffer, as with several msgbs upstream */
+		size_t off = 0;
+		while (off < len && oio_fd_can_read(iofd)) {
+			size_t n = len - off < iofd->alloc_size ? len - off : iofd->alloc_size;
+			iofd->cbs.read(iofd, (int)n, data + off, n, NULL);
+			off += n;
+		}
+		return;
+	}
+	iofd->cbs.read(iofd, res, data, res > 0 ? len : 0, info);
+}
+
+bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned n, int res)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+	struct oio_txent *done[OIO_MAX_IO_BUFFERS];
+	int dres[OIO_MAX_IO_BUFFERS];
+	unsigned ndone = 0;
+	struct oio_txent *partial = NULL;
+	int pres = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		ents[i]->inflight = false;
+	if (n == 0)
+		return true;
+	if (ents[0]->orphan) {
+		/* cleared (txqueue_clear / close) while the kernel owned them: nobody waits for these */
+		for (unsigned i = 0; i < n; i++)
+			oio_txent_put(ctx, ents[i]);
+		return !(iofd->flags & (F_CLOSED | F_TO_FREE));
+	}
+	if (res == -EAGAIN)
+		return true; /* stays at the head of the queue */
+	ctx->stats.writes++;
+	/* Detach the entries first so that a callback may clear or close freely. */
+	for (unsigned i = 0; i < n; i++)
+		oio_txq_pop(&iofd->txq);
+	if (res < 0) {
+		for (unsigned i = 0; i < n; i++) {
+			done[ndone] = ents[i];
+			dres[ndone++] = res;
+		}
+	} else {
+		size_t left = (size_t)res;
+		for (unsigned i = 0; i < n; i++) {
+			struct oio_txent *e = ents[i];
+			size_t want = e->len - e->off;
+			size_t w = left < want ? left : want;
+			left -= w;
+			e->off += (uint32_t)w;
+			if (e->off == e->len) {
+				done[ndone] = e;
+				dres[ndone++] = (int)w;
+			} else {
+				/* partial (or not reached): back to the front, in order */
+				if (!partial && w > 0) {
+					partial = e;
+					pres = (int)w;
+				}
+			}
+		}
+		for (unsigned i = n; i-- > 0;) {
+			if (ents[i]->off != ents[i]->len)
+				oio_txq_push_front(&iofd->txq, ents[i]);
+		}
+	}
+	oio_fd_enter_cb(iofd);
+	for (unsigned i = 0; i < ndone; i++) {
+		if (iofd->cbs.write && !(iofd->flags & (F_CLOSED | F_TO_FREE)))
+			iofd->cbs.write(iofd, dres[i], done[i]->token, true);
+		oio_txent_put(ctx, done[i]);
+	}
+	if (partial && iofd->cbs.write && !(iofd->flags & (F_CLOSED | F_TO_FREE)) && !partial->orphan)
+		iofd->cbs.write(iofd, pres, partial->token, false);
+	bool alive = !(iofd->flags & (F_CLOSED | F_TO_FREE));
+	if (!oio_fd_leave_cb(iofd))
+		return false;
+	return alive;
+}
+
+void oio_fd_handle_connected(struct oio_fd *iofd)
+{
+	iofd->flags &= ~F_NOTIFY_CONNECTED;
+	if (iofd->cbs.connected)
+		iofd->cbs.connected(iofd);
+}

@@ -1,0 +1,49 @@
+/* A minimal io_uring driven through the raw kernel ABI (no liburing): setup, mmap, SQE/CQE access. */
+#ifndef OIO_RING_H
+#define OIO_RING_H
+
+#include <linux/io_uring.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct oio_ring {
+	int fd;
+	unsigned setup_flags;
+	unsigned features;
+	unsigned entries;
+	/* submission queue */
+	unsigned *sq_head, *sq_tail, *sq_mask, *sq_flags, *sq_array;
+	unsigned sq_entries;
+	unsigned sq_local_tail;      /* SQEs handed out, published to the kernel at submit */
+	struct io_uring_sqe *sqes;
+	/* completion queue */
+	unsigned *cq_head, *cq_tail, *cq_mask, *cq_flags;
+	unsigned cq_entries;
+	struct io_uring_cqe *cqes;
+	/* mappings */
+	void *sq_map, *cq_map;
+	size_t sq_map_len, cq_map_len, sqes_len;
+	int efd;                     /* registered eventfd, -1 if none */
+};
+
+/* Set up a ring with `entries` SQEs, trying each flag set in order. Returns 0 or -errno. */
+int oio_ring_init(struct oio_ring *r, unsigned entries, const unsigned *flag_sets, unsigned nsets);
+void oio_ring_exit(struct oio_ring *r);
+int oio_ring_register_eventfd(struct oio_ring *r, int efd);
+/* Next free SQE (zeroed) or NULL when the SQ is full. */
+struct io_uring_sqe *oio_ring_get_sqe(struct oio_ring *r);
+/* SQEs handed out but not yet consumed by the kernel. */
+unsigned oio_ring_unsubmitted(const struct oio_ring *r);
+/* io_uring_enter: submit what is queued; `getevents` also runs deferred task work. Returns the count
+ * submitted or -errno. */
+int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
+/* Completions: oio_ring_cq_ready() entries are valid from oio_ring_cqe(r, i); then oio_ring_cq_advance(). */
+unsigned oio_ring_cq_ready(const struct oio_ring *r);
+struct io_uring_cqe *oio_ring_cqe(const struct oio_ring *r, unsigned i);
+void oio_ring_cq_advance(struct oio_ring *r, unsigned n);
+bool oio_ring_cq_overflowed(const struct oio_ring *r);
+/* SQEs are needed before the kernel posts pending task work (DEFER_TASKRUN). */
+bool oio_ring_taskrun_pending(const struct oio_ring *r);
+
+#endif

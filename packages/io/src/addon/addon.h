@@ -1,0 +1,73 @@
+/* N-API glue of @osmo/io: shared declarations. */
+#ifndef OSMO_IO_ADDON_H
+#define OSMO_IO_ADDON_H
+
+#include <node_api.h>
+#include <uv.h>
+#include "oio.h"
+
+/* One event record in the Int32Array shared with JS. */
+enum { EV_SLOT, EV_ID, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_PAD, EV_SIZE };
+enum { EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3 };
+#define EV_CAPACITY 8192
+
+struct nfd {
+	struct oio_fd *iofd;
+	struct env *env;
+	uint32_t slot;
+	int32_t id;          /* JS identity; changes on close so stale batched events are ignored */
+	napi_ref seg_fn;     /* JS segmentation callback, if any */
+	bool ref;            /* keeps the loop alive while registered */
+	bool counted;        /* contributes to env->refs */
+};
+
+struct env {
+	napi_env napi;
+	uv_loop_t *uv;
+	struct oio_loop loop;
+	struct oio_ctx *ctx;
+	uv_prepare_t prepare;
+	uv_check_t check;
+	uv_idle_t idle;
+	bool prepare_ref;
+	bool flush_wanted;
+	napi_ref on_events;
+	napi_ref resource;
+	napi_async_context actx;
+	napi_ref ev_ref;
+	int32_t *ev;
+	uint32_t nev;
+	uint8_t *slab;
+	size_t slab_len, slab_cap;
+	bool dispatching;
+	int refs;
+	struct nfd **slots;
+	uint32_t nslots, slot_cap;
+	uint32_t *free_slots;
+	uint32_t nfree;
+};
+
+/* uv_loop.c */
+void loop_adapter_init(struct env *e);
+void loop_update_ref(struct env *e);
+/* events.c */
+int32_t *ev_push(struct env *e, struct nfd *n, int type, int res);
+int32_t slab_put(struct env *e, const void *data, size_t len);
+void ev_dispatch(struct env *e);
+extern const struct oio_cbs nfd_cbs;
+/* bindings */
+napi_value iofd_bindings(napi_env env, napi_value exports);
+napi_value sock_bindings(napi_env env, napi_value exports);
+struct env *env_get(napi_env env);
+struct nfd *nfd_get(napi_env env, napi_value slot);
+void nfd_set_ref(struct nfd *n);
+
+/* helpers */
+#define NAPI_OK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+napi_value js_int(napi_env env, int64_t v);
+int32_t arg_i32(napi_env env, napi_value v, int32_t dflt);
+napi_value throw_errno(napi_env env, int err, const char *syscall);
+int sockaddr_from_js(napi_env env, napi_value v, union oio_sockaddr *sa);
+napi_value sockaddr_to_js(napi_env env, const union oio_sockaddr *sa, socklen_t len);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * The completion batch: the core's callbacks append fixed-size records to an Int32Array shared with JS and
+ * copy payloads into a slab; once per loop iteration (or when the batch is full) JS gets one call with the
+ * count and a fresh Buffer of the slab, inside a callback scope so promises and nextTicks run after it.
+ */
+#include "addon.h"
+#include <stdlib.h>
+#include <string.h>
+
+int32_t slab_put(struct env *e, const void *data, size_t len)
+{
+	if (e->slab_len + len > e->slab_cap) {
+		size_t cap = e->slab_cap ? e->slab_cap : 65536;
+		while (cap < e->slab_len + len)
+			cap *= 2;
+		uint8_t *p = realloc(e->slab, cap);
+		if (!p)
+			return -1;
+		e->slab = p;
+		e->slab_cap = cap;
+	}
+	int32_t off = (int32_t)e->slab_len;
+	if (len)
+		memcpy(e->slab + off, data, len);
+	e->slab_len += len;
+	return off;
+}
+
+int32_t *ev_push(struct env *e, struct nfd *n, int type, int res)
+{
+	if (e->nev >= EV_CAPACITY)
+		ev_dispatch(e);
+	if (e->nev >= EV_CAPACITY)
+		return NULL; /* only while JS is dispatching, which never produces events */
+	int32_t *r = e->ev + (size_t)e->nev++ * EV_SIZE;
+	memset(r, 0, EV_SIZE * sizeof(*r));
+	r[EV_SLOT] = (int32_t)n->slot;
+	r[EV_ID] = n->id;
+	r[EV_TYPE] = type;
+	r[EV_RES] = res;
+	r[EV_AOFF] = r[EV_COFF] = -1;
+	return r;
+}
+
+static void on_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len, const struct oio_rxinfo *info)
+{
+	struct nfd *n = oio_fd_user(iofd);
+	struct env *e = n->env;
+	int32_t *r = ev_push(e, n, EVT_READ, res);
+
+	if (!r)
+		return;
+	r[EV_OFF] = slab_put(e, data, len);
+	r[EV_LEN] = (int32_t)len;
+	if (info) {
+		if (info->from && info->fromlen) {
+			r[EV_AOFF] = slab_put(e, info->from, info->fromlen);
+			r[EV_ALEN] = (int32_t)info->fromlen;
+		}
+		if (info->control && info->controllen) {
+			r[EV_COFF] = slab_put(e, info->control, info->controllen);
+			r[EV_CLEN] = (int32_t)info->controllen;
+		}
+		r[EV_FLAGS] = info->flags;
+	}
+}
+
+static void on_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
+{
+	struct nfd *n = oio_fd_user(iofd);
+	int32_t *r = ev_push(n->env, n, EVT_WRITE, res);
+
+	(void)token;
+	if (r)
+		r[EV_FLAGS] = done;
+}
+
+static void on_connected(struct oio_fd *iofd)
+{
+	struct nfd *n = oio_fd_user(iofd);
+
+	ev_push(n->env, n, EVT_CONNECTED, 0);
+}
+
+/* A JS segmentation callback, called synchronously with a copy of the accumulated bytes. */
+static int on_segment(struct oio_fd *iofd, const uint8_t *data, size_t len)
+{
+	struct nfd *n = oio_fd_user(iofd);
+	napi_env env = n->env->napi;
+	napi_handle_scope hs;
+	napi_value fn, buf, global, ret;
+	void *p;
+	int32_t r = -EINVAL;
+	bool pending = false;
+
+	if (!n->seg_fn || napi_open_handle_scope(env, &hs) != napi_ok)
+		return -EINVAL;
+	if (napi_get_reference_value(env, n->seg_fn, &fn) == napi_ok && fn &&
+	    napi_create_buffer_copy(env, len, data, &p, &buf) == napi_ok && napi_get_global(env, &global) == napi_ok) {
+		if (napi_call_function(env, global, fn, 1, &buf, &ret) == napi_ok) {
+			double d;
+			if (napi_get_value_double(env, ret, &d) == napi_ok && d == d)
+				r = d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int32_t)d;
+		}
+		napi_is_exception_pending(env, &pending);
+		if (pending) {
+			napi_value err;
+			napi_get_and_clear_last_exception(env, &err);
+			napi_fatal_exception(env, err);
+			r = -EINVAL;
+		}
+	}
+	napi_close_handle_scope(env, hs);
+	return r;
+}
+
+const struct oio_cbs nfd_cbs = {
+	.read = on_read,
+	.write = on_write,
+	.connected = on_connected,
+	.segment = on_segment,
+};
+
+void ev_dispatch(struct env *e)
+{
+	napi_env env = e->napi;
+	napi_handle_scope hs;
+	napi_callback_scope cs;
+	napi_value fn, resource, args[2], ret;
+	void *p;
+
+	if (!e->nev || e->dispatching)
+		return;
+	if (napi_open_handle_scope(env, &hs) != napi_ok)
+		return;
+	e->dispatching = true;
+	if (napi_get_reference_value(env, e->resource, &resource) == napi_ok &&
+	    napi_open_callback_scope(env, resource, e->actx, &cs) == napi_ok) {
+		napi_get_reference_value(env, e->on_events, &fn);
+		napi_create_uint32(env, e->nev, &args[0]);
+		napi_create_buffer_copy(env, e->slab_len, e->slab_len ? (void *)e->slab : (void *)"", &p, &args[1]);
+		napi_value recv;
+		napi_get_undefined(env, &recv);
+		if (napi_call_function(env, recv, fn, 2, args, &ret) != napi_ok) {
+			bool pending = false;
+			napi_is_exception_pending(env, &pending);
+			if (pending) {
+				napi_value err;
+				napi_get_and_clear_last_exception(env, &err);
+				napi_fatal_exception(env, err);
+			}
+		}
+		e->nev = 0;
+		e->slab_len = 0;
+		e->dispatching = false;
+		napi_close_callback_scope(env, cs);
+	} else {
+		e->dispatching = false;
+	}
+	napi_close_handle_scope(env, hs);
+}

@@ -1,0 +1,347 @@
+/* N-API bindings of the iofd: setup/register/close, configuration, and the batched submit of writes. */
+#include "addon.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGS(n) size_t argc = n; napi_value argv[n]; \
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL; \
+	for (size_t i_ = argc; i_ < n; i_++) napi_get_undefined(env, &argv[i_])
+
+struct nfd *nfd_get(napi_env env, napi_value slot)
+{
+	struct env *e = env_get(env);
+	uint32_t s;
+
+	if (napi_get_value_uint32(env, slot, &s) != napi_ok || s >= e->nslots || !e->slots[s])
+		return NULL;
+	return e->slots[s];
+}
+
+void nfd_set_ref(struct nfd *n)
+{
+	bool want = n->ref && n->iofd && oio_fd_registered(n->iofd);
+
+	if (want == n->counted)
+		return;
+	n->counted = want;
+	n->env->refs += want ? 1 : -1;
+	loop_update_ref(n->env);
+}
+
+static napi_value n_setup(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	struct env *e = env_get(env);
+	int32_t mode = arg_i32(env, argv[0], -1), fd = arg_i32(env, argv[1], -1), id = arg_i32(env, argv[2], 0);
+	struct nfd *n;
+	uint32_t slot;
+
+	if (!e->ctx) {
+		napi_throw_error(env, "ERR_OSMO_IO_INTERNAL", "not initialised");
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return throw_errno(env, ENOMEM, "setup");
+	n->iofd = oio_fd_new(e->ctx, fd, (enum oio_mode)mode, &nfd_cbs, n);
+	if (!n->iofd) {
+		free(n);
+		return throw_errno(env, EINVAL, "setup");
+	}
+	if (e->nfree) {
+		slot = e->free_slots[--e->nfree];
+	} else {
+		if (e->nslots == e->slot_cap) {
+			uint32_t cap = e->slot_cap ? e->slot_cap * 2 : 64;
+			struct nfd **s = realloc(e->slots, cap * sizeof(*s));
+			uint32_t *f = realloc(e->free_slots, cap * sizeof(*f));
+			if (s)
+				e->slots = s;
+			if (f)
+				e->free_slots = f;
+			if (!s || !f) {
+				oio_fd_free(n->iofd);
+				free(n);
+				return throw_errno(env, ENOMEM, "setup");
+			}
+			e->slot_cap = cap;
+		}
+		slot = e->nslots++;
+	}
+	e->slots[slot] = n;
+	n->env = e;
+	n->slot = slot;
+	n->id = id;
+	n->ref = true;
+	/* the JS layer sends what it accepted; its own max decides -ENOSPC */
+	oio_fd_set_txqueue_max(n->iofd, UINT32_MAX);
+	return js_int(env, slot);
+}
+
+static napi_value n_register(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	int rc = oio_fd_register(n->iofd, arg_i32(env, argv[1], -1));
+	nfd_set_ref(n);
+	return js_int(env, rc);
+}
+
+static napi_value n_unregister(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	int rc = oio_fd_unregister(n->iofd);
+	nfd_set_ref(n);
+	return js_int(env, rc);
+}
+
+static napi_value n_close(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	int rc = oio_fd_close(n->iofd);
+	n->id = arg_i32(env, argv[1], 0);
+	nfd_set_ref(n);
+	return js_int(env, rc);
+}
+
+static napi_value n_free(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	struct nfd *n = nfd_get(env, argv[0]);
+	struct env *e = env_get(env);
+	if (!n)
+		return NULL;
+	oio_fd_free(n->iofd);
+	n->iofd = NULL;
+	nfd_set_ref(n);
+	if (n->seg_fn)
+		napi_delete_reference(env, n->seg_fn);
+	e->slots[n->slot] = NULL;
+	e->free_slots[e->nfree++] = n->slot;
+	free(n);
+	return NULL;
+}
+
+static napi_value n_get_fd(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	struct nfd *n = nfd_get(env, argv[0]);
+	return js_int(env, n ? oio_fd_get_fd(n->iofd) : -1);
+}
+
+static napi_value n_set_read_enabled(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	bool on = false;
+	napi_get_value_bool(env, argv[1], &on);
+	if (n)
+		oio_fd_set_read_enabled(n->iofd, on);
+	return NULL;
+}
+
+/* setSegmentation(slot, kind 0 none | 1 length prefix | 2 JS fn, fn, headerLen, lenOff, lenBytes, bigEndian,
+ * adjust, maxLen) */
+static napi_value n_set_segmentation(napi_env env, napi_callback_info info)
+{
+	ARGS(9);
+	struct nfd *n = nfd_get(env, argv[0]);
+	int kind = arg_i32(env, argv[1], 0);
+	if (!n)
+		return NULL;
+	if (n->seg_fn) {
+		napi_delete_reference(env, n->seg_fn);
+		n->seg_fn = NULL;
+	}
+	if (kind == 1) {
+		bool be = true;
+		napi_get_value_bool(env, argv[6], &be);
+		struct oio_lenprefix lp = {
+			.header_len = (uint16_t)arg_i32(env, argv[3], 0),
+			.len_offset = (uint16_t)arg_i32(env, argv[4], 0),
+			.len_bytes = (uint8_t)arg_i32(env, argv[5], 2),
+			.big_endian = be,
+			.adjust = arg_i32(env, argv[7], 0),
+			.max_len = (uint32_t)arg_i32(env, argv[8], 0),
+		};
+		oio_fd_set_segmentation(n->iofd, &lp, false);
+	} else if (kind == 2) {
+		napi_create_reference(env, argv[2], 1, &n->seg_fn);
+		oio_fd_set_segmentation(n->iofd, NULL, true);
+	} else {
+		oio_fd_set_segmentation(n->iofd, NULL, false);
+	}
+	return NULL;
+}
+
+static napi_value n_set_alloc_info(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	return js_int(env, oio_fd_set_alloc_info(n->iofd, (unsigned)arg_i32(env, argv[1], 0),
+						 (unsigned)arg_i32(env, argv[2], 0)));
+}
+
+static napi_value n_set_io_buffers(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	return js_int(env, oio_fd_set_io_buffers(n->iofd, (enum oio_op)arg_i32(env, argv[1], 0), arg_i32(env, argv[2], -1)));
+}
+
+static napi_value n_set_sqes(napi_env env, napi_callback_info info)
+{
+	ARGS(3);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	return js_int(env, oio_fd_set_sqes(n->iofd, (enum oio_op)arg_i32(env, argv[1], 0), arg_i32(env, argv[2], -1)));
+}
+
+static napi_value n_set_cmsg_size(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (!n)
+		return js_int(env, -EBADF);
+	return js_int(env, oio_fd_set_cmsg_size(n->iofd, (size_t)arg_i32(env, argv[1], -1)));
+}
+
+static napi_value n_notify_connected(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (n)
+		oio_fd_notify_connected(n->iofd);
+	return NULL;
+}
+
+static napi_value n_txqueue_clear(napi_env env, napi_callback_info info)
+{
+	ARGS(1);
+	struct nfd *n = nfd_get(env, argv[0]);
+	if (n)
+		oio_fd_txqueue_clear(n->iofd);
+	return NULL;
+}
+
+static napi_value n_set_ref(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	bool on = true;
+	napi_get_value_bool(env, argv[1], &on);
+	if (n) {
+		n->ref = on;
+		nfd_set_ref(n);
+	}
+	return NULL;
+}
+
+/* submit(slots: Int32Array, bufs: Buffer[], n, dests?: (SockAddr|null)[], flags?: Int32Array, ctls?: (Buffer|null)[])
+ * Queues n messages in one call (the JS layer batches writes per tick). Returns the number that failed. */
+static napi_value n_submit(napi_env env, napi_callback_info info)
+{
+	ARGS(6);
+	napi_typedarray_type tt;
+	size_t len, off;
+	void *sdata, *fdata = NULL;
+	napi_value ab;
+	uint32_t n = 0, failed = 0;
+	napi_valuetype t;
+
+	NAPI_OK(napi_get_typedarray_info(env, argv[0], &tt, &len, &sdata, &ab, &off));
+	napi_get_value_uint32(env, argv[2], &n);
+	if (n > len)
+		n = (uint32_t)len;
+	napi_typeof(env, argv[4], &t);
+	if (t == napi_object)
+		napi_get_typedarray_info(env, argv[4], &tt, &len, &fdata, &ab, &off);
+	napi_valuetype dt, ct;
+	napi_typeof(env, argv[3], &dt);
+	napi_typeof(env, argv[5], &ct);
+	const int32_t *slots = sdata;
+	const int32_t *flags = fdata;
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value v, s;
+		struct nfd *nf;
+		void *data;
+		size_t dlen;
+		int rc;
+
+		napi_create_int32(env, slots[i], &s);
+		nf = nfd_get(env, s);
+		if (!nf || napi_get_element(env, argv[1], i, &v) != napi_ok ||
+		    napi_get_buffer_info(env, v, &data, &dlen) != napi_ok) {
+			failed++;
+			continue;
+		}
+		enum oio_mode mode = oio_fd_mode(nf->iofd);
+		if (mode == OIO_MODE_READ_WRITE) {
+			rc = oio_fd_write(nf->iofd, data, dlen, 0);
+		} else {
+			union oio_sockaddr sa;
+			int salen = 0;
+			void *cdata = NULL;
+			size_t clen = 0;
+			if (dt == napi_object) {
+				napi_value d;
+				napi_valuetype vt;
+				napi_get_element(env, argv[3], i, &d);
+				napi_typeof(env, d, &vt);
+				if (vt == napi_object)
+					salen = sockaddr_from_js(env, d, &sa);
+			}
+			if (ct == napi_object) {
+				napi_value c;
+				bool isbuf = false;
+				napi_get_element(env, argv[5], i, &c);
+				napi_is_buffer(env, c, &isbuf);
+				if (isbuf)
+					napi_get_buffer_info(env, c, &cdata, &clen);
+			}
+			if (salen < 0) {
+				failed++;
+				continue;
+			}
+			int fl = flags ? flags[i] : 0;
+			if (mode == OIO_MODE_RECVFROM_SENDTO)
+				rc = oio_fd_sendto(nf->iofd, data, dlen, fl, salen ? &sa : NULL, (socklen_t)salen, 0);
+			else
+				rc = oio_fd_sendmsg(nf->iofd, data, dlen, fl, salen ? &sa : NULL, (socklen_t)salen,
+						    cdata, clen, 0);
+		}
+		if (rc < 0)
+			failed++;
+	}
+	return js_int(env, failed);
+}
+
+napi_value iofd_bindings(napi_env env, napi_value exports)
+{
+	napi_property_descriptor p[] = {
+#define F(name, fn) { name, NULL, fn, NULL, NULL, NULL, napi_default, NULL }
+		F("setup", n_setup), F("register", n_register), F("unregister", n_unregister),
+		F("close", n_close), F("free", n_free), F("getFd", n_get_fd),
+		F("setReadEnabled", n_set_read_enabled), F("setSegmentation", n_set_segmentation),
+		F("setAllocInfo", n_set_alloc_info), F("setIoBuffers", n_set_io_buffers), F("setSqes", n_set_sqes),
+		F("setCmsgSize", n_set_cmsg_size), F("notifyConnected", n_notify_connected),
+		F("txqueueClear", n_txqueue_clear), F("setRef", n_set_ref), F("submit", n_submit),
+#undef F
+	};
+	napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p);
+	return exports;
+}

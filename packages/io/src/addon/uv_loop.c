@@ -1,0 +1,145 @@
+/* The oio loop adapter over libuv: one uv_poll_t per watched fd, a prepare handle that flushes batched
+ * submissions before the loop blocks, a check handle that hands the iteration's events to JS. */
+#include "addon.h"
+#include <stdlib.h>
+
+struct uv_watch {
+	uv_poll_t handle;
+	struct oio_watch *w;
+};
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct uv_watch *uw = h->data;
+	struct oio_watch *w = uw->w;
+	unsigned rev = 0;
+
+	if (!w)
+		return;
+	if (status < 0) {
+		/* libuv stopped the handle (POLLERR): report everything watched and let the core re-arm */
+		rev = w->events;
+		w->events = 0;
+	} else {
+		if (events & (UV_READABLE | UV_DISCONNECT))
+			rev |= OIO_EV_READ;
+		if (events & UV_WRITABLE)
+			rev |= OIO_EV_WRITE;
+	}
+	w->cb(w, rev);
+}
+
+static int adapter_watch(struct oio_loop *loop, struct oio_watch *w, unsigned events)
+{
+	struct env *e = (struct env *)((char *)loop - offsetof(struct env, loop));
+	struct uv_watch *uw = w->loop_data;
+	int rc, uvev = 0;
+
+	if (!uw) {
+		uw = calloc(1, sizeof(*uw));
+		if (!uw)
+			return -ENOMEM;
+		rc = uv_poll_init(e->uv, &uw->handle, w->fd);
+		if (rc < 0) {
+			free(uw);
+			return rc;
+		}
+		uv_unref((uv_handle_t *)&uw->handle);
+		uw->handle.data = uw;
+		uw->w = w;
+		w->loop_data = uw;
+	}
+	w->events = events;
+	if (events & OIO_EV_READ)
+		uvev |= UV_READABLE;
+	if (events & OIO_EV_WRITE)
+		uvev |= UV_WRITABLE;
+	if (!uvev)
+		return uv_poll_stop(&uw->handle);
+	return uv_poll_start(&uw->handle, uvev, on_poll);
+}
+
+static void free_watch(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void adapter_unwatch(struct oio_loop *loop, struct oio_watch *w)
+{
+	struct uv_watch *uw = w->loop_data;
+
+	(void)loop;
+	if (!uw)
+		return;
+	uw->w = NULL;
+	w->loop_data = NULL;
+	w->events = 0;
+	uv_close((uv_handle_t *)&uw->handle, free_watch);
+}
+
+void loop_update_ref(struct env *e)
+{
+	bool want = e->refs > 0 || e->flush_wanted;
+
+	if (want == e->prepare_ref)
+		return;
+	e->prepare_ref = want;
+	if (want)
+		uv_ref((uv_handle_t *)&e->prepare);
+	else
+		uv_unref((uv_handle_t *)&e->prepare);
+}
+
+static void adapter_flush_needed(struct oio_loop *loop)
+{
+	struct env *e = (struct env *)((char *)loop - offsetof(struct env, loop));
+
+	if (!e->flush_wanted) {
+		e->flush_wanted = true;
+		loop_update_ref(e);
+	}
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	(void)h; /* exists only to keep the loop from blocking while events wait for JS */
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+	struct env *e = h->data;
+
+	if (e->ctx) {
+		e->flush_wanted = false;
+		oio_ctx_flush(e->ctx);
+		if (oio_ctx_flush_pending(e->ctx))
+			e->flush_wanted = true;
+		loop_update_ref(e);
+	}
+	if (e->nev || e->flush_wanted)
+		uv_idle_start(&e->idle, on_idle);
+}
+
+static void on_check(uv_check_t *h)
+{
+	struct env *e = h->data;
+
+	uv_idle_stop(&e->idle);
+	ev_dispatch(e);
+}
+
+void loop_adapter_init(struct env *e)
+{
+	e->loop.watch = adapter_watch;
+	e->loop.unwatch = adapter_unwatch;
+	e->loop.flush_needed = adapter_flush_needed;
+	uv_prepare_init(e->uv, &e->prepare);
+	uv_check_init(e->uv, &e->check);
+	uv_idle_init(e->uv, &e->idle);
+	e->prepare.data = e->check.data = e->idle.data = e;
+	uv_prepare_start(&e->prepare, on_prepare);
+	uv_check_start(&e->check, on_check);
+	uv_unref((uv_handle_t *)&e->prepare);
+	uv_unref((uv_handle_t *)&e->check);
+	uv_unref((uv_handle_t *)&e->idle);
+}

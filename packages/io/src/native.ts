@@ -1,0 +1,103 @@
+/**
+ * Loads the addon and picks the backend once per process (DESIGN.md §3): OSMO_IO_BACKEND=poll|io_uring
+ * (case-insensitive; LIBOSMO_IO_BACKEND=POLL|IO_URING too). Unset: io_uring when the kernel allows it, else
+ * poll with one warning naming the reason. io_uring demanded but unusable: a clear error.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OsmoIoError } from './errors.js';
+import type { Backend } from './types.js';
+
+export interface NativeBinding {
+  init(onEvents: (n: number, slab: Buffer) => void, ev: Int32Array, backend: Backend, entries: number,
+       immediate: boolean, noDefer: boolean): void;
+  probeUring(): string | null;
+  stats(): Record<string, number>;
+  setup(mode: number, fd: number, id: number): number;
+  register(slot: number, fd: number): number;
+  unregister(slot: number): number;
+  close(slot: number, newId: number): number;
+  free(slot: number): void;
+  getFd(slot: number): number;
+  setReadEnabled(slot: number, on: boolean): void;
+  setSegmentation(slot: number, kind: number, fn: ((d: Buffer) => number) | null, headerLen?: number,
+                  lenOff?: number, lenBytes?: number, bigEndian?: boolean, adjust?: number, maxLen?: number): void;
+  setAllocInfo(slot: number, size: number, headroom: number): number;
+  setIoBuffers(slot: number, op: number, n: number): number;
+  setSqes(slot: number, op: number, n: number): number;
+  setCmsgSize(slot: number, n: number): number;
+  notifyConnected(slot: number): void;
+  txqueueClear(slot: number): void;
+  setRef(slot: number, on: boolean): void;
+  submit(slots: Int32Array, bufs: Buffer[], n: number, dests: unknown[] | null, flags: Int32Array | null,
+         ctls: (Buffer | null)[] | null): number;
+  sockInit(domain: number, type: number, proto: number, local: object | null, remote: object | null,
+           flags: number, backlog: number): number;
+  accept(fd: number): number;
+  localAddress(fd: number): unknown;
+  peerAddress(fd: number): unknown;
+  setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
+  getsockopt(fd: number, level: number, name: number): number;
+  closeFd(fd: number): number;
+  shutdown(fd: number, how: number): number;
+  socketpair(type: number): [number, number];
+  constants: Record<string, number>;
+}
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  // src/ or dist/src/: walk up to the package root
+  for (let i = 0; i < 4 && !existsSync(path.join(dir, 'binding.gyp')); i++) dir = path.dirname(dir);
+  const candidates = [path.join(dir, 'build', 'Release', 'osmo_io.node'), path.join(dir, 'build', 'Debug', 'osmo_io.node')];
+  for (const c of candidates) if (existsSync(c)) return require(c) as NativeBinding;
+  throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT', `@osmo/io: native addon not built (looked in ${candidates.join(', ')}); run "npm run build"`);
+}
+
+export const native = load();
+
+function requestedBackend(): Backend | null {
+  const v = process.env.OSMO_IO_BACKEND ?? process.env.LIBOSMO_IO_BACKEND;
+  if (v === undefined || v === '') return null;
+  const s = v.toLowerCase();
+  if (s === 'poll') return 'poll';
+  if (s === 'io_uring' || s === 'uring') return 'io_uring';
+  throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_BACKEND "${v}": use poll or io_uring`);
+}
+
+let warned = false;
+/** Decided once per process (workers inherit the environment, so they decide the same way). */
+export const backend: Backend = (() => {
+  const req = requestedBackend();
+  if (req) return req;
+  const why = native.probeUring();
+  if (why === null) return 'io_uring';
+  if (!warned) {
+    warned = true;
+    process.emitWarning(`io_uring unavailable (${why}); using the poll backend`, { code: 'OSMO_IO_FALLBACK' });
+  }
+  return 'poll';
+})();
+
+export function uringEntries(): number {
+  const v = process.env.OSMO_IO_URING_SIZE ?? process.env.LIBOSMO_IO_URING_INITIAL_SIZE;
+  if (!v) return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 32768 || (n & (n - 1)) !== 0)
+    throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_SIZE "${v}": a power of two from 1 to 32768`);
+  return n;
+}
+
+export function uringImmediate(): boolean {
+  const v = (process.env.OSMO_IO_URING_SUBMIT ?? '').toLowerCase();
+  if (v === 'immediate') return true;
+  if (v === '' || v === 'batch') return false;
+  throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_SUBMIT "${v}": batch or immediate`);
+}
+
+/** OSMO_IO_URING_DEFER=0 keeps the ring off IORING_SETUP_DEFER_TASKRUN. */
+export function uringNoDefer(): boolean {
+  return process.env.OSMO_IO_URING_DEFER === '0';
+}
