@@ -8,3 +8,4 @@ export { lengthPrefixSegmentation, kNativeSegmentation } from './segmentation.js
 export type { LengthPrefixSpec, SegmentationFn } from './segmentation.js';
 export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError } from './errors.js';
 export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, SendmsgOptions } from './types.js';
+export * from './stream.js';
