@@ -39,8 +39,19 @@ CFG="$cfg" node -e '
   const fs = require("fs");
   const c = JSON.parse(fs.readFileSync(".mocharc.json", "utf8"));
   c.spec = process.argv.slice(1);
+  delete c.ignore;
   fs.writeFileSync(process.env.CFG, JSON.stringify(c));
 ' "${spec_patterns[@]}"
 status=0
-npx mocha --config "$cfg" "$@" || status=$?
+log="$(mktemp)"
+set +e
+npx mocha --config "$cfg" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+p=$(grep -Eo '^ +[0-9]+ passing' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+f=$(grep -Eo '^ +[0-9]+ failing' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+rm -f "$log"
+if [[ -z "$p$f" ]]; then f=1; status=1; fi
+[[ -n "${OSMO_TEST_COUNTS:-}" ]] && echo "${p:-0} ${f:-0}" >> "$OSMO_TEST_COUNTS"
+echo "interop: ${p:-0} passed, ${f:-0} failed"
 exit "$status"
