@@ -1,0 +1,465 @@
+/**
+ * StreamClient: a reconnecting stream (TCP / Unix) client in the spirit of libosmo-netif's osmo_stream_cli,
+ * built on the public @osmo/io API (IoFd in read_write mode, `sock`).
+ *
+ * States: CLOSED -> (open) -> CONNECTING -> CONNECTED; connection loss or connect failure -> WAIT_RECONNECT
+ * (reconnect timer armed) -> CONNECTING ... A negative `reconnectTimeout` disables the timer (then CLOSED).
+ *
+ * Callback rules (as upstream, see reference/osmo_io-semantics.md §4.1):
+ * - `connectCb(cli)` once the connection is established: on the connect notification (writeCb(0, null)) or on the
+ *   first read, whichever comes first. A read that arrives first is passed on to `readCb` after `connectCb`.
+ * - `readCb(cli, res, msg)` per (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno.
+ *   In CONNECTED a read of 0 / -EPIPE / -ECONNRESET (and, unlike upstream, also -ETIMEDOUT, -ECONNREFUSED,
+ *   -EHOSTUNREACH, -ENETUNREACH, -ECONNABORTED, -ENOTCONN, -EBADF, which leave a socket unusable as well) closes the
+ *   socket, calls `disconnectCb`, arms the reconnect timer and then still hands the res to `readCb`.
+ * - `disconnectCb(cli)` when a CONNECTED client loses its connection, or when a connect attempt fails while reconnecting
+ *   is disabled. It is NOT called for `close()`/`destroy()` requested by the application (upstream's
+ *   osmo_stream_cli_close() calls it; here the application already knows), nor for connect failures while the reconnect
+ *   timer is enabled (as upstream).
+ * - A write error (res < 0 for a message) in CONNECTED is handled like a connection loss.
+ * - `close()`, `destroy()` and `open()` are safe from inside any callback: no callback of the old connection fires after
+ *   them.
+ */
+import { debuglog } from 'node:util';
+import { constants as osConstants } from 'node:os';
+import { IoFd } from './iofd.js';
+import { sock } from './sock.js';
+import type { IoOps, SockAddr } from './types.js';
+
+const debug = debuglog('osmo-io');
+const E = osConstants.errno;
+
+/** State of a {@link StreamClient} (upstream STREAM_CLI_STATE_*). */
+export type StreamClientState = 'CLOSED' | 'WAIT_RECONNECT' | 'CONNECTING' | 'CONNECTED';
+
+/** Options of {@link StreamClient}. Callbacks may also be (re)assigned later as properties. */
+export interface StreamClientOptions {
+  /** 'tcp' (default) or 'unix' */
+  proto?: 'tcp' | 'unix';
+  /** remote IPv4/IPv6 address for TCP; default '127.0.0.1' */
+  address?: string;
+  /** remote port for TCP (required for TCP) */
+  port?: number;
+  /** remote socket path for Unix */
+  path?: string;
+  /** optional local address/port to bind to before connecting (TCP) */
+  local?: { address: string; port: number };
+  /** name used for the IoFd and in debug logs; default 'stream_cli' */
+  name?: string;
+  /** reconnect delay in ms after a failure or connection loss; default 5000; negative disables reconnecting */
+  reconnectTimeout?: number;
+  /** segmentation callback handed to the IoFd unchanged (native descriptors from lengthPrefixSegmentation work) */
+  segmentationCb?: (data: Buffer) => number;
+  /** maximum tx queue length of the IoFd; default 1024 */
+  txqueueMaxLength?: number;
+  /** set TCP_NODELAY (TCP only) */
+  nodelay?: boolean;
+  /** user data, available as `cli.data` */
+  data?: unknown;
+  /** called once the connection is established */
+  connectCb?: (cli: StreamClient) => void;
+  /** called when the connection is lost (or a connect fails with reconnecting disabled) */
+  disconnectCb?: (cli: StreamClient) => void;
+  /** called per received (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno */
+  readCb?: (cli: StreamClient, res: number, msg: Buffer) => void;
+}
+
+/** Read results after which a stream socket is no longer usable. */
+const FATAL_READ = new Set<number>([
+  -E.EPIPE, -E.ECONNRESET, -E.ETIMEDOUT, -E.ECONNREFUSED, -E.EHOSTUNREACH, -E.ENETUNREACH, -E.ECONNABORTED,
+  -E.ENOTCONN, -E.EBADF,
+]);
+
+/** @internal true for read results that mean the connection is gone (0 = EOF included). */
+export function isConnectionLost(res: number): boolean {
+  return res === 0 || FATAL_READ.has(res);
+}
+
+/** @internal negative errno from an exception thrown by a `sock` call. */
+export function errnoOf(err: unknown): number {
+  if (err !== null && typeof err === 'object') {
+    const e = err as { errno?: unknown; code?: unknown };
+    if (typeof e.errno === 'number' && e.errno !== 0) return e.errno < 0 ? e.errno : -e.errno;
+    if (typeof e.code === 'string') {
+      const v = (E as Record<string, number | undefined>)[e.code];
+      if (typeof v === 'number') return -v;
+    }
+  }
+  return -E.EIO;
+}
+
+/** Reconnecting stream client (libosmo-netif osmo_stream_cli semantics over osmo_io). */
+export class StreamClient {
+  /** name used for the IoFd and in debug logs */
+  name: string;
+  /** application data */
+  data: unknown;
+  /** reconnect delay in ms (default 5000); negative disables reconnecting. Takes effect at the next failure. */
+  reconnectTimeout: number;
+  /** called once the connection is established */
+  connectCb: ((cli: StreamClient) => void) | undefined;
+  /** called when the connection is lost, or a connect attempt fails with reconnecting disabled */
+  disconnectCb: ((cli: StreamClient) => void) | undefined;
+  /** called per received (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno */
+  readCb: ((cli: StreamClient, res: number, msg: Buffer) => void) | undefined;
+
+  readonly #proto: 'tcp' | 'unix';
+  readonly #address: string;
+  readonly #port: number;
+  readonly #path: string;
+  readonly #local: { address: string; port: number } | undefined;
+  readonly #nodelay: boolean;
+  readonly #segmentationCb: ((data: Buffer) => number) | undefined;
+  #txqueueMaxLength: number;
+
+  #state: StreamClientState = 'CLOSED';
+  #iofd: IoFd | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  /** bumped by every application-requested open/close/destroy: callbacks compare it to notice them */
+  #epoch = 0;
+  #destroyed = false;
+  #refed = true;
+  #localAddr: SockAddr | null = null;
+  #peerAddr: SockAddr | null = null;
+
+  /** Create a client; nothing happens until {@link open}. */
+  constructor(opts: StreamClientOptions = {}) {
+    this.#proto = opts.proto ?? 'tcp';
+    if (this.#proto !== 'tcp' && this.#proto !== 'unix') {
+      throw Object.assign(new TypeError(`StreamClient: unsupported proto ${String(opts.proto)}`),
+        { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    this.#address = opts.address ?? '127.0.0.1';
+    this.#port = opts.port ?? 0;
+    this.#path = opts.path ?? '';
+    if (this.#proto === 'unix' && this.#path === '') {
+      throw Object.assign(new TypeError('StreamClient: proto unix needs a path'), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    if (this.#proto === 'tcp' && !(Number.isInteger(this.#port) && this.#port > 0 && this.#port < 65536)) {
+      throw Object.assign(new RangeError(`StreamClient: invalid port ${String(opts.port)}`), { code: 'ERR_SOCKET_BAD_PORT' });
+    }
+    this.#local = opts.local;
+    this.#nodelay = opts.nodelay ?? false;
+    this.#segmentationCb = opts.segmentationCb;
+    this.#txqueueMaxLength = opts.txqueueMaxLength ?? 1024;
+    this.name = opts.name ?? 'stream_cli';
+    this.data = opts.data;
+    this.reconnectTimeout = opts.reconnectTimeout ?? 5000;
+    this.connectCb = opts.connectCb;
+    this.disconnectCb = opts.disconnectCb;
+    this.readCb = opts.readCb;
+  }
+
+  /** Current state (CLOSED / WAIT_RECONNECT / CONNECTING / CONNECTED). */
+  get state(): StreamClientState {
+    return this.#state;
+  }
+
+  /** True in state CONNECTED. */
+  get isConnected(): boolean {
+    return this.#state === 'CONNECTED';
+  }
+
+  /** True once {@link destroy} was called. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** The IoFd of the current connection attempt / connection, null when there is none. */
+  get iofd(): IoFd | null {
+    return this.#iofd;
+  }
+
+  /** Local address of the connection (set when CONNECTED), else null. */
+  get localAddress(): SockAddr | null {
+    return this.#localAddr;
+  }
+
+  /** Peer address of the connection (set when CONNECTED), else null. */
+  get peerAddress(): SockAddr | null {
+    return this.#peerAddr;
+  }
+
+  /** Maximum tx queue length (default 1024); applied to the current IoFd at once. */
+  get txqueueMaxLength(): number {
+    return this.#txqueueMaxLength;
+  }
+
+  set txqueueMaxLength(n: number) {
+    this.#txqueueMaxLength = n;
+    if (this.#iofd) this.#iofd.txqueueMaxLength = n;
+  }
+
+  /** Number of messages waiting in the tx queue (0 without connection). */
+  get txqueueLen(): number {
+    return this.#iofd ? this.#iofd.txqueueLen : 0;
+  }
+
+  /**
+   * Open the connection: create a non-blocking socket and start connecting (state CONNECTING).
+   * Already CONNECTING/CONNECTED: nothing happens, returns 0. WAIT_RECONNECT: the timer is cancelled and a new attempt
+   * starts now. Returns 0, or -errno when the socket could not be created / connect failed at once; then the reconnect
+   * timer is armed (if enabled) and no callback is called for this failure.
+   * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy()
+   */
+  open(): number {
+    if (this.#destroyed) {
+      throw Object.assign(new Error(`stream_cli(${this.name}): open() after destroy()`),
+        { code: 'ERR_OSMO_STREAM_DESTROYED' });
+    }
+    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
+    this.#epoch++;
+    this.#clearTimer();
+    return this.#connect();
+  }
+
+  /**
+   * Close the connection and stop reconnecting (state CLOSED). No callback is called. The client may be opened again.
+   * Queued, unsent messages are dropped.
+   */
+  close(): void {
+    this.#epoch++;
+    this.#clearTimer();
+    this.#closeIofd();
+    if (this.#state !== 'CLOSED') debug('stream_cli(%s): closed', this.name);
+    this.#state = 'CLOSED';
+  }
+
+  /**
+   * Drop the current connection (if any) without calling disconnectCb and arm the reconnect timer (if enabled,
+   * else the client ends up CLOSED).
+   */
+  reconnect(): void {
+    if (this.#destroyed) return;
+    this.#epoch++;
+    this.#clearTimer();
+    this.#closeIofd();
+    this.#state = 'CLOSED';
+    this.#scheduleReconnect();
+  }
+
+  /** Close for good: like close(), and open() is refused afterwards. Safe from inside any callback. */
+  destroy(): void {
+    this.close();
+    this.#destroyed = true;
+  }
+
+  /**
+   * Queue a message for sending. Returns 0 (queued; the Buffer must not be modified until sent), -ENOTCONN when not
+   * CONNECTED (the message is dropped, as upstream), or the IoFd's error (-ENOSPC queue full, -EINVAL empty message).
+   */
+  send(msg: Buffer): number {
+    if (this.#state !== 'CONNECTED' || this.#iofd === null) {
+      debug('stream_cli(%s): send while %s, dropping %d bytes', this.name, this.#state, msg.length);
+      return -E.ENOTCONN;
+    }
+    return this.#iofd.write(msg);
+  }
+
+  /** Drop all queued, not yet written messages (no callbacks). */
+  txqueueClear(): void {
+    this.#iofd?.txqueueClear();
+  }
+
+  /** Let the client (its socket and its reconnect timer) keep the Node process alive (default). */
+  ref(): this {
+    this.#refed = true;
+    this.#iofd?.ref();
+    this.#timer?.ref();
+    return this;
+  }
+
+  /** Do not let the client (its socket and its reconnect timer) keep the Node process alive. */
+  unref(): this {
+    this.#refed = false;
+    this.#iofd?.unref();
+    this.#timer?.unref();
+    return this;
+  }
+
+  // ---- internals ----
+
+  #createSocket(): number {
+    if (this.#proto === 'unix') {
+      return sock.unix({ type: 'stream', remote: this.#path });
+    }
+    return sock.inet({
+      proto: 'tcp',
+      remote: { address: this.#address, port: this.#port },
+      ...(this.#local !== undefined ? { local: this.#local } : {}),
+      nodelay: this.#nodelay,
+    });
+  }
+
+  #target(): string {
+    return this.#proto === 'unix' ? this.#path : `${this.#address}:${this.#port}`;
+  }
+
+  #connect(): number {
+    let fd: number;
+    try {
+      fd = this.#createSocket();
+    } catch (err) {
+      const res = errnoOf(err);
+      debug('stream_cli(%s): connect to %s failed at once: %d (%s)', this.name, this.#target(), res,
+        (err as Error).message);
+      this.#state = 'CLOSED';
+      this.#scheduleReconnect();
+      return res;
+    }
+    const ops: IoOps = {
+      readCb: (io, res, msg) => this.#onRead(io, res, msg),
+      writeCb: (io, res, msg) => this.#onWrite(io, res, msg),
+    };
+    if (this.#segmentationCb !== undefined) ops.segmentationCb = this.#segmentationCb;
+    let iofd: IoFd | null = null;
+    try {
+      iofd = IoFd.setup(fd, this.name, 'read_write', ops);
+      iofd.data = this;
+      iofd.txqueueMaxLength = this.#txqueueMaxLength;
+      // before register(): io_uring needs the notification armed before reads/writes are (upstream netif e1153bc)
+      iofd.notifyConnected();
+      iofd.register();
+      if (!this.#refed) iofd.unref();
+    } catch (err) {
+      if (iofd !== null) iofd.close();
+      else sock.close(fd);
+      throw err;
+    }
+    this.#iofd = iofd;
+    this.#state = 'CONNECTING';
+    debug('stream_cli(%s): connecting to %s (fd %d)', this.name, this.#target(), fd);
+    return 0;
+  }
+
+  #closeIofd(): void {
+    const io = this.#iofd;
+    this.#iofd = null;
+    this.#localAddr = null;
+    this.#peerAddr = null;
+    if (io !== null) io.close();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** Arm the reconnect timer if enabled (state WAIT_RECONNECT); returns false when reconnecting is disabled. */
+  #scheduleReconnect(): boolean {
+    if (this.#destroyed || this.reconnectTimeout < 0) {
+      debug('stream_cli(%s): not reconnecting, disabled', this.name);
+      return false;
+    }
+    this.#clearTimer();
+    this.#state = 'WAIT_RECONNECT';
+    debug('stream_cli(%s): retrying in %d ms', this.name, this.reconnectTimeout);
+    const t = setTimeout(() => {
+      if (this.#timer !== t) return;
+      this.#timer = null;
+      if (this.#state !== 'WAIT_RECONNECT' || this.#destroyed) return;
+      this.#connect();
+    }, this.reconnectTimeout);
+    if (!this.#refed) t.unref();
+    this.#timer = t;
+    return true;
+  }
+
+  /** A connect attempt failed (state CONNECTING). */
+  #connectFailed(res: number): void {
+    debug('stream_cli(%s): connect to %s failed: %d', this.name, this.#target(), res);
+    this.#closeIofd();
+    this.#state = 'CLOSED';
+    if (!this.#scheduleReconnect()) {
+      this.disconnectCb?.(this);
+    }
+  }
+
+  /**
+   * The established connection is gone: close, disconnectCb, reconnect timer.
+   * Returns false when the application closed/opened/destroyed the client from inside disconnectCb.
+   */
+  #lost(res: number): boolean {
+    debug('stream_cli(%s): connection lost: %d', this.name, res);
+    this.#closeIofd();
+    this.#state = 'CLOSED';
+    const epoch = this.#epoch;
+    this.disconnectCb?.(this);
+    if (epoch !== this.#epoch || this.#destroyed) return false;
+    this.#scheduleReconnect();
+    return true;
+  }
+
+  /**
+   * Connect completed (notification or first read): check SO_ERROR, go CONNECTED, call connectCb.
+   * For the notification the socket must also have a peer: a failed connect may be reported as "writable" while its
+   * error was already taken by a read that is still on its way (seen with io_uring), so SO_ERROR alone is not proof.
+   * A successful read is (as upstream).
+   */
+  #established(io: IoFd, viaNotification: boolean): boolean {
+    let err = 0;
+    let peer: SockAddr | null = null;
+    try {
+      err = sock.soError(io.fd);
+      if (err === 0) peer = sock.peerAddress(io.fd);
+    } catch (e) {
+      err = -errnoOf(e);
+    }
+    if (err === 0 && peer === null && viaNotification) err = E.ENOTCONN;
+    if (err !== 0) {
+      this.#connectFailed(-err);
+      return false;
+    }
+    this.#state = 'CONNECTED';
+    this.#peerAddr = peer;
+    try {
+      this.#localAddr = sock.localAddress(io.fd);
+    } catch {
+      // informative only
+    }
+    debug('stream_cli(%s): connected to %s', this.name, this.#target());
+    const epoch = this.#epoch;
+    this.connectCb?.(this);
+    return epoch === this.#epoch && this.#iofd === io && this.#state === 'CONNECTED';
+  }
+
+  #onRead(io: IoFd, res: number, msg: Buffer): void {
+    if (io !== this.#iofd) return; // stale completion of an earlier connection
+    if (this.#state === 'CONNECTING') {
+      if (res < 0) {
+        this.#connectFailed(res);
+        return;
+      }
+      // the peer talked first: the connection is established; pass the read on afterwards
+      if (!this.#established(io, false)) return;
+    }
+    if (this.#state !== 'CONNECTED') return;
+    if (isConnectionLost(res)) {
+      const epoch = this.#epoch;
+      if (!this.#lost(res)) return;
+      if (epoch !== this.#epoch) return;
+      this.readCb?.(this, res, msg);
+      return;
+    }
+    this.readCb?.(this, res, msg);
+  }
+
+  #onWrite(io: IoFd, res: number, msg: Buffer | null): void {
+    if (io !== this.#iofd) return;
+    if (this.#state === 'CONNECTING') {
+      if (res < 0) {
+        this.#connectFailed(res);
+        return;
+      }
+      // connect notification: msg null (an empty Buffer is accepted too)
+      if (msg === null || msg.length === 0) this.#established(io, true);
+      return;
+    }
+    if (this.#state === 'CONNECTED' && res < 0 && msg !== null) {
+      debug('stream_cli(%s): write error %d', this.name, res);
+      this.#lost(res);
+    }
+  }
+}

@@ -1,0 +1,447 @@
+/**
+ * StreamServer / StreamServerConn: a listening stream (TCP / Unix) server with one object per accepted connection,
+ * in the spirit of libosmo-netif's osmo_stream_srv_link / osmo_stream_srv, built on the public @osmo/io API
+ * (`sock`, `Acceptor`, IoFd in read_write mode).
+ *
+ * Difference from upstream, on purpose: upstream's osmo_stream_srv never closes by itself; on a read of 0 (EOF),
+ * -EPIPE or -ECONNRESET it only passes the res to read_cb and the application has to destroy the connection (if it does
+ * not, the socket keeps reporting EOF, which with io_uring is a busy loop). Here, with `closeOnEof: true` (the
+ * default), the res is passed to `readCb` first and then, unless the application destroyed the connection (or started
+ * flush-and-destroy) in that callback, the connection is destroyed (closedCb follows). The same happens on a write error.
+ * `closeOnEof: false` gives the upstream behaviour.
+ */
+import { debuglog } from 'node:util';
+import { constants as osConstants } from 'node:os';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { IoFd } from './iofd.js';
+import { sock } from './sock.js';
+import { Acceptor } from './acceptor.js';
+import type { IoOps, SockAddr } from './types.js';
+import { isConnectionLost } from './stream-client.js';
+
+const debug = debuglog('osmo-io');
+const E = osConstants.errno;
+/** Linux ESHUTDOWN (not in os.constants.errno) */
+const ESHUTDOWN = 108;
+
+/** Options of {@link StreamServer}. */
+export interface StreamServerOptions {
+  /** 'tcp' (default) or 'unix' */
+  proto?: 'tcp' | 'unix';
+  /** local address to listen on (TCP); default '0.0.0.0' */
+  address?: string;
+  /** local port (TCP); default 0 = any free port, see {@link StreamServer.port} */
+  port?: number;
+  /** socket path (Unix). A stale socket file at that path is removed before binding and on close(). */
+  path?: string;
+  /** listen backlog; default 511 (as Node's net.Server; upstream uses 10) */
+  backlog?: number;
+  /** name for the acceptor and (with the peer address) for the connections' IoFds; default 'stream_srv' */
+  name?: string;
+  /** segmentation callback handed unchanged to every connection's IoFd */
+  segmentationCb?: (data: Buffer) => number;
+  /** tx queue maximum length of every connection; default 1024 */
+  txqueueMaxLength?: number;
+  /** set TCP_NODELAY on accepted TCP connections */
+  nodelay?: boolean;
+  /**
+   * destroy a connection after passing a read of 0 (EOF) / -EPIPE / -ECONNRESET (or another error that leaves the
+   * socket unusable) to readCb, unless readCb destroyed it already; also destroy it on a write error. Default true.
+   * false = upstream behaviour: the application must destroy the connection itself.
+   */
+  closeOnEof?: boolean;
+  /** user data, available as `srv.data` */
+  data?: unknown;
+  /** called for every accepted connection; may set conn.readCb/closedCb/data, or destroy it to reject */
+  acceptCb?: (conn: StreamServerConn) => void;
+  /** default readCb of new connections */
+  readCb?: (conn: StreamServerConn, res: number, msg: Buffer) => void;
+  /** default closedCb of new connections */
+  closedCb?: (conn: StreamServerConn) => void;
+  /** called when accepting fails (e.g. -EMFILE); the server keeps listening */
+  acceptErrorCb?: (srv: StreamServer, res: number) => void;
+}
+
+/** A listening stream server (libosmo-netif osmo_stream_srv_link semantics). */
+export class StreamServer {
+  /** name of the acceptor, prefix of the connection names */
+  name: string;
+  /** application data */
+  data: unknown;
+  /** called for every accepted connection (may destroy it to reject it) */
+  acceptCb: ((conn: StreamServerConn) => void) | undefined;
+  /** default readCb of new connections */
+  readCb: ((conn: StreamServerConn, res: number, msg: Buffer) => void) | undefined;
+  /** default closedCb of new connections */
+  closedCb: ((conn: StreamServerConn) => void) | undefined;
+  /** called when accepting fails */
+  acceptErrorCb: ((srv: StreamServer, res: number) => void) | undefined;
+  /** segmentation callback of new connections */
+  readonly segmentationCb: ((data: Buffer) => number) | undefined;
+  /** tx queue maximum length of new connections */
+  txqueueMaxLength: number;
+  /** see {@link StreamServerOptions.closeOnEof} */
+  closeOnEof: boolean;
+
+  readonly #proto: 'tcp' | 'unix';
+  readonly #address: string;
+  readonly #portOpt: number;
+  readonly #path: string;
+  readonly #backlog: number;
+  readonly #nodelay: boolean;
+  #acceptor: Acceptor | null = null;
+  #listenFd = -1;
+  #localAddr: SockAddr | null = null;
+  #refed = true;
+  readonly #conns = new Set<StreamServerConn>();
+
+  /** Create a server; nothing happens until {@link open}. */
+  constructor(opts: StreamServerOptions = {}) {
+    this.#proto = opts.proto ?? 'tcp';
+    if (this.#proto !== 'tcp' && this.#proto !== 'unix') {
+      throw Object.assign(new TypeError(`StreamServer: unsupported proto ${String(opts.proto)}`),
+        { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    this.#address = opts.address ?? '0.0.0.0';
+    this.#portOpt = opts.port ?? 0;
+    this.#path = opts.path ?? '';
+    if (this.#proto === 'unix' && this.#path === '') {
+      throw Object.assign(new TypeError('StreamServer: proto unix needs a path'), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    if (this.#proto === 'tcp' && !(Number.isInteger(this.#portOpt) && this.#portOpt >= 0 && this.#portOpt < 65536)) {
+      throw Object.assign(new RangeError(`StreamServer: invalid port ${String(opts.port)}`),
+        { code: 'ERR_SOCKET_BAD_PORT' });
+    }
+    this.#backlog = opts.backlog ?? 511;
+    this.#nodelay = opts.nodelay ?? false;
+    this.name = opts.name ?? 'stream_srv';
+    this.data = opts.data;
+    this.acceptCb = opts.acceptCb;
+    this.readCb = opts.readCb;
+    this.closedCb = opts.closedCb;
+    this.acceptErrorCb = opts.acceptErrorCb;
+    this.segmentationCb = opts.segmentationCb;
+    this.txqueueMaxLength = opts.txqueueMaxLength ?? 1024;
+    this.closeOnEof = opts.closeOnEof ?? true;
+  }
+
+  /** True while listening. */
+  get listening(): boolean {
+    return this.#acceptor !== null;
+  }
+
+  /** The bound TCP port (useful with port 0); 0 for Unix or when not listening. */
+  get port(): number {
+    const a = this.#localAddr;
+    return a !== null && 'port' in a ? a.port : 0;
+  }
+
+  /** The bound local address, null when not listening. */
+  get localAddress(): SockAddr | null {
+    return this.#localAddr;
+  }
+
+  /** The live connections (destroyed ones are removed). */
+  get connections(): ReadonlySet<StreamServerConn> {
+    return this.#conns;
+  }
+
+  /**
+   * Start listening. Already listening: no-op.
+   * @throws the `sock` Error (code 'EADDRINUSE' etc., errno negative) when the socket cannot be bound/listened on
+   */
+  open(): void {
+    if (this.#acceptor !== null) return;
+    let fd: number;
+    if (this.#proto === 'unix') {
+      removeStaleSocket(this.#path);
+      fd = sock.unix({ type: 'stream', local: this.#path, listen: this.#backlog });
+    } else {
+      fd = sock.inet({
+        proto: 'tcp', local: { address: this.#address, port: this.#portOpt }, listen: this.#backlog, reuseAddr: true,
+      });
+    }
+    let acceptor: Acceptor;
+    try {
+      this.#localAddr = sock.localAddress(fd);
+      acceptor = Acceptor.open(fd, this.name, (cfd, peer) => this.#onAccept(cfd, peer),
+        (res) => this.#onAcceptError(res));
+    } catch (err) {
+      this.#localAddr = null;
+      sock.close(fd);
+      throw err;
+    }
+    if (!this.#refed) acceptor.unref();
+    this.#acceptor = acceptor;
+    this.#listenFd = fd;
+    debug('stream_srv(%s): listening on %s', this.name, fmtAddr(this.#localAddr));
+  }
+
+  /**
+   * Stop listening (closes the listening socket; for Unix also removes the socket file). Existing connections stay
+   * open unless `destroyConnections` is true (then each is destroyed and its closedCb called).
+   */
+  close(opts: { destroyConnections?: boolean } = {}): void {
+    const acceptor = this.#acceptor;
+    if (acceptor !== null) {
+      this.#acceptor = null;
+      this.#listenFd = -1;
+      acceptor.close();
+      if (this.#proto === 'unix') removeStaleSocket(this.#path);
+      debug('stream_srv(%s): closed', this.name);
+    }
+    this.#localAddr = null;
+    if (opts.destroyConnections === true) {
+      for (const conn of [...this.#conns]) conn.destroy();
+    }
+  }
+
+  /** Let the listening socket keep the Node process alive (default). Connections are ref'd on their own. */
+  ref(): this {
+    this.#refed = true;
+    this.#acceptor?.ref();
+    return this;
+  }
+
+  /** Do not let the listening socket keep the Node process alive. */
+  unref(): this {
+    this.#refed = false;
+    this.#acceptor?.unref();
+    return this;
+  }
+
+  /** @internal */
+  _removeConn(conn: StreamServerConn): void {
+    this.#conns.delete(conn);
+  }
+
+  /** @internal */
+  get _isUnix(): boolean {
+    return this.#proto === 'unix';
+  }
+
+  #onAccept(fd: number, peer: SockAddr | null): void {
+    if (this.#acceptor === null) {
+      sock.close(fd);
+      return;
+    }
+    if (this.#nodelay && this.#proto === 'tcp') {
+      try {
+        sock.setsockopt(fd, sock.constants.IPPROTO_TCP, sock.constants.TCP_NODELAY, 1);
+      } catch (err) {
+        debug('stream_srv(%s): TCP_NODELAY failed: %s', this.name, (err as Error).message);
+      }
+    }
+    // on failure the constructor has closed fd already
+    const conn = new StreamServerConn(this, fd, peer);
+    this.#conns.add(conn);
+    debug('stream_srv(%s): accepted %s (fd %d)', this.name, conn.name, fd);
+    try {
+      this.acceptCb?.(conn);
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  #onAcceptError(res: number): void {
+    debug('stream_srv(%s): accept failed: %d', this.name, res);
+    this.acceptErrorCb?.(this, res);
+  }
+}
+
+/**
+ * One accepted connection of a {@link StreamServer} (libosmo-netif osmo_stream_srv semantics). Created by the server
+ * and registered at once; set `readCb`/`closedCb`/`data` in the server's acceptCb.
+ */
+export class StreamServerConn {
+  /** the server that accepted this connection */
+  readonly server: StreamServer;
+  /** peer address as returned by accept(), null if unknown */
+  readonly peer: SockAddr | null;
+  /** name of the IoFd: `<server name>,<peer>` */
+  readonly name: string;
+  /** application data */
+  data: unknown;
+  /** called per received (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno */
+  readCb: ((conn: StreamServerConn, res: number, msg: Buffer) => void) | undefined;
+  /** called once when the connection is destroyed (by the application or the library) */
+  closedCb: ((conn: StreamServerConn) => void) | undefined;
+
+  #iofd: IoFd | null;
+  #destroyed = false;
+  #flush = false;
+  /** bytes handed to IoFd.write() that no writeCb has reported written yet */
+  #unsent = 0;
+
+  /** @internal created by StreamServer on accept; takes over fd (closes it when it throws) */
+  constructor(server: StreamServer, fd: number, peer: SockAddr | null) {
+    this.server = server;
+    this.peer = peer;
+    this.name = `${server.name},${fmtAddr(peer)}`;
+    this.readCb = server.readCb;
+    this.closedCb = server.closedCb;
+    const ops: IoOps = {
+      readCb: (io, res, msg) => this.#onRead(io, res, msg),
+      writeCb: (io, res, msg) => this.#onWrite(io, res, msg),
+    };
+    if (server.segmentationCb !== undefined) ops.segmentationCb = server.segmentationCb;
+    let iofd: IoFd;
+    try {
+      iofd = IoFd.setup(fd, this.name, 'read_write', ops);
+    } catch (err) {
+      sock.close(fd);
+      throw err;
+    }
+    try {
+      iofd.data = this;
+      iofd.txqueueMaxLength = server.txqueueMaxLength;
+      iofd.register();
+    } catch (err) {
+      iofd.close();
+      throw err;
+    }
+    this.#iofd = iofd;
+  }
+
+  /** The connection's IoFd, null once destroyed. */
+  get iofd(): IoFd | null {
+    return this.#iofd;
+  }
+
+  /** True once destroyed. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** True after {@link setFlushAndDestroy}. */
+  get flushing(): boolean {
+    return this.#flush;
+  }
+
+  /** Local address of the connection, null once destroyed. */
+  get localAddress(): SockAddr | null {
+    if (this.#iofd === null) return null;
+    try {
+      return sock.localAddress(this.#iofd.fd);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Number of messages waiting in the tx queue. */
+  get txqueueLen(): number {
+    return this.#iofd ? this.#iofd.txqueueLen : 0;
+  }
+
+  /**
+   * Queue a message for sending. Returns 0 (queued; do not modify the Buffer until it is sent), -ENOTCONN after
+   * destroy, -ESHUTDOWN after setFlushAndDestroy (the message is dropped), or the IoFd's error (-ENOSPC, -EINVAL).
+   */
+  send(msg: Buffer): number {
+    if (this.#iofd === null) return -E.ENOTCONN;
+    if (this.#flush) {
+      debug('stream_srv(%s): flushing, dropping %d bytes', this.name, msg.length);
+      return -ESHUTDOWN;
+    }
+    const rc = this.#iofd.write(msg);
+    if (rc === 0) this.#unsent += msg.length;
+    return rc;
+  }
+
+  /** Drop all queued, not yet written messages (no callbacks). */
+  txqueueClear(): void {
+    if (this.#iofd === null) return;
+    this.#iofd.txqueueClear();
+    // a write already handed to the kernel may still complete and is counted down then; never below 0
+    this.#unsent = 0;
+    if (this.#flush) this.destroy();
+  }
+
+  /**
+   * Destroy the connection once everything queued has been written: later sends are dropped, received data is
+   * ignored. With nothing queued the connection is destroyed at once (closedCb is called before this returns).
+   */
+  setFlushAndDestroy(): void {
+    if (this.#iofd === null || this.#flush) return;
+    this.#flush = true;
+    debug('stream_srv(%s): flush and destroy (%d bytes pending)', this.name, this.#unsent);
+    if (this.#unsent <= 0) this.destroy();
+  }
+
+  /**
+   * Close the socket, remove the connection from the server and call closedCb (once). Safe from inside any callback;
+   * no readCb follows.
+   */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    const io = this.#iofd;
+    this.#iofd = null;
+    io?.close();
+    this.server._removeConn(this);
+    debug('stream_srv(%s): destroyed', this.name);
+    this.closedCb?.(this);
+  }
+
+  #onRead(io: IoFd, res: number, msg: Buffer): void {
+    if (io !== this.#iofd) return;
+    if (this.#flush) {
+      this.#flushingRead(io, res);
+      return;
+    }
+    this.readCb?.(this, res, msg);
+    if (this.#iofd !== io) return; // destroyed inside readCb
+    if (this.#flush) {
+      // flush-and-destroy started inside readCb
+      this.#flushingRead(io, res);
+      return;
+    }
+    if (this.server.closeOnEof && isConnectionLost(res)) {
+      debug('stream_srv(%s): read %d, closing', this.name, res);
+      this.destroy();
+    }
+  }
+
+  /** read while flushing: data is ignored; EOF stops reading (writes go on); an error destroys. */
+  #flushingRead(io: IoFd, res: number): void {
+    if (res > 0) return;
+    if (res === 0 && this.#unsent > 0) {
+      // the peer may have shut down only its sending side: stop reading, finish writing
+      try {
+        const ops: IoOps = { writeCb: (i, r, m) => this.#onWrite(i, r, m) };
+        io.setIoOps(ops);
+        return;
+      } catch (err) {
+        debug('stream_srv(%s): cannot stop reading: %s', this.name, (err as Error).message);
+      }
+    }
+    if (res < 0 && !isConnectionLost(res)) return; // e.g. a segmentation error: keep flushing
+    this.destroy();
+  }
+
+  #onWrite(io: IoFd, res: number, msg: Buffer | null): void {
+    if (io !== this.#iofd || msg === null) return;
+    if (res < 0) {
+      debug('stream_srv(%s): write error %d', this.name, res);
+      if (this.#flush || this.server.closeOnEof) this.destroy();
+      return;
+    }
+    this.#unsent = Math.max(0, this.#unsent - res);
+    if (this.#flush && this.#unsent === 0) this.destroy();
+  }
+}
+
+function fmtAddr(a: SockAddr | null): string {
+  if (a === null) return '?';
+  if ('path' in a) return a.path === '' ? 'unix' : a.path;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // not there
+  }
+}

@@ -1,0 +1,440 @@
+import { expect } from 'chai';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { StreamClient, StreamServer } from '../src/stream.js';
+
+const EAGAIN = os.constants.errno.EAGAIN;
+const ENOTCONN = os.constants.errno.ENOTCONN;
+const EINVAL = os.constants.errno.EINVAL;
+const ENOSPC = os.constants.errno.ENOSPC;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** IPA segmentation: 3-byte header, BE16 length excluding the header. */
+function ipaSegm(data: Buffer): number {
+  if (data.length < 3) return -EAGAIN;
+  return 3 + data.readUInt16BE(0);
+}
+
+let sockSeq = 0;
+function tmpSock(): string {
+  return path.join(os.tmpdir(), `osmo-io-scli-${process.pid}-${++sockSeq}.sock`);
+}
+
+/** A port nobody listens on right now (bound, read, released). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Node net echo server (an independent peer for the client). */
+async function netEcho(where: { port: number } | { path: string } = { port: 0 }): Promise<{
+  server: net.Server; port: number; sockets: Set<net.Socket>; close(): Promise<void>;
+}> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('data', (d) => s.write(d));
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => {
+    if ('path' in where) server.listen(where.path, r);
+    else server.listen(where.port, '127.0.0.1', r);
+  });
+  const a = server.address();
+  const port = typeof a === 'object' && a !== null ? a.port : 0;
+  return {
+    server, port, sockets,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+describe('StreamClient', function () {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async function () {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  function track(cli: StreamClient): StreamClient {
+    cleanups.push(() => cli.destroy());
+    return cli;
+  }
+
+  it('connects over TCP, echoes, reports addresses', async function () {
+    const echo = await netEcho();
+    cleanups.push(() => echo.close());
+    const events: string[] = [];
+    const got: Buffer[] = [];
+    const cli = track(new StreamClient({
+      port: echo.port, name: 'tcp-echo', nodelay: true,
+      connectCb: (c) => {
+        events.push('connect');
+        expect(c.isConnected).to.equal(true);
+        expect(c.send(Buffer.from('hello'))).to.equal(0);
+      },
+      disconnectCb: () => events.push('disconnect'),
+      readCb: (_c, res, msg) => {
+        expect(res).to.be.greaterThan(0);
+        got.push(msg);
+      },
+    }));
+    expect(cli.state).to.equal('CLOSED');
+    expect(cli.open()).to.equal(0);
+    expect(cli.state).to.equal('CONNECTING');
+    expect(cli.iofd).to.not.equal(null);
+    await waitFor(() => Buffer.concat(got).toString() === 'hello', 'echo');
+    expect(events).to.deep.equal(['connect']);
+    expect(cli.state).to.equal('CONNECTED');
+    const peer = cli.peerAddress;
+    expect(peer).to.not.equal(null);
+    expect(peer && 'port' in peer ? peer.port : -1).to.equal(echo.port);
+    const local = cli.localAddress;
+    expect(local && 'port' in local ? local.port : 0).to.be.greaterThan(0);
+    cli.close();
+    expect(cli.state).to.equal('CLOSED');
+    expect(cli.isConnected).to.equal(false);
+    expect(cli.iofd).to.equal(null);
+    await sleep(20);
+    expect(events).to.deep.equal(['connect']); // close() requested by the app: no disconnectCb
+  });
+
+  it('connects over Unix and echoes', async function () {
+    const p = tmpSock();
+    const echo = await netEcho({ path: p });
+    cleanups.push(() => echo.close());
+    const got: Buffer[] = [];
+    let connects = 0;
+    const cli = track(new StreamClient({
+      proto: 'unix', path: p,
+      connectCb: (c) => { connects++; c.send(Buffer.from('unix-ping')); },
+      readCb: (_c, res, msg) => { if (res > 0) got.push(msg); },
+    }));
+    expect(cli.open()).to.equal(0);
+    await waitFor(() => Buffer.concat(got).toString() === 'unix-ping', 'unix echo');
+    expect(connects).to.equal(1);
+  });
+
+  it('passes on a read that arrives before the connect notification (peer talks first)', async function () {
+    const server = net.createServer((s) => { s.on('error', () => undefined); s.write('greeting'); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.close(() => r()); }));
+    const events: string[] = [];
+    const cli = track(new StreamClient({
+      port: (server.address() as net.AddressInfo).port,
+      connectCb: () => events.push('connect'),
+      readCb: (_c, res, msg) => events.push(`read:${res > 0 ? msg.toString() : res}`),
+    }));
+    cli.open();
+    await waitFor(() => events.join('').includes('greeting'), 'greeting');
+    expect(events[0]).to.equal('connect');
+    expect(events.slice(1).map((e) => e.slice(5)).join('')).to.equal('greeting');
+    cli.destroy();
+    server.unref();
+  });
+
+  it('send() while not connected returns -ENOTCONN; empty message -EINVAL; full queue -ENOSPC', async function () {
+    const echo = await netEcho();
+    cleanups.push(() => echo.close());
+    let connected = false;
+    const cli = track(new StreamClient({
+      port: echo.port, txqueueMaxLength: 2,
+      connectCb: () => { connected = true; },
+    }));
+    expect(cli.send(Buffer.from('x'))).to.equal(-ENOTCONN); // CLOSED
+    cli.open();
+    expect(cli.state).to.equal('CONNECTING');
+    expect(cli.send(Buffer.from('x'))).to.equal(-ENOTCONN); // CONNECTING
+    await waitFor(() => connected, 'connect');
+    expect(cli.send(Buffer.alloc(0))).to.equal(-EINVAL);
+    const rcs: number[] = [];
+    for (let i = 0; i < 10; i++) rcs.push(cli.send(Buffer.alloc(1000, i)));
+    expect(rcs).to.include(-ENOSPC);
+    expect(rcs[0]).to.equal(0);
+    cli.txqueueClear();
+    cli.close();
+    expect(cli.send(Buffer.from('x'))).to.equal(-ENOTCONN); // CLOSED again
+  });
+
+  it('connect refused: waits on the reconnect timer and connects once the server appears', async function () {
+    const port = await freePort();
+    const events: string[] = [];
+    const cli = track(new StreamClient({
+      port, reconnectTimeout: 50,
+      connectCb: () => events.push('connect'),
+      disconnectCb: () => events.push('disconnect'),
+    }));
+    const rc = cli.open();
+    expect(rc === 0 || rc < 0).to.equal(true);
+    await waitFor(() => cli.state === 'WAIT_RECONNECT', 'WAIT_RECONNECT');
+    await sleep(200); // several retries
+    expect(events).to.deep.equal([]); // failures with reconnect enabled are silent (as upstream)
+    expect(cli.isConnected).to.equal(false);
+    const srv = new StreamServer({ address: '127.0.0.1', port });
+    srv.open();
+    cleanups.push(() => srv.close({ destroyConnections: true }));
+    await waitFor(() => events.length > 0, 'connect after server start');
+    expect(events).to.deep.equal(['connect']);
+    expect(cli.state).to.equal('CONNECTED');
+    await waitFor(() => srv.connections.size === 1, 'server side conn');
+  });
+
+  it('connect refused with reconnect disabled: disconnectCb once, no retry', async function () {
+    const port = await freePort();
+    const events: string[] = [];
+    const cli = track(new StreamClient({
+      port, reconnectTimeout: -1,
+      connectCb: () => events.push('connect'),
+      disconnectCb: (c) => { events.push('disconnect'); expect(c.state).to.equal('CLOSED'); },
+    }));
+    const rc = cli.open();
+    if (rc < 0) {
+      // refused at once: reported through the return value only
+      expect(cli.state).to.equal('CLOSED');
+    } else {
+      await waitFor(() => events.length > 0, 'disconnectCb');
+    }
+    // even if the server shows up now, nothing retries
+    const srv = new StreamServer({ address: '127.0.0.1', port });
+    srv.open();
+    cleanups.push(() => srv.close({ destroyConnections: true }));
+    await sleep(250);
+    expect(events).to.deep.equal(rc < 0 ? [] : ['disconnect']);
+    expect(cli.state).to.equal('CLOSED');
+    expect(srv.connections.size).to.equal(0);
+  });
+
+  it('server closes the connection: disconnectCb, readCb(0), reconnect', async function () {
+    const events: string[] = [];
+    let accepted = 0;
+    const srv = new StreamServer({
+      address: '127.0.0.1',
+      acceptCb: (conn) => {
+        accepted++;
+        if (accepted === 1) setTimeout(() => conn.destroy(), 20);
+      },
+    });
+    srv.open();
+    cleanups.push(() => srv.close({ destroyConnections: true }));
+    const cli = track(new StreamClient({
+      port: srv.port, reconnectTimeout: 50,
+      connectCb: () => events.push('connect'),
+      disconnectCb: (c) => { events.push('disconnect'); expect(c.isConnected).to.equal(false); },
+      readCb: (c, res) => {
+        events.push(`read:${res}`);
+        if (res === 0) expect(c.state).to.equal('WAIT_RECONNECT');
+      },
+    }));
+    cli.open();
+    await waitFor(() => events.filter((e) => e === 'connect').length === 2, 'reconnect');
+    expect(events).to.deep.equal(['connect', 'disconnect', 'read:0', 'connect']);
+    expect(accepted).to.equal(2);
+  });
+
+  it('server gone for good with reconnect disabled: disconnectCb once, stays CLOSED', async function () {
+    const events: string[] = [];
+    const srv = new StreamServer({ address: '127.0.0.1', acceptCb: (conn) => setTimeout(() => conn.destroy(), 10) });
+    srv.open();
+    cleanups.push(() => srv.close({ destroyConnections: true }));
+    const cli = track(new StreamClient({
+      port: srv.port, reconnectTimeout: -1,
+      connectCb: () => events.push('connect'),
+      disconnectCb: () => events.push('disconnect'),
+      readCb: (_c, res) => events.push(`read:${res}`),
+    }));
+    cli.open();
+    await waitFor(() => events.includes('read:0'), 'EOF');
+    await sleep(100);
+    expect(events).to.deep.equal(['connect', 'disconnect', 'read:0']);
+    expect(cli.state).to.equal('CLOSED');
+  });
+
+  describe('close/destroy from inside callbacks', function () {
+    it('destroy() inside connectCb: no further callbacks, peer sees EOF', async function () {
+      const echo = await netEcho();
+      cleanups.push(() => echo.close());
+      const events: string[] = [];
+      const cli = track(new StreamClient({
+        port: echo.port, reconnectTimeout: 10,
+        connectCb: (c) => { events.push('connect'); c.send(Buffer.from('x')); c.destroy(); },
+        disconnectCb: () => events.push('disconnect'),
+        readCb: () => events.push('read'),
+      }));
+      cli.open();
+      await waitFor(() => events.length > 0, 'connect');
+      await sleep(100);
+      expect(events).to.deep.equal(['connect']);
+      expect(cli.state).to.equal('CLOSED');
+      expect(cli.destroyed).to.equal(true);
+      expect(() => cli.open()).to.throw(Error).with.property('code', 'ERR_OSMO_STREAM_DESTROYED');
+      await waitFor(() => echo.sockets.size === 0, 'peer closed');
+    });
+
+    it('destroy() inside readCb: no further callbacks', async function () {
+      const server = net.createServer((s) => {
+        s.on('error', () => undefined);
+        s.write('a');
+        setTimeout(() => { s.write('b'); s.end(); }, 20);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      cleanups.push(() => new Promise<void>((r) => { server.close(() => r()); }));
+      const events: string[] = [];
+      const cli = track(new StreamClient({
+        port: (server.address() as net.AddressInfo).port, reconnectTimeout: 10,
+        connectCb: () => events.push('connect'),
+        disconnectCb: () => events.push('disconnect'),
+        readCb: (c, res) => { events.push(`read:${res}`); c.destroy(); },
+      }));
+      cli.open();
+      await waitFor(() => events.length >= 2, 'read');
+      await sleep(100);
+      expect(events).to.deep.equal(['connect', 'read:1']);
+    });
+
+    it('destroy() inside disconnectCb: no readCb(0), no reconnect', async function () {
+      const srv = new StreamServer({ address: '127.0.0.1', acceptCb: (conn) => setTimeout(() => conn.destroy(), 10) });
+      srv.open();
+      cleanups.push(() => srv.close({ destroyConnections: true }));
+      const events: string[] = [];
+      const cli = track(new StreamClient({
+        port: srv.port, reconnectTimeout: 10,
+        connectCb: () => events.push('connect'),
+        disconnectCb: (c) => { events.push('disconnect'); c.destroy(); },
+        readCb: (_c, res) => events.push(`read:${res}`),
+      }));
+      cli.open();
+      await waitFor(() => events.includes('disconnect'), 'disconnect');
+      await sleep(150);
+      expect(events).to.deep.equal(['connect', 'disconnect']);
+      expect(cli.state).to.equal('CLOSED');
+    });
+
+    it('close() then open() inside readCb starts a fresh connection', async function () {
+      const echo = await netEcho();
+      cleanups.push(() => echo.close());
+      const events: string[] = [];
+      let n = 0;
+      const cli = track(new StreamClient({
+        port: echo.port,
+        connectCb: (c) => { events.push('connect'); c.send(Buffer.from(`m${++n}`)); },
+        disconnectCb: () => events.push('disconnect'),
+        readCb: (c, res, msg) => {
+          events.push(`read:${msg.toString()}`);
+          if (res > 0 && n === 1) { c.close(); expect(c.open()).to.equal(0); }
+        },
+      }));
+      cli.open();
+      await waitFor(() => events.includes('read:m2'), 'second echo');
+      expect(events).to.deep.equal(['connect', 'read:m1', 'connect', 'read:m2']);
+    });
+
+    it('destroy() inside the readCb of a segmented bundle stops delivery of the rest', async function () {
+      const server = net.createServer((s) => {
+        s.on('error', () => undefined);
+        s.write(Buffer.from('0001fe00' + '0001fe01' + '0001fe00', 'hex'));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      cleanups.push(() => new Promise<void>((r) => { server.close(() => r()); }));
+      const msgs: string[] = [];
+      const cli = track(new StreamClient({
+        port: (server.address() as net.AddressInfo).port, segmentationCb: ipaSegm,
+        readCb: (c, _res, msg) => { msgs.push(msg.toString('hex')); c.destroy(); },
+      }));
+      cli.open();
+      await waitFor(() => msgs.length > 0, 'first segment');
+      await sleep(50);
+      expect(msgs).to.deep.equal(['0001fe00']);
+    });
+  });
+
+  it('test_segm_ipa_stream_cli: an IPA bundle is split into messages, the rest arrives later', async function () {
+    const PING = '0001fe00';
+    const PONG = '0001fe01';
+    const ID_RESP = '0007fe050101deadbeef';
+    const ID_GET = '0003fe040101';
+    const idGet = Buffer.from(ID_GET, 'hex');
+    const server = net.createServer((s) => {
+      s.setNoDelay(true);
+      s.on('error', () => undefined);
+      s.write(Buffer.concat([Buffer.from(PING + PONG + PING + ID_RESP, 'hex'), idGet.subarray(0, 2)]));
+      setTimeout(() => s.write(idGet.subarray(2, 4)), 30);
+      setTimeout(() => s.write(idGet.subarray(4, 6)), 60);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.close(() => r()); }));
+    const msgs: string[] = [];
+    const cli = track(new StreamClient({
+      port: (server.address() as net.AddressInfo).port, segmentationCb: ipaSegm,
+      readCb: (_c, res, msg) => {
+        expect(res).to.be.greaterThan(0);
+        msgs.push(msg.toString('hex'));
+      },
+    }));
+    cli.open();
+    await waitFor(() => msgs.length >= 5, 'five IPA messages');
+    expect(msgs).to.deep.equal([PING, PONG, PING, ID_RESP, ID_GET]);
+  });
+
+  it('unref()/ref() are chainable and do not break connecting', async function () {
+    const echo = await netEcho();
+    cleanups.push(() => echo.close());
+    let connected = false;
+    const cli = track(new StreamClient({ port: echo.port, connectCb: () => { connected = true; } }));
+    expect(cli.unref()).to.equal(cli);
+    cli.open();
+    expect(cli.ref()).to.equal(cli);
+    await waitFor(() => connected, 'connect');
+  });
+
+  it('rejects bad options', function () {
+    expect(() => new StreamClient({ port: 0 })).to.throw(RangeError);
+    expect(() => new StreamClient({ proto: 'unix' })).to.throw(TypeError);
+  });
+
+  it('leaks no file descriptors', async function () {
+    const count = (): number => fs.readdirSync('/proc/self/fd').length;
+    // warm-up: the backend may open its ring/eventfd lazily once per process
+    const echo = await netEcho();
+    cleanups.push(() => echo.close());
+    {
+      let ok = false;
+      const c = new StreamClient({ port: echo.port, connectCb: () => { ok = true; } });
+      c.open();
+      await waitFor(() => ok, 'warm-up');
+      c.destroy();
+      await waitFor(() => echo.sockets.size === 0, 'warm-up peer gone');
+    }
+    const before = count();
+    const port = await freePort();
+    const clis: StreamClient[] = [];
+    let connects = 0;
+    for (let i = 0; i < 20; i++) {
+      clis.push(new StreamClient({
+        port: i % 2 === 0 ? echo.port : port, reconnectTimeout: 20,
+        connectCb: (c) => { connects++; c.send(Buffer.from('x')); },
+      }));
+    }
+    for (const c of clis) c.open();
+    await waitFor(() => connects >= 10, 'connects');
+    await sleep(60); // some refused retries too
+    for (const c of clis) c.destroy();
+    await waitFor(() => echo.sockets.size === 0, 'peers gone');
+    await waitFor(() => count() <= before, `fd count back to ${before} (now ${count()})`, 3000);
+    expect(count()).to.equal(before);
+  });
+});
