@@ -16,6 +16,12 @@ export class CtrlRegistry {
   readonly fsms = new Map<string, Fsm>();
   private tickNo = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly autoTick: boolean;
+
+  /** autoTick (default true): advance the rate intervals by a 1 s timer; false: only by calling tick() */
+  constructor(opts: { autoTick?: boolean } = {}) {
+    this.autoTick = opts.autoTick ?? true;
+  }
 
   /** rate_ctr_group_alloc: create and register */
   rateCounterGroup(opts: RateCounterGroupOptions): RateCounterGroup {
@@ -102,7 +108,7 @@ export class CtrlRegistry {
   }
 
   private startTimer(): void {
-    if (this.timer) return;
+    if (this.timer || !this.autoTick) return;
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
   }

@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import { createServer, type Server, type Socket } from 'node:net';
+import { CtrlClient, CtrlClientError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
+import { ctrlFrame, sleep } from './raw-peer.js';
+
+describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
+  let srv: CtrlServer;
+  let value = 'initial';
+  const clients: CtrlClient[] = [];
+  const client = async (opts: { timeout?: number } = {}): Promise<CtrlClient> => {
+    const c = new CtrlClient({ port: srv.port, ...opts });
+    clients.push(c);
+    await c.connect();
+    return c;
+  };
+  beforeEach(() => {
+    const tree = new CtrlTree();
+    tree.root.command({ name: 'value', get: () => value, set: (r) => { value = r.value!; return 'OK'; } });
+    tree.root.command({ name: 'silent', get: () => ctrlHandled() });
+    tree.root.command({ name: 'slow', get: async () => { await sleep(30); return 'slow reply'; } });
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+  });
+  afterEach(() => { for (const c of clients.splice(0)) c.close(); srv.close(); });
+
+  it('get and set resolve with the reply text', async () => {
+    const c = await client();
+    expect(await c.get('value')).to.equal('initial');
+    expect(await c.set('value', 'a b  c')).to.equal('OK');
+    expect(await c.get('value')).to.equal('a b  c');
+  });
+
+  it('matches replies by id with many requests in flight (deferred ones answered later)', async () => {
+    const c = await client();
+    const ps = [c.get('slow'), ...Array.from({ length: 50 }, () => c.get('value')), c.get('slow')];
+    const r = await Promise.all(ps);
+    expect(r[0]).to.equal('slow reply');
+    expect(r.at(-1)).to.equal('slow reply');
+    expect(r.slice(1, -1).every((v) => v === value)).to.equal(true);
+  });
+
+  it('an ERROR reply rejects with ERR_OSMO_CTRL_ERROR_REPLY and the reply text', async () => {
+    const c = await client();
+    try {
+      await c.get('nope');
+      expect.fail('resolved');
+    } catch (e) {
+      expect(e).to.be.instanceOf(CtrlClientError);
+      expect((e as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_ERROR_REPLY');
+      expect((e as CtrlClientError).reply).to.equal('Command not found');
+    }
+  });
+
+  it('a request without reply times out (ERR_OSMO_CTRL_TIMEOUT); the connection stays usable', async () => {
+    const c = await client({ timeout: 100 });
+    const err = await c.get('silent').catch((e: unknown) => e);
+    expect((err as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_TIMEOUT');
+    expect(await c.get('value')).to.equal(value);
+  });
+
+  it('an invalid variable is refused locally', async () => {
+    const c = await client();
+    const err = await c.get('bad variable').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(RangeError);
+  });
+
+  it('emits TRAP events', async () => {
+    const c = await client();
+    const traps: CtrlTrapEvent[] = [];
+    c.on('trap', (t) => traps.push(t));
+    await c.get('value');
+    srv.sendTrap('bts_connection_status', 'connected');
+    srv.sendTrap('trap-test', 'with spaces in it');
+    while (traps.length < 2) await sleep(5);
+    expect(traps).to.deep.equal([
+      { variable: 'bts_connection_status', value: 'connected' },
+      { variable: 'trap-test', value: 'with spaces in it' },
+    ]);
+  });
+
+  it('pending requests are rejected with ERR_OSMO_CTRL_CLOSED when the server goes away', async () => {
+    const tree = new CtrlTree();
+    tree.root.command({ name: 'never', get: (r) => { r.defer(); } });
+    const s2 = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    const c = new CtrlClient({ port: s2.port });
+    clients.push(c);
+    await c.connect();
+    const p = c.get('never').catch((e: unknown) => e);
+    const closed = new Promise<void>((r) => c.once('close', r));
+    await sleep(20);
+    s2.close();
+    expect(((await p) as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_CLOSED');
+    await closed;
+  });
+
+  it('connect to a closed port rejects with ERR_OSMO_CTRL_NOT_CONNECTED', async () => {
+    const port = srv.port;
+    srv.close();
+    const c = new CtrlClient({ port });
+    clients.push(c);
+    const err = await c.connect().catch((e: unknown) => e);
+    expect((err as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_NOT_CONNECTED');
+  });
+
+  it('accepts an empty reply ("GET_REPLY 1 var " as osmo-sgsn sends) and "ERROR err" for the oldest request', async () => {
+    // a scripted server (node:net) playing osmo-sgsn
+    const script: Server = createServer((s: Socket) => {
+      let n = 0;
+      s.on('data', () => {
+        n++;
+        s.write(n === 1 ? ctrlFrame('GET_REPLY 1 subscriber-list-active-v1 ') : ctrlFrame('ERROR err Request type unknown'));
+      });
+    });
+    await new Promise<void>((r) => script.listen(0, '127.0.0.1', r));
+    const port = (script.address() as { port: number }).port;
+    const c = new CtrlClient({ port });
+    clients.push(c);
+    await c.connect();
+    expect(await c.get('subscriber-list-active-v1')).to.equal('');
+    const err = await c.get('x').catch((e: unknown) => e);
+    expect((err as CtrlClientError).reply).to.equal('Request type unknown');
+    c.close();
+    await new Promise((r) => script.close(r));
+  });
+});
