@@ -13,6 +13,8 @@ import { SeqCheck } from './stats.js';
 import { IPA_PROTO_OML, IPA_PROTO_RSL, type ServerConn, type ServerLink, type Transport } from './transport.js';
 
 const debug = debuglog('osmo-linksim');
+/** OML and RSL frames are small; anything longer is garbage and closes the connection. */
+const MAX_FRAME = 2048;
 
 export interface BscSideOptions {
   transport: Transport;
@@ -83,8 +85,8 @@ export class BscSide extends EventEmitter<BscSideEvents> {
 
   async start(): Promise<void> {
     const T = this.opts.transport;
-    const oml = T.server({ host: this.opts.host, port: this.opts.omlPort, name: 'bsc-oml' });
-    const rsl = T.server({ host: this.opts.host, port: this.opts.rslPort, name: 'bsc-rsl' });
+    const oml = T.server({ host: this.opts.host, port: this.opts.omlPort, name: 'bsc-oml', maxFrameLength: MAX_FRAME });
+    const rsl = T.server({ host: this.opts.host, port: this.opts.rslPort, name: 'bsc-rsl', maxFrameLength: MAX_FRAME });
     this.omlSrv = oml; this.rslSrv = rsl;
     for (const s of [oml, rsl]) {
       s.on('garbage', (c, why) => { this.garbageDrops++; debug('%s: dropped: %s', c.name, why); this.emit('garbage', c.name, why); });
