@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureBytes, loadFixtures } from '../../../ttcn-fixtures/index.js';
+import { fixtureBytes, loadFixtures } from './fixture-loader.js';
 import { decodeCtrl, type CtrlMessage } from '../src/codec.js';
 import { classifyIpaFrame, encodeCtrlFrame } from '../src/frame.js';
 
