@@ -143,3 +143,19 @@ export class PerfSyscalls {
     return { total, breakdown };
   }
 }
+
+/**
+ * Per-message deltas of the numeric counters of @osmo/io stats() between two snapshots (null without stats()).
+ * @param {Record<string, number> | null | undefined} a
+ * @param {Record<string, number> | null | undefined} b
+ * @param {number} msgs
+ */
+export function coreDeltaPerMsg(a, b, msgs) {
+  if (!a || !b || !msgs) return null;
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const [k, v] of Object.entries(b)) {
+    if (typeof v === 'number' && typeof a[k] === 'number' && !/entries|flags/i.test(k)) out[k] = (v - a[k]) / msgs;
+  }
+  return out;
+}

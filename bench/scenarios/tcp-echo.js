@@ -8,6 +8,7 @@ import { Proc } from '../lib/spawn.js';
 import { startServer } from '../lib/spawn.js';
 import { cpuSample, cpuDelta, PerfSyscalls } from '../lib/measure.js';
 import { median, medAll, fmt, check } from '../lib/table.js';
+import { coreDeltaPerMsg } from '../lib/measure.js';
 
 export const name = 'tcp-echo';
 export const title = 'TCP echo, IPA-framed 53-byte messages, one in flight per connection (saturated)';
@@ -78,6 +79,7 @@ export async function runOnce(variant, ctx, how) {
       syscallsPerf: sc?.total ?? null,
       syscallBreakdownPerMsg: sc ? Object.fromEntries(Object.entries(sc.breakdown).map(([k, n]) => [k, per(n)])) : null,
       syscallsPerMsgCore: per(coreSys),
+      corePerMsg: coreDeltaPerMsg(s0.core, s1.core, msgs),
       serverErrors: { readErrors: s1.readErrors, writeErrors: s1.writeErrors, enospc: s1.enospc, eofs: s1.eofs, errors: s1.errors },
       backend: srv.ready.backend ?? null,
     };
@@ -123,6 +125,13 @@ export function report(runs, ctx) {
       const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
         .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
       notes.push(`syscalls/msg breakdown ${variant.label}: ${b || '(none)'}`);
+    }
+  }
+  for (const [, { variant, runs: rs }] of runs) {
+    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
+    if (keys.length) {
+      notes.push(`core stats() per msg ${variant.label} (median): ` +
+        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
     }
   }
   return { headers, rows, checks, notes };

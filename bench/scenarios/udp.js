@@ -7,6 +7,7 @@ import { Proc } from '../lib/spawn.js';
 import { startServer } from '../lib/spawn.js';
 import { cpuSample, cpuDelta, PerfSyscalls } from '../lib/measure.js';
 import { median, medAll, fmt, check } from '../lib/table.js';
+import { coreDeltaPerMsg } from '../lib/measure.js';
 
 export const name = 'udp';
 export const title = 'UDP receive, 100-byte datagrams blasted by one sender';
@@ -88,6 +89,7 @@ export async function runOnce(variant, ctx, how) {
       syscallsPerf: sc?.total ?? null,
       syscallBreakdownPerMsg: sc ? Object.fromEntries(Object.entries(sc.breakdown).map(([k, n]) => [k, per(n)])) : null,
       syscallsPerMsgCore: per(coreSys),
+      corePerMsg: coreDeltaPerMsg(s0.core, s1.core, msgs),
       rcvbuf: srv.ready.rcvbuf ?? null,
       tuning: srv.ready.tuning ?? null,
       backend: srv.ready.backend ?? null,
@@ -138,6 +140,13 @@ export function report(runs, ctx) {
       notes.push(`syscalls/msg breakdown ${variant.label}: ${b || '(none)'}${rb ? ` (SO_RCVBUF ${rb})` : ''}`);
     }
     if (rs.some((r) => !r.endMarker)) notes.push(`${variant.label}: some runs saw no end marker (counted until timeout)`);
+  }
+  for (const [, { variant, runs: rs }] of runs) {
+    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
+    if (keys.length) {
+      notes.push(`core stats() per msg ${variant.label} (median): ` +
+        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
+    }
   }
   return { headers, rows, checks, notes };
 }
