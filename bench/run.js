@@ -111,7 +111,7 @@ function buildLoadgen() {
 }
 
 /** Probe @osmo/io in a child process (so this process never loads the addon), once per backend. */
-function probeCore(backends) {
+function probeCore(/** @type {string[]} */ backends) {
   const script = `import('@osmo/io').then((m) => {
     const r = { exports: Object.keys(m).sort(), hasStats: typeof m.stats === 'function' };
     try { r.backend = m.getBackend(); } catch (e) { r.backendError = e.message; }
@@ -205,6 +205,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2), scenOpts);
   const scenarios = selectScenarios(allScenarios, opts.scenarios);
   const t0 = performance.now();
+  const loadStart = os.loadavg();
   const loadgen = buildLoadgen();
   const core = probeCore(opts.backends);
   const perf = opts.perf ? perfAvailable() : { ok: false, reason: 'disabled (--no-perf)', events: [] };
@@ -213,6 +214,9 @@ async function main() {
   const ctx = { opts, benchDir, loadgen, backends, log, core, perf };
 
   log(`bench: node ${process.version}, kernel ${os.release()}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (os.loadavg()[0] > 1.0) {
+    log(`bench: WARNING load average ${os.loadavg()[0].toFixed(2)} before the start: other processes compete for the 2 cores; expect noisy numbers`);
+  }
   if (!core.ok) log(`bench: @osmo/io variants skipped: ${core.reason || JSON.stringify(core.backends)}`);
   else {
     for (const b of opts.backends) if (core.backends[b] !== 'ok') log(`bench: backend ${b} skipped: ${core.backends[b] ?? core.reason}`);
@@ -270,6 +274,7 @@ async function main() {
   const out = [];
   out.push('');
   out.push(`osmo-io bench — ${env.date} — node ${env.node}, kernel ${env.kernel}, ${env.cpus} CPUs, commit ${env.gitCommit}${env.gitDirty ? ' (dirty)' : ''}`);
+  out.push(`load average at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   out.push(`reps ${opts.reps} (interleaved), window ${opts.seconds} s${opts.quick ? ' (--quick)' : ''}; ` +
     `syscalls: ${perf.ok ? `separate perf pass (${opts.perfSeconds} s)` : `perf n/a (${perf.reason})`}; ` +
     `core stats(): ${core.ok ? (core.hasStats ? 'yes' : 'ABSENT') : 'n/a'}`);
@@ -306,7 +311,7 @@ async function main() {
   const file = opts.out ?? join(benchDir, 'results', `${env.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ env, opts, core, perf: { ok: perf.ok, reason: perf.reason }, scenarios: jsonScen,
-    checks: allChecks, wallS: +wall.toFixed(1) }, null, 2) + '\n');
+    checks: allChecks, wallS: +wall.toFixed(1), loadavgAtStart: loadStart, loadavgAtEnd: os.loadavg() }, null, 2) + '\n');
   process.stdout.write(`JSON: ${file}\n`);
 }
 
