@@ -61,8 +61,9 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
   it('monitor prints TRAPs until interrupted, then exit 0', async () => {
     const ac = new AbortController();
     const out: string[] = [];
-    const done = runCli(['--port', String(srv.port), 'monitor'], { stdout: (l) => out.push(l), stderr: () => {}, signal: ac.signal });
-    while (srv.connections.size < 1) await sleep(5);
+    const err: string[] = [];
+    const done = runCli(['--port', String(srv.port), 'monitor'], { stdout: (l) => out.push(l), stderr: (l) => err.push(l), signal: ac.signal });
+    while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(5);
     srv.sendTrap('bts_connection_status', 'disconnected');
     srv.sendTrap('trap-test', 'two words');
     while (out.length < 2) await sleep(5);
@@ -72,8 +73,9 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
   });
   it('monitor --json; exit 3 when the server goes away', async () => {
     const out: string[] = [];
-    const done = runCli(['--port', String(srv.port), '--json', 'monitor'], { stdout: (l) => out.push(l), stderr: () => {} });
-    while (srv.connections.size < 1) await sleep(5);
+    const err: string[] = [];
+    const done = runCli(['--port', String(srv.port), '--json', 'monitor'], { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(5);
     srv.sendTrap('x', 'y');
     while (out.length < 1) await sleep(5);
     srv.close();
@@ -97,7 +99,8 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
       ch.on('close', (code) => resolve({ code, out, err }));
       if (args.includes('monitor')) {
         void (async () => {
-          while (srv.connections.size < 1) await sleep(10);
+          // the TRAP listener is installed when the CLI says it is monitoring
+          while (!err.includes('monitoring TRAPs')) await sleep(10);
           srv.sendTrap('trap-test', 'from-bin');
           while (!out.includes('from-bin')) await sleep(10);
           ch.kill('SIGINT');

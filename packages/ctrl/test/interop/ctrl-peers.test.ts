@@ -36,6 +36,8 @@ describe('interop: osmo-hlr CTRL (OSMO_HLR_CTRL)', function () {
   let c: CtrlClient;
   // unique per run: the HLR database persists between runs
   const imsi = `90170${String(Date.now()).slice(-10)}`;
+  // MSISDNs are unique in the HLR too
+  const msisdn = imsi.slice(-8);
   before(async function () {
     ep = skipUnless(this, 'OSMO_HLR_CTRL');
     c = new CtrlClient({ host: ep.host, port: ep.port });
@@ -46,10 +48,10 @@ describe('interop: osmo-hlr CTRL (OSMO_HLR_CTRL)', function () {
   it('SET subscriber.create <imsi>, then the subscriber\'s .info lists that IMSI', async () => {
     const id = await c.set('subscriber.create', imsi);
     expect(id).to.match(/^\d+$/);
-    expect(await c.set(`subscriber.by-imsi-${imsi}.msisdn`, '1234')).to.equal('OK');
+    expect(await c.set(`subscriber.by-imsi-${imsi}.msisdn`, msisdn)).to.equal('OK');
     const info = await c.get(`subscriber.by-imsi-${imsi}.info`);
     expect(info).to.contain(`\nimsi\t${imsi}`);
-    expect(info).to.contain('\nmsisdn\t1234');
+    expect(info).to.contain(`\nmsisdn\t${msisdn}`);
     expect(info).to.contain(`\nid\t${id}`);
   });
 
@@ -116,9 +118,10 @@ describe('interop: osmo-bsc CTRL and TRAP (OSMO_BSC_CTRL, OSMO_BSC_OML)', functi
     }
     const ac = new AbortController();
     const out: string[] = [];
+    const err: string[] = [];
     const done = runCli(['--host', ep.host, '--port', String(ep.port), 'monitor'],
-      { stdout: (l) => out.push(l), stderr: () => {}, signal: ac.signal });
-    await sleep(300);
+      { stdout: (l) => out.push(l), stderr: (l) => err.push(l), signal: ac.signal });
+    while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(10);
     // a minimal BTS on OML: answer ID_GET with ID_RESP unit-id 1801/0/0 and ID_ACK, then go away
     const bts: Socket = connect({ host: oml!.host, port: oml!.port });
     bts.on('error', () => {});
