@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { getBackend } from '@osmo/io';
 import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlConnection, type CtrlDeferred } from '../src/index.js';
 import { ctrlFrame, RawPeer, sleep } from './raw-peer.js';
@@ -195,5 +196,33 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
     const p = await open();
     p.write('GET 1 silent');
     expect(await p.request('GET 2 echo')).to.equal('GET_REPLY 2 echo echo');
+  });
+
+  it('random CTRL payloads and random byte streams: every connection gets replies or a clean close, a bystander is always served (fast-check)', async function () {
+    this.timeout(120000);
+    const bystander = await open();
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 64 }).map((b) => ctrlFrame(Buffer.from(b))),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b)),
+      ),
+      async (bytes) => {
+        const p = await RawPeer.open(ctx.srv.port);
+        try {
+          p.write(bytes);
+          // a PING after the input: answered (PONG) unless the connection was closed, in which case the close shows
+          p.write(Buffer.from('0001fe00', 'hex'));
+          const deadline = Date.now() + 500;
+          while (!p.closed && !p.frames.some((f) => f.toString('hex') === '0001fe01') && Date.now() < deadline) await sleep(2);
+          // an incomplete frame swallows the PING: then neither arrives, which is also fine (the server waits for more)
+          for (const f of p.frames) expect([0xee, 0xfe]).to.include(f[2]);
+        } finally {
+          p.close();
+        }
+        n++;
+        expect(await bystander.request(`GET ${n} echo`)).to.equal(`GET_REPLY ${n} echo echo`);
+      },
+    ), { numRuns: 60 });
   });
 });
