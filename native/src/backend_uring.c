@@ -47,7 +47,9 @@ static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 	struct uring_state *st = ST(ctx);
 	struct io_uring_sqe *sqe;
 
-	if (!is_cancel && st->inflight >= st->ring.cq_entries)
+	/* Without IORING_FEAT_NODROP a full CQ loses completions: cap in-flight operations at its size. With it
+	 * (5.5+) the kernel keeps overflowed CQEs, and a cap would let idle reads starve every write. */
+	if (!is_cancel && !(st->ring.features & IORING_FEAT_NODROP) && st->inflight >= st->ring.cq_entries)
 		return NULL;
 	sqe = oio_ring_get_sqe(&st->ring);
 	if (!sqe) {
@@ -188,6 +190,7 @@ static void armed(struct oio_fd *iofd, struct oio_uop *op)
 {
 	op->busy = true;
 	op->gen = iofd->gen;
+	op->fdgen = iofd->fdgen;
 	iofd->inflight++;
 }
 
@@ -220,6 +223,13 @@ static void kick(struct oio_fd *iofd)
 				continue;
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
+			if (op->parked) {
+				/* deliver what was read while reading was off, through the ring (not from here) */
+				sqe->opcode = IORING_OP_NOP;
+				sqe->user_data = (uintptr_t)op;
+				armed(iofd, op);
+				continue;
+			}
 			if (!prep_read(iofd, op, sqe)) {
 				/* no memory for the buffer: give the SQE back as a no-op */
 				sqe->opcode = IORING_OP_NOP;
@@ -273,8 +283,23 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
 	case UOP_READ:
-		if (stale || !oio_fd_can_read(iofd) || res == -ECANCELED || res == -EINTR || res == -EAGAIN)
+		if (op->parked) {
+			op->parked = false;
+			res = op->parked_res;
+		}
+		/* A read that completed with data after unregister / read disable (the cancel came too late) is
+		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
+		 * a closed fd are dropped. */
+		if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
+		    res == -EINTR || res == -EAGAIN)
 			break;
+		if (!oio_fd_can_read(iofd)) {
+			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT)) {
+				op->parked = true;
+				op->parked_res = res;
+			}
+			break;
+		}
 		if (iofd->mode == OIO_MODE_ACCEPT) {
 			struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
 						   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };

@@ -49,6 +49,9 @@ struct oio_uop {
 	uint8_t kind;
 	bool busy;                /* submitted, CQE not yet seen */
 	uint32_t gen;             /* iofd generation at submission; stale completions are dropped */
+	uint32_t fdgen;           /* iofd fd generation at submission: reads of a closed fd are dropped */
+	bool parked;              /* read: data the kernel read while reading was off, delivered later */
+	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
 	uint8_t *ctrl;            /* read control buffer */
@@ -80,6 +83,7 @@ struct oio_fd {
 	enum oio_mode mode;
 	unsigned flags;
 	uint32_t gen;
+	uint32_t fdgen;             /* bumped when the fd is closed */
 	struct oio_cbs cbs;
 	void *user;
 	unsigned alloc_size, headroom;

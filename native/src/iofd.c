@@ -102,6 +102,7 @@ int oio_fd_close(struct oio_fd *iofd)
 	oio_fd_txqueue_clear(iofd);
 	oio_seg_reset(&iofd->seg);
 	oio_fd_unregister(iofd);
+	iofd->fdgen++;
 	iofd->fd = -1;
 	if (fd >= 0) {
 		iofd->ctx->stats.syscalls++;
@@ -116,6 +117,8 @@ static void release(struct oio_fd *iofd)
 	struct oio_ctx *ctx = iofd->ctx;
 
 	for (unsigned i = 0; i < iofd->rd_cap; i++) {
+		if (iofd->rd[i].parked && iofd->mode == OIO_MODE_ACCEPT)
+			close(iofd->rd[i].parked_res); /* an accepted fd nobody took */
 		free(iofd->rd[i].buf);
 		free(iofd->rd[i].ctrl);
 	}
