@@ -4,7 +4,10 @@
  * (host:port). A suite skips only when its variable is not set (peer not running).
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { CtrlClient, CtrlClientError, runCli, type CtrlTrapEvent } from '../../src/index.js';
 import { RawPeer, sleep } from '../raw-peer.js';
 
@@ -181,5 +184,24 @@ describe('interop: osmo-sgsn CTRL (OSMO_SGSN_CTRL)', function () {
   it('osmo-ctrl get against osmo-sgsn prints the empty value', async () => {
     const r = await cli(['--host', ep.host, '--port', String(ep.port), 'get', 'subscriber-list-active-v1']);
     expect(r).to.deep.equal({ code: 0, out: [''], err: [] });
+  });
+  it('the osmo-ctrl bin (compiled dist, separate process) against osmo-sgsn', async function () {
+    const bin = fileURLToPath(new URL('../../bin/osmo-ctrl.js', import.meta.url));
+    if (!existsSync(fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url)))) {
+      console.warn('    (skipped: packages/ctrl/dist not built)');
+      this.skip();
+    }
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> => new Promise((resolve) => {
+      const ch = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      ch.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      ch.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      ch.on('close', (code) => resolve({ code, out, err }));
+    });
+    expect(await run(['--host', ep.host, '--port', String(ep.port), 'get', 'subscriber-list-active-v1'])).to.deep.equal({ code: 0, out: '\n', err: '' });
+    const bad = await run(['--host', ep.host, '--port', String(ep.port), 'get', 'no-such-variable']);
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.match(/^osmo-ctrl: ERROR: /);
   });
 });
