@@ -194,6 +194,25 @@ describe('StreamClient', function () {
     await waitFor(() => srv.connections.size === 1, 'server side conn');
   });
 
+  it('Unix path missing: open() fails at once, the timer retries until the server exists', async function () {
+    const p = tmpSock();
+    let connects = 0;
+    const cli = track(new StreamClient({
+      proto: 'unix', path: p, reconnectTimeout: 30,
+      connectCb: () => { connects++; },
+    }));
+    const rc = cli.open();
+    expect(rc).to.equal(-os.constants.errno.ENOENT);
+    expect(cli.state).to.equal('WAIT_RECONNECT');
+    await sleep(100);
+    expect(connects).to.equal(0);
+    const srv = new StreamServer({ proto: 'unix', path: p });
+    srv.open();
+    cleanups.push(() => srv.close({ destroyConnections: true }));
+    await waitFor(() => connects === 1, 'connect over unix after retries');
+    expect(cli.isConnected).to.equal(true);
+  });
+
   it('connect refused with reconnect disabled: disconnectCb once, no retry', async function () {
     const port = await freePort();
     const events: string[] = [];

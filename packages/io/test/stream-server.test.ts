@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { StreamClient, StreamServer } from '../src/stream.js';
 import type { StreamServerConn } from '../src/stream.js';
 import { sock } from '../src/sock.js';
+import { lengthPrefixSegmentation } from '../src/segmentation.js';
 
 const EAGAIN = os.constants.errno.EAGAIN;
 const ENOTCONN = os.constants.errno.ENOTCONN;
@@ -330,6 +331,23 @@ describe('StreamServer', function () {
     await waitFor(() => msgs.length >= 5, 'five IPA messages');
     await sleep(20);
     expect(msgs).to.deep.equal([PING, PONG, PING, ID_RESP, ID_GET]);
+  });
+
+  it('passes a native segmentation descriptor (lengthPrefixSegmentation) through unchanged', async function () {
+    const msgs: string[] = [];
+    const srv = track(new StreamServer({
+      address: '127.0.0.1',
+      segmentationCb: lengthPrefixSegmentation({ headerLen: 3, lengthOffset: 0, lengthBytes: 2, lengthAdjust: 3 }),
+      readCb: (_conn, res, msg) => { if (res > 0) msgs.push(msg.toString('hex')); },
+    }));
+    srv.open();
+    const c = netClient({ port: srv.port });
+    trackSock(c.sock);
+    c.sock.write(Buffer.from('0001fe00' + '0001fe01' + '0007fe050101deadbeef' + '0003fe', 'hex'));
+    await sleep(30);
+    c.sock.write(Buffer.from('040101', 'hex'));
+    await waitFor(() => msgs.length >= 4, 'four IPA messages');
+    expect(msgs).to.deep.equal(['0001fe00', '0001fe01', '0007fe050101deadbeef', '0003fe040101']);
   });
 
   it('serves 200 StreamClients at once', async function () {
