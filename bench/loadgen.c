@@ -47,7 +47,9 @@
 #define FRAME_LEN (3 + FRAME_PAYLOAD)
 #define PROTO 0xEE
 #define RX_CAP 512
-#define HIST_US 20000 /* latency histogram: 1 us buckets up to 20 ms, then overflow */
+#define HIST_FINE 20000 /* latency histogram: 1 us buckets up to 20 ms, */
+#define HIST_COARSE 10000 /* then 1 ms buckets up to ~10 s, then overflow */
+#define HIST_N (HIST_FINE + HIST_COARSE + 1)
 
 static uint64_t now_ns(void)
 {
@@ -147,7 +149,7 @@ struct conn {
 
 struct tcpstats {
 	uint64_t rt, err_len, err_proto, err_id, err_seq, err_data, err_eof, err_io, late, unexpected;
-	uint64_t hist[HIST_US + 1];
+	uint64_t hist[HIST_N];
 	uint64_t lat_sum_ns, lat_max_ns;
 };
 
@@ -217,7 +219,8 @@ static int conn_parse(struct conn *c, uint64_t t)
 		if (in_window) {
 			uint64_t lat = t - c->t_sent;
 			uint64_t us = lat / 1000;
-			st.hist[us > HIST_US ? HIST_US : us]++;
+			uint64_t idx = us < HIST_FINE ? us : HIST_FINE + (us - HIST_FINE) / 1000;
+			st.hist[idx >= HIST_N ? HIST_N - 1 : idx]++;
 			st.lat_sum_ns += lat;
 			if (lat > st.lat_max_ns) st.lat_max_ns = lat;
 			st.rt++;
@@ -233,8 +236,11 @@ static double hist_pct(double p, uint64_t total)
 {
 	if (!total) return 0;
 	uint64_t want = (uint64_t)(p * total), acc = 0;
-	for (int i = 0; i <= HIST_US; i++) { acc += st.hist[i]; if (acc > want) return i; }
-	return HIST_US;
+	for (int i = 0; i < HIST_N; i++) {
+		acc += st.hist[i];
+		if (acc > want) return i < HIST_FINE ? i : HIST_FINE + (double)(i - HIST_FINE) * 1000;
+	}
+	return HIST_FINE + HIST_COARSE * 1000.0;
 }
 
 static int run_tcp(const struct opts *o)

@@ -124,7 +124,8 @@ export function report(runs, ctx) {
     if (perfRun?.syscallBreakdownPerMsg) {
       const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
         .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-      notes.push(`syscalls/msg breakdown ${variant.label}: ${b || '(none)'}`);
+      const cs = perfRun.syscallsPerMsgCore;
+      notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}`);
     }
   }
   for (const [, { variant, runs: rs }] of runs) {

@@ -137,7 +137,8 @@ export function report(runs, ctx) {
     if (perfRun?.syscallBreakdownPerMsg) {
       const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
         .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-      notes.push(`syscalls/msg breakdown ${variant.label}: ${b || '(none)'}${rb ? ` (SO_RCVBUF ${rb})` : ''}`);
+      const cs = perfRun.syscallsPerMsgCore;
+      notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}${rb ? ` (SO_RCVBUF ${rb})` : ''}`);
     }
     if (rs.some((r) => !r.endMarker)) notes.push(`${variant.label}: some runs saw no end marker (counted until timeout)`);
   }
