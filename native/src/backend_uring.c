@@ -520,6 +520,10 @@ static void uring_unregister(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
 
+	/* SQEs still waiting for submission name the fd by number: submit them while the number still means
+	 * this file, or a socket that reuses it after close() would be read by our stale operation */
+	if (oio_ring_unsubmitted(&ST(ctx)->ring))
+		enter(ctx, false);
 	for (unsigned i = 0; i < iofd->rd_cap; i++)
 		if (iofd->rd[i].busy)
 			cancel(ctx, &iofd->rd[i]);

@@ -21,6 +21,8 @@ struct nfd {
 	bool counted;        /* contributes to env->refs */
 };
 
+struct uv_watch;
+
 struct env {
 	napi_env napi;
 	uv_loop_t *uv;
@@ -30,6 +32,7 @@ struct env {
 	uv_check_t check;
 	uv_idle_t idle;
 	bool prepare_ref;
+	struct uv_watch *always_ready;
 	bool flush_wanted;
 	napi_ref on_events;
 	napi_ref resource;

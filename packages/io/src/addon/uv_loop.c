@@ -3,9 +3,16 @@
 #include "addon.h"
 #include <stdlib.h>
 
+static void on_idle(uv_idle_t *h)
+{
+	(void)h; /* exists only to keep the loop from blocking while events wait for JS */
+}
+
 struct uv_watch {
 	uv_poll_t handle;
 	struct oio_watch *w;
+	bool always;              /* epoll refuses the fd (a regular file): it is always ready, as poll(2) says */
+	struct uv_watch *next;    /* on env->always_ready */
 };
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -40,16 +47,26 @@ static int adapter_watch(struct oio_loop *loop, struct oio_watch *w, unsigned ev
 		if (!uw)
 			return -ENOMEM;
 		rc = uv_poll_init(e->uv, &uw->handle, w->fd);
-		if (rc < 0) {
+		if (rc == UV_EPERM) {
+			uw->always = true;
+			uw->next = e->always_ready;
+			e->always_ready = uw;
+		} else if (rc < 0) {
 			free(uw);
 			return rc;
+		} else {
+			uv_unref((uv_handle_t *)&uw->handle);
+			uw->handle.data = uw;
 		}
-		uv_unref((uv_handle_t *)&uw->handle);
-		uw->handle.data = uw;
 		uw->w = w;
 		w->loop_data = uw;
 	}
 	w->events = events;
+	if (uw->always) {
+		if (events)
+			uv_idle_start(&e->idle, on_idle);
+		return 0;
+	}
 	if (events & OIO_EV_READ)
 		uvev |= UV_READABLE;
 	if (events & OIO_EV_WRITE)
@@ -74,6 +91,8 @@ static void adapter_unwatch(struct oio_loop *loop, struct oio_watch *w)
 	uw->w = NULL;
 	w->loop_data = NULL;
 	w->events = 0;
+	if (uw->always)
+		return; /* unlinked and freed by run_always_ready() */
 	uv_close((uv_handle_t *)&uw->handle, free_watch);
 }
 
@@ -100,14 +119,33 @@ static void adapter_flush_needed(struct oio_loop *loop)
 	}
 }
 
-static void on_idle(uv_idle_t *h)
+
+/* Report readiness of the always-ready fds once per iteration; drop the ones no longer watched. */
+static bool run_always_ready(struct env *e)
 {
-	(void)h; /* exists only to keep the loop from blocking while events wait for JS */
+	struct uv_watch **pp = &e->always_ready;
+	bool active = false;
+
+	for (struct uv_watch *uw = *pp; uw; uw = *pp) {
+		if (uw->w && uw->w->events) {
+			struct oio_watch *w = uw->w;
+			w->cb(w, w->events);
+		}
+		if (!uw->w) {
+			*pp = uw->next;
+			free(uw);
+			continue;
+		}
+		active |= uw->w->events != 0;
+		pp = &uw->next;
+	}
+	return active;
 }
 
 static void on_prepare(uv_prepare_t *h)
 {
 	struct env *e = h->data;
+	bool busy = e->always_ready && run_always_ready(e);
 
 	if (e->ctx) {
 		e->flush_wanted = false;
@@ -116,7 +154,7 @@ static void on_prepare(uv_prepare_t *h)
 			e->flush_wanted = true;
 		loop_update_ref(e);
 	}
-	if (e->nev || e->flush_wanted)
+	if (e->nev || e->flush_wanted || busy)
 		uv_idle_start(&e->idle, on_idle);
 }
 

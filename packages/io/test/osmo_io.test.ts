@@ -1,0 +1,133 @@
+/** Upstream's tests/osmo_io scenarios, redone over the TS API (they run under both backends in CI). */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { IoFd, errno, getBackend, socketpair, sock } from '@osmo/io';
+import { until } from './helpers.js';
+
+describe(`osmo_io scenarios (${getBackend()})`, () => {
+  it('writes a file, reads it back to EOF and closes from inside the read callback', async () => {
+    const file = path.join(os.tmpdir(), `osmo-io-file-${process.pid}`);
+    const wfd = fs.openSync(file, 'w+');
+    let written = 0;
+    const w = IoFd.setup(wfd, 'file-w', 'read_write', { writeCb: (_io, res) => { written += res; } });
+    w.register();
+    expect(w.write(Buffer.from('0123456789abcdef'))).to.equal(0);
+    await until(() => written === 16, 5000, 'write');
+    w.close();
+
+    const rfd = fs.openSync(file, 'r');
+    const reads: [number, string][] = [];
+    const r = IoFd.setup(rfd, 'file-r', 'read_write', {
+      readCb: (io, res, msg) => {
+        reads.push([res, msg.toString()]);
+        if (res <= 0) io.close();
+      },
+    });
+    r.register();
+    await until(() => reads.length > 0 && reads[reads.length - 1][0] <= 0, 5000, 'EOF');
+    await new Promise((res) => setTimeout(res, 20));
+    expect(reads).to.deep.equal([[16, '0123456789abcdef'], [0, '']]);
+    expect(r.fd).to.equal(-1);
+    fs.unlinkSync(file);
+  });
+
+  it('connected Unix stream pair: notifyConnected gives writeCb(0, null) and data reaches the peer', async () => {
+    const [a, b] = socketpair('stream');
+    const log: string[] = [];
+    const A = IoFd.setup(a, 'a', 'read_write', {
+      writeCb: (_io, res, msg) => log.push(msg === null ? `connected ${res}` : `written ${res}`),
+    });
+    const B = IoFd.setup(b, 'b', 'read_write', { readCb: (_io, res, msg) => log.push(`read ${res} ${msg.toString()}`) });
+    A.notifyConnected();
+    A.register();
+    B.register();
+    await until(() => log.includes('connected 0'), 5000, 'connect notification');
+    expect(A.write(Buffer.from('hello'))).to.equal(0);
+    await until(() => log.some((l) => l.startsWith('read')), 5000, 'read');
+    expect(log).to.deep.equal(['connected 0', 'written 5', 'read 5 hello']);
+    A.close(); B.close();
+  });
+
+  it('unconnected Unix datagram pair in recvfrom_sendto mode (null destination)', async () => {
+    const [a, b] = socketpair('dgram');
+    const got: [number, string][] = [];
+    const sent: number[] = [];
+    const A = IoFd.setup(a, 'a', 'recvfrom_sendto', { sendtoCb: (_io, res) => sent.push(res) });
+    const B = IoFd.setup(b, 'b', 'recvfrom_sendto', { recvfromCb: (_io, res, msg) => got.push([res, msg.toString()]) });
+    A.register(); B.register();
+    expect(A.sendto(Buffer.from('one'), null)).to.equal(0);
+    expect(A.sendto(Buffer.from('two'), null)).to.equal(0);
+    await until(() => got.length === 2);
+    expect(got).to.deep.equal([[3, 'one'], [3, 'two']]);
+    expect(sent).to.deep.equal([3, 3]);
+    A.close(); B.close();
+  });
+
+  it('UDP sendto with an address and recvfrom with the sender address', async () => {
+    const rfd = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+    const port = (sock.localAddress(rfd) as { port: number }).port;
+    const sfd = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+    const sport = (sock.localAddress(sfd) as { port: number }).port;
+    const got: unknown[] = [];
+    const R = IoFd.setup(rfd, 'r', 'recvfrom_sendto', { recvfromCb: (_io, res, msg, from) => got.push([res, msg.toString(), from]) });
+    const S = IoFd.setup(sfd, 's', 'recvfrom_sendto', {});
+    R.register(); S.register();
+    S.sendto(Buffer.from('ping'), { address: '127.0.0.1', port, family: 'IPv4' });
+    await until(() => got.length === 1);
+    expect(got[0]).to.deep.equal([4, 'ping', { address: '127.0.0.1', port: sport, family: 'IPv4' }]);
+    R.close(); S.close();
+  });
+
+  it('register / unregister / register again keeps delivering, and the tx queue survives unregister', async () => {
+    const [a, b] = socketpair('stream');
+    const got: string[] = [];
+    const A = IoFd.setup(a, 'a', 'read_write', {});
+    const B = IoFd.setup(b, 'b', 'read_write', { readCb: (_io, _res, msg) => got.push(msg.toString()) });
+    A.register(); B.register();
+    A.write(Buffer.from('1'));
+    await until(() => got.join('') === '1');
+    B.unregister();
+    A.write(Buffer.from('2'));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got.join('')).to.equal('1');
+    B.register();
+    await until(() => got.join('') === '12', 5000, 'read after re-register');
+    A.unregister();
+    expect(A.write(Buffer.from('3'))).to.equal(0);
+    expect(A.txqueueLen).to.equal(1);
+    A.register();
+    await until(() => got.join('') === '123', 5000, 'queued write after re-register');
+    expect(() => A.register(b)).to.throw().with.property('code', 'ENOTSUP');
+    A.close(); B.close();
+  });
+
+  it('an fd of -1 is given at register(); close() lets it register a new fd', async () => {
+    const io = IoFd.setup(-1, 'late', 'read_write', {});
+    expect(() => io.register()).to.throw().with.property('code', 'EBADF');
+    const [a, b] = socketpair('stream');
+    io.register(a);
+    expect(io.fd).to.equal(a);
+    io.close();
+    expect(io.fd).to.equal(-1);
+    const got: string[] = [];
+    io.setIoOps({ readCb: (_i, _r, m) => got.push(m.toString()) });
+    const [c, d] = socketpair('stream');
+    io.register(c);
+    fs.writeSync(d, 'x');
+    await until(() => got.length === 1);
+    io.close();
+    sock.close(b); sock.close(d);
+  });
+
+  it('writes of zero length are -EINVAL, writes after close are -EBADF', () => {
+    const [a, b] = socketpair('stream');
+    const io = IoFd.setup(a, 'z', 'read_write', {});
+    io.register();
+    expect(io.write(Buffer.alloc(0))).to.equal(-errno.EINVAL);
+    io.close();
+    expect(io.write(Buffer.from('x'))).to.equal(-errno.EBADF);
+    sock.close(b);
+  });
+});
