@@ -1,6 +1,5 @@
 /** IPA client (BTS / GSUP-client role) on @osmo/io StreamClient: answers ID_GET, PING, keepalive, reconnect. */
-import * as io from '@osmo/io';
-import type { StreamClient } from '@osmo/io';
+import { StreamClient } from '@osmo/io';
 import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
 import { type CcmMessage, ccmIdResp, idGetTags, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
 import type { IpaIdentityInit } from './idtags.js';
@@ -46,7 +45,7 @@ export class IpaClient extends IpaLink {
     super(name, opts.keepalive);
     this.identity = opts.identity ?? {};
     this.#handshake = opts.handshake ?? true;
-    this.stream = new io.StreamClient({
+    this.stream = new StreamClient({
       ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
       ...(opts.address !== undefined ? { address: opts.address } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),

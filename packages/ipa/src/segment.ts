@@ -1,6 +1,6 @@
 /** Segmentation callback for @osmo/io: cuts the TCP byte stream into IPA frames. */
 import { constants as osConstants } from 'node:os';
-import * as io from '@osmo/io';
+import { lengthPrefixSegmentation, kNativeSegmentation } from '@osmo/io';
 import { IPA_HEADER_LEN } from './header.js';
 
 const E = osConstants.errno;
@@ -41,33 +41,20 @@ export function ipaSegmentationJs(opts: IpaSegmentationOptions = {}): Segmentati
   };
 }
 
-type LengthPrefixFactory = (o: {
-  headerLen: number;
-  lengthOffset: number;
-  lengthBytes: 1 | 2 | 4;
-  bigEndian?: true;
-  lengthAdjust: number;
-  maxLength?: number;
-}) => SegmentationCb;
-
-function nativeFactory(): LengthPrefixFactory | undefined {
-  const f = (io as Record<string, unknown>)['lengthPrefixSegmentation'];
-  return typeof f === 'function' ? (f as LengthPrefixFactory) : undefined;
-}
-
 /**
- * The segmentationCb to give @osmo/io for IPA links. Uses the core's native length-prefix segmentation when the
- * core provides it (no JS call per message); otherwise {@link ipaSegmentationJs}. Same contract either way.
+ * The segmentationCb to give @osmo/io for IPA links: the core's native length-prefix segmentation (IoFd runs it
+ * without a JS call per message; called from JS it follows the same contract, reporting "need more" as -EAGAIN or
+ * as the announced length beyond the data). Same results as {@link ipaSegmentationJs}.
  */
 export function ipaSegmentation(opts: IpaSegmentationOptions = {}): SegmentationCb {
   const max = opts.maxLength ?? IPA_DEFAULT_MAX_FRAME_LEN;
   checkMax(max);
-  const native = nativeFactory();
-  if (native) return native({ headerLen: IPA_HEADER_LEN, lengthOffset: 0, lengthBytes: 2, bigEndian: true, lengthAdjust: IPA_HEADER_LEN, maxLength: max });
-  return ipaSegmentationJs({ maxLength: max });
+  return lengthPrefixSegmentation({
+    headerLen: IPA_HEADER_LEN, lengthOffset: 0, lengthBytes: 2, bigEndian: true, lengthAdjust: IPA_HEADER_LEN, maxLength: max,
+  });
 }
 
-/** true when {@link ipaSegmentation} returns the core's native implementation */
-export function ipaSegmentationIsNative(): boolean {
-  return nativeFactory() !== undefined;
+/** true when `cb` carries the core's native segmentation descriptor (as {@link ipaSegmentation}'s result does) */
+export function ipaSegmentationIsNative(cb: SegmentationCb = ipaSegmentation()): boolean {
+  return (cb as SegmentationCb & { [kNativeSegmentation]?: unknown })[kNativeSegmentation] !== undefined;
 }

@@ -1,8 +1,7 @@
 /** IPA server (BSC / HLR role) on @osmo/io StreamServer: ID_GET on accept, ID_RESP checks, PING/PONG, keepalive. */
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
-import * as io from '@osmo/io';
-import type { StreamServer, StreamServerConn, SockAddr } from '@osmo/io';
+import { StreamServer, type StreamServerConn, type SockAddr } from '@osmo/io';
 import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
 import { type CcmMessage, ccmIdGet, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
 import { type IpaIdentity, type IpaIdItem, IPA_DEFAULT_ID_GET_TAGS, idItemsToIdentity } from './idtags.js';
@@ -231,7 +230,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     super();
     this.#opts = opts;
     this.name = opts.name ?? 'ipa_srv';
-    this.stream = new io.StreamServer({
+    this.stream = new StreamServer({
       ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
       ...(opts.address !== undefined ? { address: opts.address } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),

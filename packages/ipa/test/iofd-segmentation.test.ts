@@ -3,10 +3,10 @@ import { expect } from 'chai';
 import { writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as io from '@osmo/io';
-import { ipaSegmentation } from '../src/segment.js';
+import { ipaSegmentation, ipaSegmentationJs, ipaSegmentationIsNative } from '../src/segment.js';
 import { encodeIpaFrame } from '../src/header.js';
 import { loadFixtures, hex } from './fixtures.js';
-import { ioMissing, sleep, until } from './util.js';
+import { ioMissing, sleep, until, backendName } from './util.js';
 
 const E = osConstants.errno;
 
@@ -18,7 +18,7 @@ interface Reader {
   close(): void;
 }
 
-function reader(maxLength?: number): Reader {
+function reader(make: typeof ipaSegmentation, maxLength?: number): Reader {
   const [a, b] = io.socketpair('stream');
   const r: Reader = {
     frames: [],
@@ -31,7 +31,7 @@ function reader(maxLength?: number): Reader {
     },
   };
   r.iofd = io.IoFd.setup(a, 'ipa-seg-test', 'read_write', {
-    segmentationCb: ipaSegmentation(maxLength !== undefined ? { maxLength } : {}),
+    segmentationCb: make(maxLength !== undefined ? { maxLength } : {}),
     readCb: (_fd, res, msg) => {
       r.results.push(res);
       if (res > 0) r.frames.push(hex(msg));
@@ -54,17 +54,22 @@ async function writeAll(fd: number, b: Buffer): Promise<void> {
   }
 }
 
-describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
+for (const [variant, make] of [['native', ipaSegmentation], ['js', ipaSegmentationJs]] as const) {
+describe(`${variant} IPA segmentation in a real IoFd over socketpair (backend ${backendName()})`, function () {
   before(function () {
     const why = ioMissing();
     if (why) this.skip(); // the @osmo/io core has not landed in this checkout
+  });
+
+  it(`is ${variant === 'native' ? '' : 'not '}the core's native length-prefix segmentation`, () => {
+    expect(ipaSegmentationIsNative(make())).to.equal(variant === 'native');
   });
 
   const bundles = loadFixtures<{ frames: string[] }>('ipa-stream');
 
   it('many frames in one write -> one readCb per frame', async () => {
     for (const f of bundles) {
-      const r = reader();
+      const r = reader(make);
       try {
         await writeAll(r.wfd, Buffer.from(f.hex, 'hex'));
         await until(() => r.frames.length >= f.fields.frames.length, 3000, 'frames');
@@ -81,7 +86,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
     const f = bundles.find((x) => x.name === 'netif-segmentation-bundle')!;
     const b = Buffer.from(f.hex, 'hex');
     for (let cut = 0; cut <= b.length; cut++) {
-      const r = reader();
+      const r = reader(make);
       try {
         await writeAll(r.wfd, b.subarray(0, cut));
         await sleep(3); // let the first part be read on its own
@@ -95,7 +100,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
   });
 
   it('one byte per write (chopped PING, TTCN TC_chopped_ipa_ping style)', async () => {
-    const r = reader();
+    const r = reader(make);
     try {
       for (const x of Buffer.from('0001fe000000ff0001fe01', 'hex')) {
         await writeAll(r.wfd, Buffer.of(x));
@@ -109,7 +114,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
   });
 
   it('zero-length frames are delivered as 3-byte messages', async () => {
-    const r = reader();
+    const r = reader(make);
     try {
       await writeAll(r.wfd, Buffer.from('0000ff0000fe0000ee0001fe00', 'hex'));
       await until(() => r.frames.length >= 4, 3000, 'frames');
@@ -120,7 +125,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
   });
 
   it('a large frame (60000 bytes) arriving in pieces is delivered whole', async () => {
-    const r = reader();
+    const r = reader(make);
     try {
       const big = encodeIpaFrame(0xff, Buffer.alloc(60000, 0x5a));
       await writeAll(r.wfd, Buffer.concat([big, Buffer.from('0001fe00', 'hex')]));
@@ -134,7 +139,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
 
   it('a peer announcing 65535 bytes and stalling: readCb(-EMSGSIZE) at once, nothing buffered towards 64 KiB', async () => {
     for (const max of [1200, undefined]) {
-      const r = reader(max);
+      const r = reader(make, max);
       try {
         await writeAll(r.wfd, Buffer.from('ffffff', 'hex'));
         await writeAll(r.wfd, Buffer.alloc(100, 1));
@@ -148,7 +153,7 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
   });
 
   it('within the max, a stalled frame is held (no readCb) until complete', async () => {
-    const r = reader(1200);
+    const r = reader(make, 1200);
     try {
       await writeAll(r.wfd, Buffer.from('03e8ff', 'hex'));
       await writeAll(r.wfd, Buffer.alloc(500, 1));
@@ -162,3 +167,4 @@ describe(`ipaSegmentation in a real IoFd (backend ${process.env.OSMO_IO_BACKEND 
     }
   });
 });
+}

@@ -12,7 +12,7 @@ import { ipaSegmentationJs } from '../src/segment.js';
 import type { IpaMessage } from '../src/message.js';
 import { loadFixtures, hex } from './fixtures.js';
 import { drive } from './segdriver.js';
-import { ioMissing, once, sleep, until } from './util.js';
+import { ioMissing, once, sleep, until, backendName } from './util.js';
 
 const E = osConstants.errno;
 const seg = ipaSegmentationJs();
@@ -68,7 +68,7 @@ async function rawClient(port: number): Promise<RawPeer> {
 
 const omldummyIdResp = loadFixtures<unknown>('ipa-ccm').find((f) => f.name === 'ccm-id-resp-omldummy')!.hex;
 
-describe(`IpaClient / IpaServer over loopback TCP (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
+describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, function () {
   const cleanup: (() => void)[] = [];
   before(function () {
     const why = ioMissing();
@@ -289,7 +289,7 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${process.env.OSMO_IO
     expect(downs[0]).to.deep.equal(['read error', -E.EMSGSIZE]);
   });
 
-  it('server: peer closing is reported as down; client reconnects after the server restarts', async () => {
+  it('server closes a connection: down on both sides, the client reconnects and identifies again', async () => {
     const srv = server();
     const cli = client(srv.port, { identity: { unitId: '5/0/0' } });
     cli.open();
