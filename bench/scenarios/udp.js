@@ -140,6 +140,10 @@ export function report(runs, ctx) {
       const cs = perfRun.syscallsPerMsgCore;
       notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}${rb ? ` (SO_RCVBUF ${rb})` : ''}`);
     }
+    const tu = rs[0]?.tuning;
+    if (tu && Object.keys(tu).length) {
+      notes.push(`${variant.label} tuning results: ${Object.entries(tu).map(([k, v]) => `${k} → ${v}`).join(', ')}`);
+    }
     if (rs.some((r) => !r.endMarker)) notes.push(`${variant.label}: some runs saw no end marker (counted until timeout)`);
   }
   for (const [, { variant, runs: rs }] of runs) {

@@ -59,11 +59,11 @@ const iofd = IoFd.setup(fd, 'bench-udp-recv', 'recvfrom_sendto', {
 /** @type {Record<string, unknown>} */
 const tuning = {};
 const tryTune = (/** @type {string} */ name, /** @type {() => unknown} */ fn) => {
-  try { tuning[name] = fn(); } catch (e) { tuning[name] = `error: ${/** @type {Error} */ (e).message}`; }
+  try { const r = fn(); tuning[name] = r === undefined ? 'ok' : r; } catch (e) { tuning[name] = `error: ${/** @type {Error} */ (e).message}`; }
 };
-if (alloc > 0) tryTune('setAllocInfo', () => iofd.setAllocInfo(alloc, 0));
-if (iobufs > 0) tryTune('setIoBuffers', () => iofd.setIoBuffers('read', iobufs));
-if (sqes > 0) tryTune('setSqes', () => iofd.setSqes('read', sqes));
+if (alloc > 0) tryTune(`setAllocInfo(${alloc},0)`, () => iofd.setAllocInfo(alloc, 0));
+if (iobufs > 0) tryTune(`setIoBuffers('read',${iobufs})`, () => iofd.setIoBuffers('read', iobufs));
+if (sqes > 0) tryTune(`setSqes('read',${sqes})`, () => iofd.setSqes('read', sqes));
 iofd.register();
 
 const coreStats = () => (typeof io.stats === 'function' ? io.stats() : null);
