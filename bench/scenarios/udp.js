@@ -10,7 +10,7 @@ import { median, medAll, fmt, check } from '../lib/table.js';
 import { coreDeltaPerMsg } from '../lib/measure.js';
 
 export const name = 'udp';
-export const title = 'UDP receive, 100-byte datagrams blasted by one sender';
+export const title = 'UDP receive, 100-byte datagrams from one sender (blast unless --udp-rate)';
 
 const SIZE = 100;
 
