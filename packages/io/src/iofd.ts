@@ -25,20 +25,47 @@ const OTHER_CBS: Record<number, readonly (keyof IoOps)[]> = {
 // event records shared with the addon (see src/addon/addon.h)
 const EV_SIZE = 12, EV_CAPACITY = 8192;
 const EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3;
-const events = new Int32Array(EV_CAPACITY * EV_SIZE);
 const EMPTY = Buffer.alloc(0);
 
 /** Accept-mode handler used by Acceptor. */
 export type AcceptHandler = (res: number, peer: SockAddr | null) => void;
 
-const live: (IoFd | undefined)[] = [];
-let initialised = false;
-let nextId = 1;
+/**
+ * The state shared with the addon lives once per JS realm (main thread, each worker), even when a loader
+ * evaluates this module twice: the addon has one dispatcher per environment.
+ */
+interface CoreState {
+  events: Int32Array;
+  live: (IoFd | undefined)[];
+  initialised: boolean;
+  nextId: number;
+  // writes, batched per tick
+  subSlots: Int32Array;
+  subFlags: Int32Array;
+  subBufs: Buffer[];
+  subDests: (SockAddr | null)[];
+  subCtls: (Buffer | null)[];
+  subOwners: (IoFd | undefined)[];
+  subEpochs: number[];
+  subN: number;
+  subHasDest: boolean;
+  subHasCtl: boolean;
+  flushScheduled: boolean;
+}
+const kCore = Symbol.for('osmo.io.core.v1');
+const g = globalThis as unknown as Record<symbol, CoreState | undefined>;
+const core: CoreState = g[kCore] ??= {
+  events: new Int32Array(EV_CAPACITY * EV_SIZE), live: [], initialised: false, nextId: 1,
+  subSlots: new Int32Array(256), subFlags: new Int32Array(256), subBufs: [], subDests: [], subCtls: [],
+  subOwners: [], subEpochs: [], subN: 0, subHasDest: false, subHasCtl: false, flushScheduled: false,
+};
+const events = core.events;
+const live = core.live;
 
 function ensureInit(): void {
-  if (initialised) return;
+  if (core.initialised) return;
   native.init(dispatch, events, backend, uringEntries(), uringImmediate(), uringNoDefer());
-  initialised = true;
+  core.initialised = true;
   log('backend %s', backend);
 }
 
@@ -59,54 +86,49 @@ function dispatch(n: number, slab: Buffer): void {
   if (failed) throw failure;
 }
 
-// ---- writes, batched per tick ----------------------------------------------------------------
-let subSlots = new Int32Array(256);
-let subFlags = new Int32Array(256);
-const subBufs: Buffer[] = [];
-const subDests: (SockAddr | null)[] = [];
-const subCtls: (Buffer | null)[] = [];
-const subOwners: IoFd[] = [];
-const subEpochs: number[] = [];
-let subN = 0, subHasDest = false, subHasCtl = false, flushScheduled = false;
-
 function queueWrite(io: IoFd, buf: Buffer, dest: SockAddr | null, flags: number, ctl: Buffer | null): void {
-  if (subN === subSlots.length) {
-    const s = new Int32Array(subN * 2); s.set(subSlots); subSlots = s;
-    const f = new Int32Array(subN * 2); f.set(subFlags); subFlags = f;
+  const c = core;
+  if (c.subN === c.subSlots.length) {
+    const s = new Int32Array(c.subN * 2); s.set(c.subSlots); c.subSlots = s;
+    const f = new Int32Array(c.subN * 2); f.set(c.subFlags); c.subFlags = f;
   }
-  subSlots[subN] = io._slot;
-  subFlags[subN] = flags;
-  subBufs[subN] = buf;
-  subDests[subN] = dest;
-  subCtls[subN] = ctl;
-  subOwners[subN] = io;
-  subEpochs[subN] = io._epoch;
-  if (dest) subHasDest = true;
-  if (ctl) subHasCtl = true;
-  subN++;
-  if (!flushScheduled) {
-    flushScheduled = true;
+  const n = c.subN++;
+  c.subSlots[n] = io._slot;
+  c.subFlags[n] = flags;
+  c.subBufs[n] = buf;
+  c.subDests[n] = dest;
+  c.subCtls[n] = ctl;
+  c.subOwners[n] = io;
+  c.subEpochs[n] = io._epoch;
+  if (dest) c.subHasDest = true;
+  if (ctl) c.subHasCtl = true;
+  if (!c.flushScheduled) {
+    c.flushScheduled = true;
     queueMicrotask(flushWrites);
   }
 }
 
+/** Hand the tick's writes to the core in one call. */
 function flushWrites(): void {
-  flushScheduled = false;
+  const c = core;
+  c.flushScheduled = false;
   let k = 0;
-  for (let i = 0; i < subN; i++) {
+  for (let i = 0; i < c.subN; i++) {
     // drop what was cleared or closed since it was written
-    if (subOwners[i]._epoch !== subEpochs[i]) continue;
+    if (c.subOwners[i]!._epoch !== c.subEpochs[i]) continue;
     if (k !== i) {
-      subSlots[k] = subSlots[i]; subFlags[k] = subFlags[i]; subBufs[k] = subBufs[i];
-      subDests[k] = subDests[i]; subCtls[k] = subCtls[i];
+      c.subSlots[k] = c.subSlots[i]; c.subFlags[k] = c.subFlags[i]; c.subBufs[k] = c.subBufs[i];
+      c.subDests[k] = c.subDests[i]; c.subCtls[k] = c.subCtls[i];
     }
     k++;
   }
-  if (k) native.submit(subSlots, subBufs, k, subHasDest ? subDests : null, subHasDest ? subFlags : subFlags,
-                       subHasCtl ? subCtls : null);
-  for (let i = 0; i < subN; i++) { subBufs[i] = EMPTY; subOwners[i] = undefined as unknown as IoFd; subDests[i] = null; subCtls[i] = null; }
-  subN = 0;
-  subHasDest = subHasCtl = false;
+  if (k) native.submit(c.subSlots, c.subBufs, k, c.subHasDest ? c.subDests : null, c.subFlags,
+                       c.subHasCtl ? c.subCtls : null);
+  for (let i = 0; i < c.subN; i++) {
+    c.subBufs[i] = EMPTY; c.subOwners[i] = undefined; c.subDests[i] = null; c.subCtls[i] = null;
+  }
+  c.subN = 0;
+  c.subHasDest = c.subHasCtl = false;
 }
 
 const registry = new FinalizationRegistry<number>((slot) => native.free(slot));
@@ -157,7 +179,7 @@ export class IoFd {
 
   private constructor(fd: number, name: string, mode: number, ops: IoOps) {
     ensureInit();
-    this._id = nextId++;
+    this._id = core.nextId++;
     this._slot = native.setup(mode, fd, this._id);
     this._mode = mode;
     this._ops = ops;
@@ -210,7 +232,7 @@ export class IoFd {
     if (this._closed) return;
     this._closed = true;
     this._registered = false;
-    this._id = nextId++;
+    this._id = core.nextId++;
     native.close(this._slot, this._id);
     this._fd = -1;
     this._dropTx();
