@@ -124,8 +124,9 @@ struct oio_cbs {
 	/* A write of the message `token` made progress: res bytes of it went out (done: the message is finished
 	 * and forgotten), or it failed with res = -errno (done is then true). */
 	void (*write)(struct oio_fd *iofd, int res, uint64_t token, bool done);
-	/* Connect notification (after oio_fd_notify_connected): the fd became writable. */
-	void (*connected)(struct oio_fd *iofd);
+	/* Connect notification (after oio_fd_notify_connected): the fd became writable (res 0), or the
+	 * connect failed (res -errno, e.g. -ECONNREFUSED). */
+	void (*connected)(struct oio_fd *iofd, int res);
 	/* Segmentation (read_write only): length of the first message in data, -EAGAIN for more, or -errno. */
 	int (*segment)(struct oio_fd *iofd, const uint8_t *data, size_t len);
 };

@@ -11,6 +11,7 @@
 #define POLL_SCRATCH (OIO_MAX_SEGMENT + 1)
 #define ACCEPT_BATCH 64
 #define WRITES_PER_FLUSH 64
+#define DGRAMS_PER_WAKEUP 32
 
 static void update_watch(struct oio_fd *iofd)
 {
@@ -95,28 +96,33 @@ static void do_read(struct oio_fd *iofd)
 		return;
 	}
 
-	union oio_sockaddr from;
-	size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
-	uint8_t *ctrl = clen ? scratch_ctrl(ctx, clen) : NULL;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctrl, .msg_controllen = ctrl ? clen : 0,
-	};
-	ctx->stats.syscalls++;
-	rc = recvmsg(iofd->fd, &mh, 0);
-	if (rc < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	struct oio_rxinfo info = {
-		.from = (rc >= 0 && mh.msg_namelen) ? &from : NULL,
-		.fromlen = rc >= 0 ? mh.msg_namelen : 0,
-		.control = ctrl,
-		.controllen = rc >= 0 ? mh.msg_controllen : 0,
-		.flags = rc >= 0 ? mh.msg_flags : 0,
-	};
-	/* a datagram of 0 bytes is a message, not EOF, but osmo_io reports it as res 0 all the same */
-	oio_fd_handle_read(iofd, rc < 0 ? -errno : (int)rc, buf, rc > 0 ? (size_t)rc : 0, &info);
+	/* Datagrams: several per readiness event (as libuv does), each still one message and one callback. */
+	for (int i = 0; i < DGRAMS_PER_WAKEUP && oio_fd_can_read(iofd); i++) {
+		union oio_sockaddr from;
+		size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
+		uint8_t *ctrl = clen ? scratch_ctrl(ctx, clen) : NULL;
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		struct msghdr mh = {
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctrl, .msg_controllen = ctrl ? clen : 0,
+		};
+		ctx->stats.syscalls++;
+		rc = recvmsg(iofd->fd, &mh, 0);
+		if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		struct oio_rxinfo info = {
+			.from = (rc >= 0 && mh.msg_namelen) ? &from : NULL,
+			.fromlen = rc >= 0 ? mh.msg_namelen : 0,
+			.control = ctrl,
+			.controllen = rc >= 0 ? mh.msg_controllen : 0,
+			.flags = rc >= 0 ? mh.msg_flags : 0,
+		};
+		/* a datagram of 0 bytes is a message, not EOF; osmo_io reports it as res 0 all the same */
+		oio_fd_handle_read(iofd, rc < 0 ? -errno : (int)rc, buf, rc > 0 ? (size_t)rc : 0, &info);
+		if (rc < 0 || iofd->mode == OIO_MODE_RECVMSG_SENDMSG)
+			return; /* an error, or SCTP-style seqpacket where one read per event stays the rule */
+	}
 }
 
 /* Write what the queue holds until it is empty or the socket is full. */

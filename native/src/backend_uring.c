@@ -81,7 +81,7 @@ static void to_backlog(struct oio_fd *iofd)
 
 static int ensure_read_slots(struct oio_fd *iofd)
 {
-	unsigned want = iofd->mode == OIO_MODE_READ_WRITE ? iofd->num_sqes : 1;
+	unsigned want = iofd->mode != OIO_MODE_ACCEPT ? iofd->num_sqes : 1;
 
 	if (iofd->rd_cap >= want)
 		return 0;
@@ -216,7 +216,7 @@ static void kick(struct oio_fd *iofd)
 	if (oio_fd_can_read(iofd)) {
 		if (ensure_read_slots(iofd) < 0)
 			return;
-		unsigned want = iofd->mode == OIO_MODE_READ_WRITE ? iofd->num_sqes : 1;
+		unsigned want = iofd->mode != OIO_MODE_ACCEPT ? iofd->num_sqes : 1;
 		for (unsigned i = 0; i < want; i++) {
 			struct oio_uop *op = &iofd->rd[i];
 			if (op->busy)

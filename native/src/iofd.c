@@ -210,9 +210,13 @@ int oio_fd_set_io_buffers(struct oio_fd *iofd, enum oio_op op, int n)
 
 int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n)
 {
-	if (iofd->mode != OIO_MODE_READ_WRITE || iofd->ctx->backend != OIO_BACKEND_IO_URING ||
+	/* upstream allows this in read_write mode only; datagram modes gain most from it (several receives
+	 * armed), and message boundaries keep it safe there */
+	if (iofd->mode == OIO_MODE_ACCEPT || iofd->ctx->backend != OIO_BACKEND_IO_URING ||
 	    op != OIO_OP_READ || n < 1 || n > OIO_MAX_READ_SQES)
 		return -EINVAL;
+	if ((unsigned)n > iofd->rd_cap && iofd->inflight)
+		return -EBUSY; /* the armed reads' slots must not move: set it before register() */
 	iofd->num_sqes = (unsigned)n;
 	return 0;
 }
@@ -404,9 +408,28 @@ bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned 
 	return alive;
 }
 
+/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a
+ * read already collected it; then the socket has no peer. */
 void oio_fd_handle_connected(struct oio_fd *iofd)
 {
+	int res = 0;
+
 	iofd->flags &= ~F_NOTIFY_CONNECTED;
+	if (iofd->flags & F_IS_SOCKET) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		union oio_sockaddr peer;
+		socklen_t plen = sizeof(peer);
+
+		iofd->ctx->stats.syscalls++;
+		if (getsockopt(iofd->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
+			res = -err;
+		} else {
+			iofd->ctx->stats.syscalls++;
+			if (getpeername(iofd->fd, &peer.sa, &plen) < 0 && errno == ENOTCONN)
+				res = -ENOTCONN;
+		}
+	}
 	if (iofd->cbs.connected)
-		iofd->cbs.connected(iofd);
+		iofd->cbs.connected(iofd, res);
 }

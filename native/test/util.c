@@ -132,8 +132,9 @@ static void rec_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 	r->nwdone++;
 }
 
-static void rec_connected(struct oio_fd *iofd)
+static void rec_connected(struct oio_fd *iofd, int res)
 {
+	(void)res;
 	struct rec *r = oio_fd_user(iofd);
 	r->nconnected++;
 }

@@ -391,8 +391,9 @@ export class IoFd {
       else o.sendmsgCb?.(this, res, msg);
     } else if (type === EVT_CONNECTED) {
       const o = this._ops;
-      if (this._mode === 0) o.writeCb?.(this, 0, null);
-      else if (this._mode === 2) o.sendmsgCb?.(this, 0, null);
+      // res 0: connected; -errno: the connect failed
+      if (this._mode === 0) o.writeCb?.(this, res, null);
+      else if (this._mode === 2) o.sendmsgCb?.(this, res, null);
     }
   }
 

@@ -19,7 +19,7 @@ export interface RecvmsgInfo {
 export interface IoOps {
   /** one call per (segmented) message; res > 0 bytes, 0 EOF (empty msg), < 0 -errno */
   readCb?(iofd: IoFd, res: number, msg: Buffer): void;
-  /** res: bytes of msg written by this operation (may be partial), or -errno; msg null = connect notification */
+  /** res: bytes of msg written by this operation (may be partial), or -errno; msg null = connect notification (res 0 connected, -errno the connect failed) */
   writeCb?(iofd: IoFd, res: number, msg: Buffer | null): void;
   /**
    * read_write mode only: returns the length of the first complete message in data, -EAGAIN (or a value

@@ -131,3 +131,42 @@ describe(`osmo_io scenarios (${getBackend()})`, () => {
     sock.close(b);
   });
 });
+
+describe(`connect notification and datagram receives (${getBackend()})`, () => {
+  it('a refused non-blocking connect is reported as writeCb(-ECONNREFUSED, null), not as connected', async () => {
+    const l = sock.inet({ proto: 'tcp', local: { address: '127.0.0.1', port: 0 } });
+    const port = (sock.localAddress(l) as { port: number }).port;
+    sock.close(l); // nobody listens there now
+    const fd = sock.inet({ proto: 'tcp', remote: { address: '127.0.0.1', port } });
+    const seen: number[] = [];
+    const io = IoFd.setup(fd, 'refused', 'read_write', {
+      writeCb: (_i, res, msg) => { if (msg === null) seen.push(res); },
+      readCb: (i) => i.unregister(),
+    });
+    io.notifyConnected();
+    io.register();
+    await until(() => seen.length === 1, 5000, 'connect notification');
+    expect(seen[0]).to.be.oneOf([-errno.ECONNREFUSED, -errno.ENOTCONN]);
+    io.close();
+  });
+
+  it('several receives armed on a UDP socket deliver every datagram once, in order', async () => {
+    const rfd = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+    const port = (sock.localAddress(rfd) as { port: number }).port;
+    const got: number[] = [];
+    const R = IoFd.setup(rfd, 'r', 'recvfrom_sendto', { recvfromCb: (_io, _res, msg) => got.push(msg.readUInt32BE(0)) });
+    const rc = R.setSqes('read', 8);
+    expect(rc).to.equal(getBackend() === 'io_uring' ? 0 : -errno.EINVAL);
+    R.register();
+    const S = IoFd.setup(sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } }), 's', 'recvfrom_sendto', {});
+    S.register();
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.alloc(100);
+      b.writeUInt32BE(i, 0);
+      S.sendto(b, { address: '127.0.0.1', port, family: 'IPv4' });
+      if (i % 50 === 49) await until(() => got.length === i + 1, 5000, 'datagrams');
+    }
+    expect(got).to.deep.equal([...Array(200).keys()]);
+    R.close(); S.close();
+  });
+});

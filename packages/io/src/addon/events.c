@@ -75,11 +75,11 @@ static void on_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 		r[EV_FLAGS] = done;
 }
 
-static void on_connected(struct oio_fd *iofd)
+static void on_connected(struct oio_fd *iofd, int res)
 {
 	struct nfd *n = oio_fd_user(iofd);
 
-	ev_push(n->env, n, EVT_CONNECTED, 0);
+	ev_push(n->env, n, EVT_CONNECTED, res);
 }
 
 /* A JS segmentation callback, called synchronously with a copy of the accumulated bytes. */
