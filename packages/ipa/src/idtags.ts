@@ -118,8 +118,10 @@ function unitIdText(u: UnitId | string | undefined): string | undefined {
 
 /**
  * ID_RESP items answering `requested` tags: known tags without a configured value are answered with "" (just the
- * NUL, as upstream does); the unit name defaults to the MAC address with '-' separators; unknown tag numbers are
- * skipped (upstream would send no ID_RESP at all, which no peer benefits from).
+ * NUL, as upstream does), except the unit id, which defaults to "0/0/0" (upstream always formats its numeric
+ * site/bts/trx; osmo-stp rejects an ID_RESP whose tag 0x08 is not "a/b/c"); the unit name defaults to the MAC
+ * address with '-' separators; unknown tag numbers are skipped (upstream would send no ID_RESP at all, which no
+ * peer benefits from).
  */
 export function identityToIdItems(identity: IpaIdentityInit, requested: readonly number[] = IPA_DEFAULT_ID_GET_TAGS): IpaIdItem[] {
   const items: IpaIdItem[] = [];
@@ -127,7 +129,7 @@ export function identityToIdItems(identity: IpaIdentityInit, requested: readonly
     const field = fieldOfTag[tag];
     if (field === undefined) continue;
     let v: string | undefined;
-    if (field === 'unitId') v = unitIdText(identity.unitId);
+    if (field === 'unitId') v = unitIdText(identity.unitId) ?? '0/0/0';
     else v = identity[field];
     if (v === undefined && field === 'unitName' && identity.macAddress !== undefined) v = identity.macAddress.replace(/:/g, '-');
     items.push({ tag, value: idStringValue(v ?? '') });

@@ -240,4 +240,9 @@ describe('ipa codec: identity and unit id', () => {
     const m = ccmIdResp({ unitName: 'y'.repeat(80) }, [IpaIdTag.UNITNAME]);
     expect(m.items[0]!.value.length).to.equal(64);
   });
+
+  it('an unset unit id is answered as "0/0/0" (osmo-stp refuses a tag 0x08 that is not a/b/c), other unset tags as ""', () => {
+    const m = ccmIdResp({ unitName: 'testasp' }, [IpaIdTag.UNIT, IpaIdTag.SERNR, IpaIdTag.UNITNAME]);
+    expect(m.items.map((i) => [i.tag, idValueString(i.value)])).to.deep.equal([[8, '0/0/0'], [0, ''], [1, 'testasp']]);
+  });
 });
