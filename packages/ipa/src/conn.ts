@@ -27,6 +27,8 @@ export interface IpaLinkEvents {
   identity: [identity: IpaIdentity];
   /** a frame that could not be decoded; the link stays up */
   decodeError: [err: IpaDecodeError, frame: Buffer];
+  /** a non-CCM frame that was not delivered (server connection not identified yet) */
+  dropped: [msg: IpaMessage, reason: string];
 }
 
 /** Options common to client and server links. */
@@ -146,6 +148,7 @@ export abstract class IpaLink extends EventEmitter<IpaLinkEvents> {
     }
     if (!this.acceptsMessages()) {
       debug('ipa(%s): dropping %s frame received before identification', this.name, msg.kind);
+      this.emit('dropped', msg, 'before identification');
       return;
     }
     if (msg.kind === 'unknown') debug('ipa(%s): frame with unknown protocol 0x%s delivered as unknown', this.name, msg.proto.toString(16));

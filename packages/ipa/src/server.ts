@@ -50,6 +50,8 @@ export interface IpaServerEvents {
   /** the accept callback refused the unit; the connection is being closed */
   reject: [conn: IpaServerConn, identity: IpaIdentity];
   decodeError: [conn: IpaServerConn, err: IpaDecodeError, frame: Buffer];
+  /** a non-CCM frame received before the connection was identified (not delivered as 'message') */
+  dropped: [conn: IpaServerConn, msg: IpaMessage, reason: string];
 }
 
 /** One accepted IPA connection. */
@@ -292,6 +294,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     conn.on('ccm', (m) => this.emit('ccm', conn, m));
     conn.on('identity', (i) => this.emit('identity', conn, i));
     conn.on('decodeError', (e, f) => this.emit('decodeError', conn, e, f));
+    conn.on('dropped', (m, r) => this.emit('dropped', conn, m, r));
     debug('ipa(%s): accepted connection', conn.name);
     this.emit('connection', conn);
     if (conn.isOpen) conn.start();

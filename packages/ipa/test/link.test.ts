@@ -161,13 +161,16 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     let release: (ok: boolean) => void = () => {};
     const srv = server({ accept: () => new Promise<boolean>((r) => (release = r)) });
     const got: IpaMessage[] = [];
+    const dropped: string[] = [];
     srv.on('message', (_c, m) => got.push(m));
+    srv.on('dropped', (_c, m, reason) => dropped.push(`${m.kind} ${hex(m.payload)} ${reason}`));
     const peer = await rawClient(srv.port);
     cleanup.push(() => peer.sock.destroy());
     await peer.waitFrames(1);
     peer.send(omldummyIdResp);
     peer.send('0002ff0102'); // OML before the server said ID_ACK: dropped
-    await sleep(50);
+    await until(() => dropped.length === 1, 3000, 'dropped event');
+    expect(dropped).to.deep.equal(['oml 0102 before identification']);
     const up = once<[IpaServerConn]>(srv, 'up');
     release(true);
     const [conn] = await up;
@@ -287,6 +290,22 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     cli.open();
     await until(() => rs.peers.length >= 2, 3000, 'reconnect');
     expect(downs[0]).to.deep.equal(['read error', -E.EMSGSIZE]);
+  });
+
+  it('server: a frame above maxFrameLength closes that connection (down with -EMSGSIZE), others stay up', async () => {
+    const srv = server({ handshake: false, maxFrameLength: 1200 });
+    const good = await rawClient(srv.port);
+    const bad = await rawClient(srv.port);
+    cleanup.push(() => good.sock.destroy(), () => bad.sock.destroy());
+    await until(() => srv.upConnections().length === 2, 3000, 'two connections');
+    const down = once<[IpaServerConn, string, number]>(srv, 'down');
+    bad.send('04aeff' + '00'.repeat(50)); // 1198 + 3 > 1200
+    const [, reason, res] = await down;
+    expect([reason, res]).to.deep.equal(['read error', -E.EMSGSIZE]);
+    good.send('0001fe00');
+    await good.waitFrames(1);
+    expect(good.frames).to.deep.equal(['0001fe01']);
+    expect(srv.connections.size).to.equal(1);
   });
 
   it('server closes a connection: down on both sides, the client reconnects and identifies again', async () => {
