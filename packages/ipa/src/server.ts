@@ -256,6 +256,17 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     this.stream.close();
   }
 
+  /** let the listening socket keep the process alive (default) */
+  ref(): this {
+    this.stream.ref();
+    return this;
+  }
+  /** do not let the listening socket keep the process alive */
+  unref(): this {
+    this.stream.unref();
+    return this;
+  }
+
   /** the bound TCP port */
   get port(): number {
     return this.stream.port;
