@@ -132,10 +132,10 @@ export function identityToIdItems(identity: IpaIdentityInit, requested: readonly
     if (field === 'unitId') v = unitIdText(identity.unitId) ?? '0/0/0';
     else v = identity[field];
     if (v === undefined && field === 'unitName' && identity.macAddress !== undefined) v = identity.macAddress.replace(/:/g, '-');
-    // a tag we have no value for is left out: osmo-stp (libosmocore 1.7) rejects the whole ID_RESP when an
-    // item carries an empty string, and leaving it out is what an unconfigured BTS field means anyway
-    if (v === undefined) continue;
-    items.push({ tag, value: idStringValue(v) });
+    // unset tags are answered with "" (upstream does the same; osmo-bts-omldummy's ID_RESP carries several, and
+    // osmo-bsc, osmo-hlr and osmo-stp 1.6 accept them: interop test). Only an empty/non-"a/b/c" tag 0x08 is refused
+    // by osmo-stp, hence the "0/0/0" default above.
+    items.push({ tag, value: idStringValue(v ?? '') });
   }
   return items;
 }

@@ -325,6 +325,23 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     expect(conn2.unitId).to.deep.equal({ site: 5, bts: 0, trx: 0 });
   });
 
+  it('100 clients identify concurrently; each connection is found by its unit id and gets its own OML', async () => {
+    const srv = server({ accept: (c) => c.unitId !== null && c.unitId.trx === 0 });
+    const echoed = new Map<string, string>();
+    srv.on('message', (c, m) => c.sendOml(m.payload));
+    const clients = Array.from({ length: 100 }, (_, i) => {
+      const c = client(srv.port, { identity: { unitId: { site: 1000 + i, bts: 0, trx: 0 } } });
+      c.on('up', () => c.sendOml(Buffer.from(`bts ${1000 + i}`)));
+      c.on('message', (m) => echoed.set(String(1000 + i), m.payload.toString()));
+      return c;
+    });
+    for (const c of clients) c.open();
+    await until(() => echoed.size === 100, 10000, '100 echoes');
+    for (const [site, text] of echoed) expect(text).to.equal(`bts ${site}`);
+    expect(srv.upConnections()).to.have.length(100);
+    expect(srv.findByUnitId({ site: 1042, bts: 0, trx: 0 })!.identity!.unitId).to.equal('1042/0/0');
+  });
+
   it('client close(): no reconnect, down once', async () => {
     const srv = server();
     const cli = client(srv.port, { identity: { unitId: '6/0/0' } });
