@@ -2,14 +2,6 @@
 import type { EventEmitter } from 'node:events';
 import * as io from '@osmo/io';
 
-/*
- * This top-level await makes every test file that imports this module load as ESM. On Node >= 20.19 mocha first
- * require()s test files; tsx then compiles them (and @osmo/io) to CommonJS, and a run mixing such files with ESM
- * ones holds two instances of @osmo/io's JS side sharing one native addon, whose second init takes the completions
- * away from the first (reported to the core owner).
- */
-await Promise.resolve();
-
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** resolves with the event's arguments; rejects after `ms` */
