@@ -2,7 +2,7 @@
 import { BscSide } from './bsc.js';
 import { BtsSide } from './bts.js';
 import { startCtrl, type CtrlHandle } from './ctrl-tree.js';
-import { CpuMeter, type SimSummary } from './stats.js';
+import { CpuMeter, resourceReport, sampleResources, type ResourceSample, type SimSummary } from './stats.js';
 import { loadTransport, type Transport, type TransportKind } from './transport.js';
 
 export interface SimOptions {
@@ -21,11 +21,22 @@ export interface SimOptions {
   reconnectMs: number;
   /** drop a random OML or RSL link every this many seconds (0 = never) */
   chaosS: number;
+  /** BSC side only (no BTS side): listen on host:omlPort until durationS (0 = until `stop`) */
+  listen?: boolean;
+  /** sample VmRSS and the open fds every this many seconds into summary.resources (0/undefined = no sampling) */
+  sampleS?: number;
+  /** resolving ends the run early (e.g. 'exit' on the control channel) */
+  stop?: Promise<void>;
+  /** called once the BSC side (if any) listens and the BTS side (if any) started */
+  onStarted?(h: SimStarted): void;
   onProgress?(p: SimProgress): void;
   progressMs?: number;
 }
 
-export interface SimProgress { t: number; omlUp: number; rslUp: number; msgsPerS: number; cpuPercent: number; backend: string }
+export interface SimStarted { transport: Transport; bsc: BscSide | null; bts: BtsSide | null; omlPort: number; rslPort: number; ctrlPort: number | null }
+
+/** msgsPerS: RSL messages sent per second (BTS side), or received (BSC side only) */
+export interface SimProgress { t: number; omlUp: number; rslUp: number; msgsPerS: number; cpuPercent: number; backend: string; rssKb?: number; fds?: number }
 
 export const DEFAULTS: SimOptions = {
   bts: 100, trx: 4, rate: 25, durationS: 10, backend: 'auto', host: '127.0.0.1', omlPort: 0, rslPort: 0,
@@ -59,36 +70,63 @@ export async function runSimulation(o: SimOptions, transportIn?: Transport): Pro
     host = o.host; omlPort = bsc.omlPort;
     if (o.ctrlPort !== null) ctrl = await startCtrl(bsc, o.ctrlPort, o.host);
   }
-  const bts = new BtsSide({ transport, host, omlPort, bts: o.bts, trx: o.trx, rate: o.rate, siteBase: o.siteBase, reconnectMs: o.reconnectMs });
+  const mode: SimSummary['mode'] = o.listen ? 'bsc' : o.bsc ? 'bts' : 'both';
+  const bts = o.listen ? null
+    : new BtsSide({ transport, host, omlPort, bts: o.bts, trx: o.trx, rate: o.rate, siteBase: o.siteBase, reconnectMs: o.reconnectMs });
   const cpu = new CpuMeter();
   const t0 = performance.now();
-  bts.start();
-  let lastSent = 0, lastT = t0;
+  bts?.start();
+  o.onStarted?.({ transport, bsc, bts, omlPort, rslPort: bsc?.rslPort ?? 0, ctrlPort: ctrl?.port ?? null });
+  const links = (): { omlUp: number; rslUp: number; count: number } => {
+    if (bts) return { omlUp: bts.omlUp, rslUp: bts.rslUp, count: bts.sent };
+    const t = bsc!.totals();
+    return { omlUp: t.omlUp, rslUp: t.rslUp, count: t.received };
+  };
+  const expectedRsl = o.bts * o.trx;
+  // resource samples (soak): VmRSS and open fds every sampleS seconds; 'start' = first sample with every link up
+  const samples: ResourceSample[] = [];
+  let steadyIndex = -1;
+  const sampleNow = (): ResourceSample => {
+    const r = sampleResources((performance.now() - t0) / 1000);
+    samples.push(r);
+    const l = links();
+    if (steadyIndex < 0 && l.omlUp >= o.bts && l.rslUp >= expectedRsl) steadyIndex = samples.length - 1;
+    return r;
+  };
+  const sampler = o.sampleS && o.sampleS > 0 ? setInterval(sampleNow, o.sampleS * 1000) : null;
+  let lastCount = 0, lastT = t0;
   const progressMs = o.progressMs ?? 1000;
   const prog = setInterval(() => {
-    const now = performance.now(), sent = bts.sent;
+    const now = performance.now(), l = links();
+    const last = samples[samples.length - 1];
     const p: SimProgress = {
-      t: (now - t0) / 1000, omlUp: bts.omlUp, rslUp: bts.rslUp, msgsPerS: (1000 * (sent - lastSent)) / Math.max(1, now - lastT),
-      cpuPercent: cpu.sample(), backend: transport.backend,
+      t: (now - t0) / 1000, omlUp: l.omlUp, rslUp: l.rslUp, msgsPerS: (1000 * (l.count - lastCount)) / Math.max(1, now - lastT),
+      cpuPercent: cpu.sample(), backend: transport.backend, ...(last ? { rssKb: last.rssKb, fds: last.fds } : {}),
     };
-    lastSent = sent; lastT = now;
+    lastCount = l.count; lastT = now;
     o.onProgress?.(p);
   }, progressMs);
   let chaos: NodeJS.Timeout | null = null;
-  if (o.chaosS > 0) {
+  if (o.chaosS > 0 && bts) {
     let n = 0;
     chaos = setInterval(() => {
       const i = n % o.bts;
       if (n++ % 3 === 0) bts.dropOml(i); else bts.dropRsl(i, n % o.trx);
     }, o.chaosS * 1000);
   }
-  await sleep(o.durationS * 1000);
+  let endTimer: NodeJS.Timeout | null = null;
+  const waits: Promise<void>[] = [];
+  if (o.durationS > 0 || !o.stop) waits.push(new Promise((r) => { endTimer = setTimeout(r, o.durationS * 1000); }));
+  if (o.stop) waits.push(o.stop);
+  await Promise.race(waits);
+  if (endTimer) clearTimeout(endTimer);
   if (chaos) clearInterval(chaos);
   clearInterval(prog);
-  bts.stopTraffic();
+  if (sampler) { clearInterval(sampler); sampleNow(); }
+  bts?.stopTraffic();
   // let queued messages arrive before counting
   let prev = -1;
-  for (let i = 0; i < 40 && bsc; i++) {
+  for (let i = 0; i < 40 && bsc && bts; i++) {
     await sleep(50);
     const r = bsc.totals().received;
     if (r === prev) break;
@@ -96,21 +134,26 @@ export async function runSimulation(o: SimOptions, transportIn?: Transport): Pro
   }
   const wallS = (performance.now() - t0) / 1000;
   const { cpuUs } = cpu.total();
-  const sent = bts.sent;
   const tot = bsc?.totals();
+  const sent = bts?.sent ?? 0;
   const received = tot?.received ?? 0, lost = tot?.lost ?? 0;
+  const counted = bts ? sent : received;
+  let omlConnects = 0;
+  if (bsc) for (const b of bsc.bts.values()) omlConnects += b.omlConnects;
+  const l = links();
   const summary: SimSummary = {
-    backend: transport.backend, bts: o.bts, trxPerBts: o.trx, durationS: wallS,
-    omlLinksUp: bts.omlUp, rslLinksUp: bts.rslUp, linksExpected: o.bts * (1 + o.trx),
-    omlBringupsCompleted: bts.bringups, reconnects: bts.reconnects,
+    mode, backend: transport.backend, bts: o.bts, trxPerBts: o.trx, durationS: wallS,
+    omlLinksUp: l.omlUp, rslLinksUp: l.rslUp, linksExpected: o.bts * (1 + o.trx),
+    omlBringupsCompleted: bts ? bts.bringups : omlConnects, reconnects: bts ? bts.reconnects : Math.max(0, omlConnects - (tot?.omlUp ?? 0)),
     sent, received, lost, duplicates: tot?.duplicates ?? 0,
-    unaccounted: bsc ? sent - received - lost + (tot?.duplicates ?? 0) : 0,
+    unaccounted: bsc && bts ? sent - received - lost + (tot?.duplicates ?? 0) : 0,
     rslDecodeErrors: tot?.decodeErrors ?? 0,
-    cpuPercent: (100 * cpuUs) / (wallS * 1e6), cpuUsPerMessage: sent > 0 ? cpuUs / sent : null,
-    msgsPerSecond: sent / Math.max(0.001, o.durationS),
+    cpuPercent: (100 * cpuUs) / (wallS * 1e6), cpuUsPerMessage: counted > 0 ? cpuUs / counted : null,
+    msgsPerSecond: counted / Math.max(0.001, wallS),
+    ...(o.sampleS && o.sampleS > 0 ? { resources: resourceReport(o.sampleS, samples, steadyIndex) } : {}),
   };
   const ctrlPort = ctrl?.port ?? null;
-  bts.close();
+  bts?.close();
   ctrl?.close();
   bsc?.close();
   return { summary, ctrlPort, ...(picked.warning ? { warning: picked.warning } : {}) };

@@ -1,4 +1,5 @@
-/** Counters for the RSL traffic check and CPU accounting, and the summary table. */
+/** Counters for the RSL traffic check and CPU accounting, resource sampling (soak), and the summary table. */
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Per-TRX receive-side sequence check: in-order delivery expected (TCP), so a jump is loss, a step back a duplicate. */
 export class SeqCheck {
@@ -38,7 +39,41 @@ export class CpuMeter {
   }
 }
 
+/** One sample of this process's resident set size and open file descriptors (Linux /proc/self). */
+export interface ResourceSample { t: number; rssKb: number; fds: number }
+
+/** VmRSS from /proc/self/status and the number of entries of /proc/self/fd (minus the one the listing itself holds). */
+export function sampleResources(t: number): ResourceSample {
+  let rssKb = -1, fds = -1;
+  try { rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? -1); } catch { /* not Linux */ }
+  try { fds = readdirSync('/proc/self/fd').length - 1; } catch { /* not Linux */ }
+  return { t: Math.round(t * 10) / 10, rssKb, fds };
+}
+
+export interface ResourceReport {
+  intervalS: number;
+  /** first sample taken with every expected link up (or the first sample when that never happened) */
+  start: ResourceSample | null;
+  end: ResourceSample | null;
+  min: { rssKb: number; fds: number } | null;
+  max: { rssKb: number; fds: number } | null;
+  samples: ResourceSample[];
+}
+
+export function resourceReport(intervalS: number, samples: ResourceSample[], startIndex: number): ResourceReport {
+  const steady = samples.slice(Math.max(0, startIndex));
+  const pick = (f: (a: number, b: number) => number, k: 'rssKb' | 'fds'): number => steady.reduce((a, x) => f(a, x[k]), steady[0]![k]);
+  return {
+    intervalS, start: steady[0] ?? null, end: steady[steady.length - 1] ?? null,
+    min: steady.length ? { rssKb: pick(Math.min, 'rssKb'), fds: pick(Math.min, 'fds') } : null,
+    max: steady.length ? { rssKb: pick(Math.max, 'rssKb'), fds: pick(Math.max, 'fds') } : null,
+    samples,
+  };
+}
+
 export interface SimSummary {
+  /** 'both' (BSC + BTS side in this process), 'bts' (against a remote BSC), 'bsc' (--listen: BSC side only) */
+  mode: 'both' | 'bts' | 'bsc';
   backend: string;
   bts: number;
   trxPerBts: number;
@@ -57,6 +92,8 @@ export interface SimSummary {
   cpuPercent: number;
   cpuUsPerMessage: number | null;
   msgsPerSecond: number;
+  /** --sample: RSS and open fds over the run */
+  resources?: ResourceReport;
 }
 
 export function formatSummary(s: SimSummary): string {
@@ -77,6 +114,13 @@ export function formatSummary(s: SimSummary): string {
     ['CPU', `${s.cpuPercent.toFixed(1)} % of one core`],
     ['CPU per message', s.cpuUsPerMessage === null ? 'n/a' : `${s.cpuUsPerMessage.toFixed(2)} us`],
   ];
+  if (s.mode === 'bsc') rows.splice(6, 1, ['RSL messages sent', 'n/a (BSC side only)']);
+  const r = s.resources;
+  if (r?.start && r.end && r.min && r.max) {
+    rows.push(['RSS start -> end', `${(r.start.rssKb / 1024).toFixed(1)} -> ${(r.end.rssKb / 1024).toFixed(1)} MiB ` +
+      `(min ${(r.min.rssKb / 1024).toFixed(1)}, max ${(r.max.rssKb / 1024).toFixed(1)}; t ${r.start.t}..${r.end.t} s)`]);
+    rows.push(['open fds start -> end', `${r.start.fds} -> ${r.end.fds} (min ${r.min.fds}, max ${r.max.fds})`]);
+  }
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)))}-+`;
   const vw = line.length - w - 7;

@@ -77,5 +77,12 @@ export async function ipaTransport(): Promise<Transport> {
     backend: getBackend(),
     client: (o) => new IpaClientLink(ipa, o),
     server: (o) => new IpaServerLink(ipa, o),
+    stats: () => {
+      const st = (io as { stats?: () => unknown }).stats;
+      if (typeof st !== 'function') return null;
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(st() as Record<string, unknown>)) if (typeof v === 'number') out[k] = v;
+      return out;
+    },
   };
 }

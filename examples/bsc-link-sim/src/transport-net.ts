@@ -173,5 +173,6 @@ export function netTransport(): Transport {
     kind: 'node-net', backend: 'node-net',
     client: (o) => new NetClient(o),
     server: (o) => new NetServer(o),
+    stats: () => null,
   };
 }

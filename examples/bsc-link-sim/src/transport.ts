@@ -55,6 +55,8 @@ export interface Transport {
   readonly backend: string;
   client(opts: ClientLinkOptions): ClientLink;
   server(opts: ServerLinkOptions): ServerLink;
+  /** the I/O core's own counters (@osmo/io stats(): syscalls, reads, writes, wakeups, ...), null where there are none */
+  stats(): Record<string, number> | null;
 }
 
 /** Load a transport. 'osmo-io' is imported lazily so the node-net baseline works without the native addon. */
