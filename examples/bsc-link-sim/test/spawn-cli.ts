@@ -11,6 +11,8 @@ export interface CliProc {
   /** the first event (already received or coming) that matches */
   next(pred: (e: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
   send(line: string): void;
+  /** send a command and wait for the next event of that name (received after sending) */
+  request(cmd: string, event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   kill(): void;
   exited: Promise<number | null>;
 }
@@ -36,6 +38,11 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProc {
       });
     },
     send(line) { if (child.exitCode === null) child.stdin?.write(`${line}\n`); },
+    request(cmd, event, timeoutMs = 3000) {
+      const from = events.length;
+      p.send(cmd);
+      return p.next((e) => e['event'] === event && events.indexOf(e) >= from, timeoutMs);
+    },
     kill() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
     exited: new Promise((r) => child.on('exit', (code) => r(code))),
   };
