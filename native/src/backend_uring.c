@@ -28,6 +28,8 @@ struct uring_state {
 	struct oio_ring ring;
 	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
 	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
+	bool urgent;         /* an unsubmitted SQE must go out before the loop sleeps (see mark_urgency) */
+	uint32_t submit_epoch; /* incremented by every io_uring_enter: SQEs queued in this epoch are not yet submitted */
 	bool draining;
 };
 
@@ -37,6 +39,8 @@ static void drain(struct oio_ctx *ctx);
 
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
+	ST(ctx)->urgent = false; /* everything queued goes out now */
+	ST(ctx)->submit_epoch++;
 	ctx->stats.syscalls++;
 	return oio_ring_enter(&ST(ctx)->ring, getevents, 0);
 }
@@ -186,8 +190,28 @@ static void prep_write(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_
 	}
 }
 
+/*
+ * An SQE is urgent when the loop must not sleep before it is submitted: a write, a connect watch, a cancel,
+ * or the only read of its iofd. Re-arming one of several reads is not: the iofd still has a read armed, whose
+ * completion wakes us, and the re-arm then goes out with that wakeup's io_uring_enter for free.
+ */
+static void mark_urgency(struct oio_fd *iofd, struct oio_uop *op)
+{
+	struct uring_state *st = ST(iofd->ctx);
+
+	op->sub_epoch = st->submit_epoch;
+	if (op->kind == UOP_READ) {
+		/* another read that the kernel already has (submitted before this epoch) will wake us */
+		for (unsigned i = 0; i < iofd->rd_cap; i++)
+			if (&iofd->rd[i] != op && iofd->rd[i].busy && iofd->rd[i].sub_epoch != st->submit_epoch)
+				return;
+	}
+	st->urgent = true;
+}
+
 static void armed(struct oio_fd *iofd, struct oio_uop *op)
 {
+	mark_urgency(iofd, op);
 	op->busy = true;
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
@@ -268,6 +292,7 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 		if (!sqe)
 			return; /* cannot happen after a submit; the operation then simply completes */
 	}
+	ST(ctx)->urgent = true;
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = (uintptr_t)op;
 	sqe->user_data = 0;
@@ -443,8 +468,9 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		return -ENOMEM;
 	if (!opts->uring_no_defer)
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-	sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
-	sets[n++] = IORING_SETUP_COOP_TASKRUN;
+	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would
+	 * wait for an unrelated wakeup. Without DEFER_TASKRUN the default notification interrupts the wait. */
+	sets[n++] = IORING_SETUP_SINGLE_ISSUER;
 	sets[n++] = 0;
 	rc = oio_ring_init(&st->ring, entries, sets, n);
 	if (rc < 0) {
@@ -567,7 +593,7 @@ static void uring_flush(struct oio_ctx *ctx)
 			kick(iofd);
 		}
 	}
-	if (oio_ring_unsubmitted(&st->ring))
+	if (oio_ring_unsubmitted(&st->ring) && (st->urgent || ctx->ring_immediate))
 		enter(ctx, false);
 }
 
