@@ -40,7 +40,8 @@ enum oio_op { OIO_OP_READ = 0, OIO_OP_WRITE = 1 };
 #define OIO_DEFAULT_HEADROOM 128
 #define OIO_DEFAULT_TXQUEUE_MAX 1024
 #define OIO_MAX_IO_BUFFERS 8
-#define OIO_MAX_READ_SQES 32
+#define OIO_MAX_READ_SQES 32          /* read_write mode (upstream's limit) */
+#define OIO_MAX_DGRAM_READ_SQES 256   /* datagram modes: a receive per datagram, no ordering hazard */
 #define OIO_MAX_SEGMENT 0xffff
 
 union oio_sockaddr {

@@ -203,7 +203,8 @@ static void mark_urgency(struct oio_fd *iofd, struct oio_uop *op)
 	if (op->kind == UOP_READ) {
 		/* another read that the kernel already has (submitted before this epoch) will wake us */
 		for (unsigned i = 0; i < iofd->rd_cap; i++)
-			if (&iofd->rd[i] != op && iofd->rd[i].busy && iofd->rd[i].sub_epoch != st->submit_epoch)
+			if (&iofd->rd[i] != op && iofd->rd[i].busy && !iofd->rd[i].cqe_seen &&
+			    iofd->rd[i].sub_epoch != st->submit_epoch)
 				return;
 	}
 	st->urgent = true;
@@ -304,6 +305,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
 	bool stale = op->gen != iofd->gen || (iofd->flags & (F_CLOSED | F_TO_FREE));
 
 	op->busy = false;
+	op->cqe_seen = false;
 	iofd->inflight--;
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
@@ -379,6 +381,12 @@ static void drain(struct oio_ctx *ctx)
 				continue;
 			}
 			break;
+		}
+		/* operations completed in this batch are no longer the kernel's, even before we handle them */
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t ud = oio_ring_cqe(r, i)->user_data;
+			if (ud)
+				((struct oio_uop *)(uintptr_t)ud)->cqe_seen = true;
 		}
 		for (unsigned i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);

@@ -213,7 +213,8 @@ int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n)
 	/* upstream allows this in read_write mode only; datagram modes gain most from it (several receives
 	 * armed), and message boundaries keep it safe there */
 	if (iofd->mode == OIO_MODE_ACCEPT || iofd->ctx->backend != OIO_BACKEND_IO_URING ||
-	    op != OIO_OP_READ || n < 1 || n > OIO_MAX_READ_SQES)
+	    op != OIO_OP_READ || n < 1 ||
+	    n > (iofd->mode == OIO_MODE_READ_WRITE ? OIO_MAX_READ_SQES : OIO_MAX_DGRAM_READ_SQES))
 		return -EINVAL;
 	if ((unsigned)n > iofd->rd_cap && iofd->inflight)
 		return -EBUSY; /* the armed reads' slots must not move: set it before register() */
