@@ -367,6 +367,26 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
 	oio_fd_leave_cb(iofd);
 }
 
+/* Give the iofds that found no room their operations, in the order they waited. */
+static void serve_backlog(struct oio_ctx *ctx)
+{
+	struct oio_fd *list = ctx->backlog_head;
+
+	ctx->backlog_head = ctx->backlog_tail = NULL;
+	while (list) {
+		struct oio_fd *iofd = list;
+		list = iofd->backlog_next;
+		iofd->flags &= ~F_BACKLOG;
+		if (iofd->flags & F_TO_FREE) {
+			oio_fd_maybe_release(iofd);
+			continue;
+		}
+		oio_fd_enter_cb(iofd);
+		kick(iofd);
+		oio_fd_leave_cb(iofd);
+	}
+}
+
 static void drain(struct oio_ctx *ctx)
 {
 	struct uring_state *st = ST(ctx);
@@ -401,21 +421,7 @@ static void drain(struct oio_ctx *ctx)
 		/* a freed iofd whose last operation just completed goes now */
 	}
 	st->draining = false;
-	/* room in the ring again: serve the backlog, in order */
-	struct oio_fd *list = ctx->backlog_head;
-	ctx->backlog_head = ctx->backlog_tail = NULL;
-	while (list) {
-		struct oio_fd *iofd = list;
-		list = iofd->backlog_next;
-		iofd->flags &= ~F_BACKLOG;
-		if (iofd->flags & F_TO_FREE) {
-			oio_fd_maybe_release(iofd);
-			continue;
-		}
-		oio_fd_enter_cb(iofd);
-		kick(iofd);
-		oio_fd_leave_cb(iofd);
-	}
+	serve_backlog(ctx); /* room in the ring again */
 	if (ctx->ring_immediate && oio_ring_unsubmitted(r))
 		enter(ctx, false);
 }
@@ -587,20 +593,8 @@ static void uring_flush(struct oio_ctx *ctx)
 {
 	struct uring_state *st = ST(ctx);
 
-	if (ctx->backlog_head && st->inflight < st->ring.cq_entries) {
-		struct oio_fd *list = ctx->backlog_head;
-		ctx->backlog_head = ctx->backlog_tail = NULL;
-		while (list) {
-			struct oio_fd *iofd = list;
-			list = iofd->backlog_next;
-			iofd->flags &= ~F_BACKLOG;
-			if (iofd->flags & F_TO_FREE) {
-				oio_fd_maybe_release(iofd);
-				continue;
-			}
-			kick(iofd);
-		}
-	}
+	if (st->inflight < st->ring.cq_entries)
+		serve_backlog(ctx);
 	if (oio_ring_unsubmitted(&st->ring) && (st->urgent || ctx->ring_immediate))
 		enter(ctx, false);
 }
