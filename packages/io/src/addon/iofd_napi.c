@@ -8,14 +8,18 @@
 	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL; \
 	for (size_t i_ = argc; i_ < n; i_++) napi_get_undefined(env, &argv[i_])
 
+static struct nfd *nfd_at(struct env *e, uint32_t s)
+{
+	return s < e->nslots ? e->slots[s] : NULL;
+}
+
 struct nfd *nfd_get(napi_env env, napi_value slot)
 {
-	struct env *e = env_get(env);
 	uint32_t s;
 
-	if (napi_get_value_uint32(env, slot, &s) != napi_ok || s >= e->nslots || !e->slots[s])
+	if (napi_get_value_uint32(env, slot, &s) != napi_ok)
 		return NULL;
-	return e->slots[s];
+	return nfd_at(env_get(env), s);
 }
 
 void nfd_set_ref(struct nfd *n)
@@ -275,15 +279,15 @@ static napi_value n_submit(napi_env env, napi_callback_info info)
 	napi_typeof(env, argv[5], &ct);
 	const int32_t *slots = sdata;
 	const int32_t *flags = fdata;
+	struct env *e = env_get(env);
 	for (uint32_t i = 0; i < n; i++) {
-		napi_value v, s;
+		napi_value v;
 		struct nfd *nf;
 		void *data;
 		size_t dlen;
 		int rc;
 
-		napi_create_int32(env, slots[i], &s);
-		nf = nfd_get(env, s);
+		nf = slots[i] >= 0 ? nfd_at(e, (uint32_t)slots[i]) : NULL;
 		if (!nf || napi_get_element(env, argv[1], i, &v) != napi_ok ||
 		    napi_get_buffer_info(env, v, &data, &dlen) != napi_ok) {
 			failed++;
