@@ -29,6 +29,10 @@ for b in "${backends[@]}"; do
       `${s.unaccounted} unaccounted, links ${s.omlLinksUp}+${s.rslLinksUp}/${s.linksExpected}, reconnects ${s.reconnects}, CPU ${s.cpuPercent.toFixed(1)} %`);
     console.log(`  RSS ${mib(r.start.rssKb)} MiB (t=${r.start.t} s) -> ${mib(r.end.rssKb)} MiB (t=${r.end.t} s), min ${mib(r.min.rssKb)}, max ${mib(r.max.rssKb)}`);
     console.log(`  fds ${r.start.fds} -> ${r.end.fds}, min ${r.min.fds}, max ${r.max.fds}`);
+    // drift check through the GC sawtooth: RSS range in the first and in the second half of the steady samples
+    const st = r.samples.filter((x) => x.t >= r.start.t), h = Math.floor(st.length / 2);
+    const rng = (xs) => `${mib(Math.min(...xs.map((x) => x.rssKb)))}..${mib(Math.max(...xs.map((x) => x.rssKb)))} MiB`;
+    if (h > 0) console.log(`  RSS first half ${rng(st.slice(0, h))}, second half ${rng(st.slice(h))}`);
   ' "$out/soak-$b.json" || status=1
 done
 exit $status
