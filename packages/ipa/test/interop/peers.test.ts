@@ -76,16 +76,15 @@ describe('ipa interop with real Osmocom peers', function () {
 
   it('osmo-bts-omldummy connects to our IpaServer on 3002 and identifies as 1801/0/0', async function () {
     if (spawnSync('sh', ['-c', 'command -v osmo-bts-omldummy']).status !== 0) this.skip(); // omldummy not installed
-    const srv = new IpaServer({ address: '127.0.0.1', port: 3002, accept: (c) => c.unitId?.site === 1801 });
-    try {
-      srv.open();
-    } catch {
-      this.skip(); // port 3002 taken (osmo-bsc running)
-    }
+    // omldummy always dials port 3002; osmo-bsc holds 127.0.0.1:3002 during the interop run, so our server
+    // listens on another loopback address (the whole 127/8 is local) and omldummy is pointed there
+    const host = '127.0.0.2';
+    const srv = new IpaServer({ address: host, port: 3002, accept: (c) => c.unitId?.site === 1801 });
+    srv.open();
     cleanup.push(() => srv.close());
     const oml: IpaMessage[] = [];
     srv.on('message', (_c, m) => m.kind === 'oml' && oml.push(m));
-    const child = spawn('osmo-bts-omldummy', ['127.0.0.1', '1801', '1'], { stdio: 'ignore' });
+    const child = spawn('osmo-bts-omldummy', [host, '1801', '1'], { stdio: 'ignore' });
     cleanup.push(() => child.kill());
     const [conn] = await once<[IpaServerConn]>(srv, 'up', 10000);
     expect(conn.unitId).to.deep.equal({ site: 1801, bts: 0, trx: 0 });
