@@ -139,7 +139,7 @@ describe('bsc-link-sim CLI: --listen (BSC side only) loaded by a --bsc process',
 
   it('serves 3 BTS x 2 TRX from another process, CTRL and the control channel agree, summary on exit', async () => {
     const backend = process.env['OSMO_IO_BACKEND']?.toLowerCase() ?? 'io_uring';
-    const bscP = spawnCli(['--listen', '127.0.0.1:0', '--bts', '3', '--trx', '2', '--backend', backend, '--control', '--sample', '0.5']);
+    const bscP = spawnCli(['--listen', '127.0.0.1:0', '--bts', '3', '--trx', '2', '--backend', backend, '--control', '--sample', '0.2']);
     procs.push(bscP);
     const ready = await bscP.next((e) => e['event'] === 'ready', 15000);
     expect(ready['mode']).to.equal('bsc');
@@ -170,7 +170,7 @@ describe('bsc-link-sim CLI: --listen (BSC side only) loaded by a --bsc process',
     expect(sum['received']).to.equal(btsSum['sent']);   // every message the BTS process sent arrived
     expect(sum['lost']).to.equal(0);
     const res = sum['resources'] as { samples: unknown[]; start: { fds: number } | null };
-    expect(res.samples.length).to.be.greaterThan(2);
+    expect(res.samples.length).to.be.greaterThanOrEqual(2);   // every 0.2 s + one at the end
     expect(res.start!.fds).to.be.greaterThan(6);
     expect(await bscP.exited).to.equal(0);
   });
