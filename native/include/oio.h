@@ -82,6 +82,7 @@ struct oio_ctx_opts {
 	unsigned uring_entries;  /* io_uring SQ entries; 0 = default (4096) */
 	bool uring_immediate;    /* submit every SQE at once instead of batching until oio_ctx_flush() */
 	bool uring_no_defer;     /* don't try IORING_SETUP_DEFER_TASKRUN */
+	unsigned read_sqes;      /* reads kept armed per new iofd (upstream LIBOSMO_IO_URING_READ_SQE); 0 = 1 */
 };
 
 struct oio_stats {

@@ -12,6 +12,7 @@ struct oio_ctx *oio_ctx_new(struct oio_loop *loop, const struct oio_ctx_opts *op
 	}
 	ctx->loop = loop;
 	ctx->backend = opts->backend;
+	ctx->read_sqes = opts->read_sqes ? opts->read_sqes : 1;
 	ctx->ops = opts->backend == OIO_BACKEND_IO_URING ? &oio_backend_uring_ops : &oio_backend_poll_ops;
 	rc = ctx->ops->init(ctx, opts, why, whylen);
 	if (rc < 0) {

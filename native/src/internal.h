@@ -140,6 +140,7 @@ struct oio_ctx {
 	bool ring_immediate;
 	struct oio_fd *backlog_head, *backlog_tail;
 	unsigned nfds;
+	unsigned read_sqes;            /* default num_sqes of new iofds */
 };
 
 extern const struct oio_backend_ops oio_backend_poll_ops;

@@ -23,7 +23,7 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->alloc_size = OIO_DEFAULT_ALLOC_SIZE;
 	iofd->headroom = OIO_DEFAULT_HEADROOM;
 	iofd->io_read_buffers = iofd->io_write_buffers = 1;
-	iofd->num_sqes = 1;
+	iofd->num_sqes = mode == OIO_MODE_ACCEPT ? 1 : ctx->read_sqes;
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
 	ctx->nfds++;

@@ -12,7 +12,7 @@ import type { Backend } from './types.js';
 
 export interface NativeBinding {
   init(onEvents: (n: number, slab: Buffer) => void, ev: Int32Array, backend: Backend, entries: number,
-       immediate: boolean, noDefer: boolean): void;
+       immediate: boolean, noDefer: boolean, readSqes: number): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
   setup(mode: number, fd: number, id: number): number;
@@ -100,4 +100,14 @@ export function uringImmediate(): boolean {
 /** OSMO_IO_URING_DEFER=0 keeps the ring off IORING_SETUP_DEFER_TASKRUN. */
 export function uringNoDefer(): boolean {
   return process.env.OSMO_IO_URING_DEFER === '0';
+}
+
+/** OSMO_IO_URING_READ_SQES (upstream LIBOSMO_IO_URING_READ_SQE): reads kept armed per iofd, 1..32 (default 1). */
+export function uringReadSqes(): number {
+  const v = process.env.OSMO_IO_URING_READ_SQES ?? process.env.LIBOSMO_IO_URING_READ_SQE;
+  if (!v) return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_READ_SQES "${v}": 1 to 32`);
+  return n;
 }

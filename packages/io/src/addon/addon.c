@@ -74,11 +74,11 @@ struct env *env_get(napi_env env)
 	return e;
 }
 
-/* init(onEvents, events: Int32Array, backend: 'poll'|'io_uring', uringEntries, immediate, noDefer) */
+/* init(onEvents, events: Int32Array, backend: 'poll'|'io_uring', uringEntries, immediate, noDefer, readSqes) */
 static napi_value n_init(napi_env env, napi_callback_info info)
 {
-	size_t argc = 6;
-	napi_value argv[6], name;
+	size_t argc = 7;
+	napi_value argv[7], name;
 	struct env *e = env_get(env);
 	char backend[16] = "", why[256] = "";
 	size_t blen;
@@ -111,6 +111,7 @@ static napi_value n_init(napi_env env, napi_callback_info info)
 	b = false;
 	napi_get_value_bool(env, argv[5], &b);
 	o.uring_no_defer = b;
+	o.read_sqes = (unsigned)arg_i32(env, argv[6], 0);
 	e->ctx = oio_ctx_new(&e->loop, &o, &err, why, sizeof(why));
 	if (!e->ctx) {
 		napi_value m, code, ex;
