@@ -3,7 +3,7 @@
 // as dgram-recv.js). The backend comes from OSMO_IO_BACKEND (poll | io_uring), set by bench/run.js.
 //
 //   node bench/servers/osmo-udp-recv.js [--port 0] [--host 127.0.0.1] [--size 100] [--rcvbuf 8388608]
-//        [--sqes 128]     read SQEs kept in flight (io_uring; setSqes('read', n)), 0 = library default
+//        [--sqes 64]      read SQEs kept in flight (io_uring; setSqes('read', n)), 0 = library default
 //        [--iobufs 0]     buffers per read (setIoBuffers('read', n)), 0 = library default
 //        [--alloc 2048]   message buffer size (setAllocInfo(size, 0)); 0 = library default
 
@@ -14,7 +14,7 @@ const { IoFd, sock, getBackend } = io;
 const opt = args();
 const size = Number(opt.size ?? 100);
 const rcvbuf = Number(opt.rcvbuf ?? 8 << 20);
-const sqes = Number(opt.sqes ?? 128);
+const sqes = Number(opt.sqes ?? 64);
 const iobufs = Number(opt.iobufs ?? 0);
 const alloc = Number(opt.alloc ?? 2048);
 

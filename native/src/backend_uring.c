@@ -22,6 +22,9 @@
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13)
 #endif
+#ifndef IORING_SETUP_TASKRUN_FLAG
+#define IORING_SETUP_TASKRUN_FLAG (1U << 9)
+#endif
 #define DEFAULT_ENTRIES 4096
 
 struct uring_state {
@@ -480,8 +483,11 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 
 	if (!st)
 		return -ENOMEM;
-	if (!opts->uring_no_defer)
+	if (!opts->uring_no_defer) {
+		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
+		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	}
 	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would
 	 * wait for an unrelated wakeup. Without DEFER_TASKRUN the default notification interrupts the wait. */
 	sets[n++] = IORING_SETUP_SINGLE_ISSUER;
@@ -597,6 +603,13 @@ static void uring_flush(struct oio_ctx *ctx)
 		serve_backlog(ctx);
 	if (oio_ring_unsubmitted(&st->ring) && (st->urgent || ctx->ring_immediate))
 		enter(ctx, false);
+	/* The loop is about to sleep on the eventfd. Completions that need no wakeup to be seen (posted inline
+	 * while we submitted, or task work already flagged) might not signal it again: take them now. */
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_taskrun_pending(&st->ring) || oio_ring_cq_overflowed(&st->ring)) {
+		if (st->defer || oio_ring_unsubmitted(&st->ring))
+			enter(ctx, true);
+		drain(ctx);
+	}
 }
 
 static bool uring_busy(const struct oio_fd *iofd)
