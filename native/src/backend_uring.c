@@ -603,10 +603,11 @@ static void uring_flush(struct oio_ctx *ctx)
 		serve_backlog(ctx);
 	if (oio_ring_unsubmitted(&st->ring) && (st->urgent || ctx->ring_immediate))
 		enter(ctx, false);
-	/* The loop is about to sleep on the eventfd. Completions that need no wakeup to be seen (posted inline
-	 * while we submitted, or task work already flagged) might not signal it again: take them now. */
-	if (oio_ring_cq_ready(&st->ring) || oio_ring_taskrun_pending(&st->ring) || oio_ring_cq_overflowed(&st->ring)) {
-		if (st->defer || oio_ring_unsubmitted(&st->ring))
+	/* The loop is about to sleep on the eventfd. CQEs already in the CQ (posted inline while we submitted)
+	 * need no system call to be seen and may not have signalled it: take them now. Deferred task work needs
+	 * nothing here: the eventfd was signalled when it was queued. */
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring)) {
+		if (oio_ring_cq_overflowed(&st->ring))
 			enter(ctx, true);
 		drain(ctx);
 	}
