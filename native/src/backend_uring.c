@@ -31,8 +31,6 @@ struct uring_state {
 	struct oio_ring ring;
 	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
 	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
-	bool urgent;         /* an unsubmitted SQE must go out before the loop sleeps (see mark_urgency) */
-	uint32_t submit_epoch; /* incremented by every io_uring_enter: SQEs queued in this epoch are not yet submitted */
 	bool draining;
 };
 
@@ -42,8 +40,6 @@ static void drain(struct oio_ctx *ctx);
 
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
-	ST(ctx)->urgent = false; /* everything queued goes out now */
-	ST(ctx)->submit_epoch++;
 	ctx->stats.syscalls++;
 	return oio_ring_enter(&ST(ctx)->ring, getevents, 0);
 }
@@ -193,29 +189,8 @@ static void prep_write(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_
 	}
 }
 
-/*
- * An SQE is urgent when the loop must not sleep before it is submitted: a write, a connect watch, a cancel,
- * or the only read of its iofd. Re-arming one of several reads is not: the iofd still has a read armed, whose
- * completion wakes us, and the re-arm then goes out with that wakeup's io_uring_enter for free.
- */
-static void mark_urgency(struct oio_fd *iofd, struct oio_uop *op)
-{
-	struct uring_state *st = ST(iofd->ctx);
-
-	op->sub_epoch = st->submit_epoch;
-	if (op->kind == UOP_READ) {
-		/* another read that the kernel already has (submitted before this epoch) will wake us */
-		for (unsigned i = 0; i < iofd->rd_cap; i++)
-			if (&iofd->rd[i] != op && iofd->rd[i].busy && !iofd->rd[i].cqe_seen &&
-			    iofd->rd[i].sub_epoch != st->submit_epoch)
-				return;
-	}
-	st->urgent = true;
-}
-
 static void armed(struct oio_fd *iofd, struct oio_uop *op)
 {
-	mark_urgency(iofd, op);
 	op->busy = true;
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
@@ -296,7 +271,6 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 		if (!sqe)
 			return; /* cannot happen after a submit; the operation then simply completes */
 	}
-	ST(ctx)->urgent = true;
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = (uintptr_t)op;
 	sqe->user_data = 0;
@@ -308,7 +282,6 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
 	bool stale = op->gen != iofd->gen || (iofd->flags & (F_CLOSED | F_TO_FREE));
 
 	op->busy = false;
-	op->cqe_seen = false;
 	iofd->inflight--;
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
@@ -405,12 +378,6 @@ static void drain(struct oio_ctx *ctx)
 			}
 			break;
 		}
-		/* operations completed in this batch are no longer the kernel's, even before we handle them */
-		for (unsigned i = 0; i < n; i++) {
-			uint64_t ud = oio_ring_cqe(r, i)->user_data;
-			if (ud)
-				((struct oio_uop *)(uintptr_t)ud)->cqe_seen = true;
-		}
 		for (unsigned i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
 			uint64_t ud = cqe->user_data;
@@ -429,6 +396,12 @@ static void drain(struct oio_ctx *ctx)
 		enter(ctx, false);
 }
 
+/* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
+static bool pending_task_work(struct uring_state *st)
+{
+	return st->defer && oio_ring_taskrun_pending(&st->ring);
+}
+
 static void ring_cb(struct oio_watch *w, unsigned revents)
 {
 	struct oio_ctx *ctx = (struct oio_ctx *)((char *)w - offsetof(struct oio_ctx, ring_watch));
@@ -442,6 +415,8 @@ static void ring_cb(struct oio_watch *w, unsigned revents)
 	if (ST(ctx)->defer || oio_ring_unsubmitted(&ST(ctx)->ring))
 		enter(ctx, true);
 	drain(ctx);
+	if (pending_task_work(ST(ctx)) && ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop); /* more than one GETEVENTS takes: continue before sleeping */
 }
 
 int oio_uring_probe(char *why, size_t whylen)
@@ -477,7 +452,7 @@ int oio_uring_probe(char *why, size_t whylen)
 static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
 {
 	struct uring_state *st = calloc(1, sizeof(*st));
-	unsigned sets[4], n = 0;
+	unsigned sets[3], n = 0;
 	unsigned entries = opts->uring_entries ? opts->uring_entries : DEFAULT_ENTRIES;
 	int rc, efd;
 
@@ -485,8 +460,8 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		return -ENOMEM;
 	if (!opts->uring_no_defer) {
 		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
+		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: it is how we see deferred work left over */
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 	}
 	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would
 	 * wait for an unrelated wakeup. Without DEFER_TASKRUN the default notification interrupts the wait. */
@@ -601,15 +576,22 @@ static void uring_flush(struct oio_ctx *ctx)
 
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
-	if (oio_ring_unsubmitted(&st->ring) && (st->urgent || ctx->ring_immediate))
+	if (oio_ring_unsubmitted(&st->ring))
 		enter(ctx, false);
-	/* The loop is about to sleep on the eventfd. CQEs already in the CQ (posted inline while we submitted)
-	 * need no system call to be seen and may not have signalled it: take them now. Deferred task work needs
-	 * nothing here: the eventfd was signalled when it was queued. */
-	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring)) {
-		if (oio_ring_cq_overflowed(&st->ring))
+	/*
+	 * The loop is about to sleep on the eventfd, which only speaks for work queued after it was last
+	 * reset. Work that is already there must be taken now: CQEs posted inline while we submitted, and
+	 * deferred task work the kernel left over (it runs at most a few dozen items per GETEVENTS and does not
+	 * signal the eventfd again for the rest). Whatever that produces is handled in the next iteration,
+	 * which the loop then reaches without sleeping.
+	 */
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || pending_task_work(st)) {
+		if (pending_task_work(st) || oio_ring_cq_overflowed(&st->ring))
 			enter(ctx, true);
 		drain(ctx);
+		if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring) || pending_task_work(st)) &&
+		    ctx->loop->flush_needed)
+			ctx->loop->flush_needed(ctx->loop);
 	}
 }
 

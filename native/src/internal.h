@@ -48,9 +48,7 @@ struct oio_uop {
 	struct oio_fd *iofd;
 	uint8_t kind;
 	bool busy;                /* submitted, CQE not yet seen */
-	bool cqe_seen;            /* its CQE is in the batch being handled */
 	uint32_t gen;             /* iofd generation at submission; stale completions are dropped */
-	uint32_t sub_epoch;       /* io_uring: the submission epoch it was queued in */
 	uint32_t fdgen;           /* iofd fd generation at submission: reads of a closed fd are dropped */
 	bool parked;              /* read: data the kernel read while reading was off, delivered later */
 	int parked_res;

@@ -95,9 +95,12 @@ int test_loop_run_once(struct test_loop *l, int timeout_ms)
 	struct epoll_event evs[TEST_LOOP_MAX_EVENTS];
 	int n;
 
+	unsigned requests = l->flush_requests;
 	if (l->ctx)
 		oio_ctx_flush(l->ctx);
-	if (l->nalways)
+	/* the core asked for another flush before sleeping (work already there): poll without blocking, as the
+	 * Node adapter does */
+	if (l->nalways || l->flush_requests != requests)
 		timeout_ms = 0;
 	n = epoll_wait(l->epfd, evs, TEST_LOOP_MAX_EVENTS, timeout_ms);
 	if (n < 0)
