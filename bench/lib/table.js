@@ -57,3 +57,34 @@ export function check(label, value, op, limit, detail = '') {
   const status = !known ? 'N/A ' : pass ? 'PASS' : 'MISS';
   return { label, value, op, limit, status: status.trim(), text: `${status}  ${label}: ${fmt(value, 3)} (target ${op} ${limit})${detail ? '  ' + detail : ''}` };
 }
+
+/**
+ * The note line with a variant's per-syscall breakdown from its perf pass (null when perf did not run).
+ * @param {{ label: string }} variant
+ * @param {any} perfRun
+ * @param {string} [suffix]
+ */
+export function perfBreakdownNote(variant, perfRun, suffix = '') {
+  if (!perfRun?.syscallBreakdownPerMsg) return null;
+  const b = Object.entries(/** @type {Record<string, number>} */ (perfRun.syscallBreakdownPerMsg))
+    .filter(([, v]) => v >= 0.001).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
+  const cs = perfRun.syscallsPerMsgCore;
+  return `syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}` +
+    `${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}${suffix}`;
+}
+
+/**
+ * One note line per variant with the medians of the core's stats() per message.
+ * @param {Map<string, { variant: { label: string }, runs: any[] }>} runs
+ */
+export function coreStatsNotes(runs) {
+  const notes = [];
+  for (const [, { variant, runs: rs }] of runs) {
+    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
+    if (keys.length) {
+      notes.push(`core stats() per msg ${variant.label} (median): ` +
+        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
+    }
+  }
+  return notes;
+}

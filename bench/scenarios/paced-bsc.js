@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Proc, sleep } from '../lib/spawn.js';
 import { cpuSample, cpuDelta, PerfSyscalls, coreDeltaPerMsg } from '../lib/measure.js';
-import { median, medAll, fmt, check } from '../lib/table.js';
+import { median, medAll, fmt, check, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
 
 export const name = 'paced-bsc';
 export const title = 'paced BSC side (bsc-link-sim --listen): 400 TRX links (IPA/RSL) at a fixed total rate, BSC-side CPU';
@@ -179,20 +179,10 @@ export function report(runs, ctx) {
     `+ ${c.warmup} s warm-up; medians [all runs]. CPU % = BSC process, % of one core. ` +
     `Bring-up ${fmt(median(any.map((r) => r.bringupS)), 1)} s; load process CPU ${fmt(median(any.map((r) => r.generatorCpuPercent)), 1)} %.`];
   for (const [, { variant, perfRun }] of runs) {
-    if (perfRun?.syscallBreakdownPerMsg) {
-      const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
-        .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-      const cs = perfRun.syscallsPerMsgCore;
-      notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}`);
-    }
+    const note = perfBreakdownNote(variant, perfRun);
+    if (note) notes.push(note);
   }
-  for (const [, { variant, runs: rs }] of runs) {
-    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
-    if (keys.length) {
-      notes.push(`core stats() per msg ${variant.label} (median): ` +
-        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
-    }
-  }
+  notes.push(...coreStatsNotes(runs));
   return { headers, rows, checks, notes };
 }
 

@@ -4,11 +4,9 @@
 // Scenario module contract (see bench/README.md): export name, title, variants(ctx), runOnce(variant, ctx,
 // { withPerf }), report(runs, ctx).
 
-import { Proc } from '../lib/spawn.js';
-import { startServer } from '../lib/spawn.js';
-import { cpuSample, cpuDelta, PerfSyscalls } from '../lib/measure.js';
-import { median, medAll, fmt, check } from '../lib/table.js';
-import { coreDeltaPerMsg } from '../lib/measure.js';
+import { Proc, startServer } from '../lib/spawn.js';
+import { cpuSample, cpuDelta, PerfSyscalls, coreDeltaPerMsg } from '../lib/measure.js';
+import { median, medAll, fmt, check, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
 
 export const name = 'tcp-echo';
 export const title = 'TCP echo, IPA-framed 53-byte messages, one in flight per connection (saturated)';
@@ -121,20 +119,10 @@ export function report(runs, ctx) {
   }
   const notes = [`${ctx.opts.conns} connections, warm-up ${ctx.opts.warmup} s, window ${ctx.opts.seconds} s; medians [all runs].`];
   for (const [, { variant, perfRun }] of runs) {
-    if (perfRun?.syscallBreakdownPerMsg) {
-      const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
-        .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-      const cs = perfRun.syscallsPerMsgCore;
-      notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}`);
-    }
+    const note = perfBreakdownNote(variant, perfRun);
+    if (note) notes.push(note);
   }
-  for (const [, { variant, runs: rs }] of runs) {
-    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
-    if (keys.length) {
-      notes.push(`core stats() per msg ${variant.label} (median): ` +
-        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
-    }
-  }
+  notes.push(...coreStatsNotes(runs));
   return { headers, rows, checks, notes };
 }
 

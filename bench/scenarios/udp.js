@@ -3,11 +3,9 @@
 // and io_uring. The sender is faster than every receiver, so the receivers run saturated and drop the
 // excess (loss %); received/s is the receiver's capacity and CPU µs/msg its cost at full load.
 
-import { Proc } from '../lib/spawn.js';
-import { startServer } from '../lib/spawn.js';
-import { cpuSample, cpuDelta, PerfSyscalls } from '../lib/measure.js';
-import { median, medAll, fmt, check } from '../lib/table.js';
-import { coreDeltaPerMsg } from '../lib/measure.js';
+import { Proc, startServer } from '../lib/spawn.js';
+import { cpuSample, cpuDelta, PerfSyscalls, coreDeltaPerMsg } from '../lib/measure.js';
+import { median, medAll, fmt, check, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
 
 export const name = 'udp';
 export const title = 'UDP receive, 100-byte datagrams from one sender (blast unless --udp-rate)';
@@ -134,25 +132,15 @@ export function report(runs, ctx) {
     `receiver CPU from the first datagram to the end marker; medians [all runs].`];
   for (const [, { variant, runs: rs, perfRun }] of runs) {
     const rb = rs[0]?.rcvbuf;
-    if (perfRun?.syscallBreakdownPerMsg) {
-      const b = Object.entries(perfRun.syscallBreakdownPerMsg).filter(([, v]) => v >= 0.001)
-        .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-      const cs = perfRun.syscallsPerMsgCore;
-      notes.push(`syscalls/msg breakdown ${variant.label} (perf pass): ${b || '(none)'}${cs !== null && cs !== undefined ? `; core stats() in the same run ${fmt(cs, 3)}` : ''}${rb ? ` (SO_RCVBUF ${rb})` : ''}`);
-    }
+    const note = perfBreakdownNote(variant, perfRun, rb ? ` (SO_RCVBUF ${rb})` : '');
+    if (note) notes.push(note);
     const tu = rs[0]?.tuning;
     if (tu && Object.keys(tu).length) {
       notes.push(`${variant.label} tuning results: ${Object.entries(tu).map(([k, v]) => `${k} → ${v}`).join(', ')}`);
     }
     if (rs.some((r) => !r.endMarker)) notes.push(`${variant.label}: some runs saw no end marker (counted until timeout)`);
   }
-  for (const [, { variant, runs: rs }] of runs) {
-    const keys = Object.keys(rs.find((r) => r.corePerMsg)?.corePerMsg ?? {});
-    if (keys.length) {
-      notes.push(`core stats() per msg ${variant.label} (median): ` +
-        keys.map((k) => `${k} ${fmt(median(rs.map((r) => r.corePerMsg?.[k])), 3)}`).join(', '));
-    }
-  }
+  notes.push(...coreStatsNotes(runs));
   return { headers, rows, checks, notes };
 }
 
