@@ -128,6 +128,10 @@ static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_s
 			sqe->opcode = IORING_OP_RECV;
 			sqe->addr = (uintptr_t)op->buf;
 			sqe->len = (uint32_t)len;
+			/* A link usually re-arms a drained socket: wait for data first instead of a receive attempt that
+			 * only finds nothing (kernels without the flag ignore it) */
+			if (!op->sock_nonempty)
+				sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 		} else {
 			op->iov[0].iov_base = op->buf;
 			op->iov[0].iov_len = len;
@@ -380,12 +384,14 @@ static void drain(struct oio_ctx *ctx)
 		}
 		for (unsigned i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
-			uint64_t ud = cqe->user_data;
+			struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data; /* NULL: a cancel request */
 			int res = cqe->res;
 			/* consume this CQE before running callbacks that may submit and drain again */
 			st->inflight--;
-			if (ud)
-				handle_cqe(ctx, (struct oio_uop *)(uintptr_t)ud, res);
+			if (op) {
+				op->sock_nonempty = cqe->flags & IORING_CQE_F_SOCK_NONEMPTY;
+				handle_cqe(ctx, op, res);
+			}
 		}
 		oio_ring_cq_advance(r, n);
 		/* a freed iofd whose last operation just completed goes now */
@@ -570,14 +576,23 @@ static void uring_kick(struct oio_fd *iofd)
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
-static void uring_flush(struct oio_ctx *ctx)
+static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
 	struct uring_state *st = ST(ctx);
 
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
-	if (oio_ring_unsubmitted(&st->ring))
-		enter(ctx, false);
+	if (timeout_us) {
+		/* the kernel counts CQEs we have not consumed: take those first */
+		if (oio_ring_cq_ready(&st->ring))
+			drain(ctx);
+		ctx->stats.syscalls++;
+		oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
+		drain(ctx);
+	} else if (oio_ring_unsubmitted(&st->ring) || pending_task_work(st)) {
+		/* one enter both submits and, when the kernel holds deferred completions, runs them */
+		enter(ctx, pending_task_work(st));
+	}
 	/*
 	 * The loop is about to sleep on the eventfd, which only speaks for work queued after it was last
 	 * reset. Work that is already there must be taken now: CQEs posted inline while we submitted, and

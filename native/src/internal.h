@@ -51,6 +51,7 @@ struct oio_uop {
 	uint32_t gen;             /* iofd generation at submission; stale completions are dropped */
 	uint32_t fdgen;           /* iofd fd generation at submission: reads of a closed fd are dropped */
 	bool parked;              /* read: data the kernel read while reading was off, delivered later */
+	bool sock_nonempty;       /* read: the last receive left data in the socket (IORING_CQE_F_SOCK_NONEMPTY) */
 	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
@@ -114,7 +115,8 @@ struct oio_backend_ops {
 	void (*read_disable)(struct oio_fd *iofd);
 	void (*write_enable)(struct oio_fd *iofd);   /* the tx queue became non-empty */
 	void (*notify_connected)(struct oio_fd *iofd);
-	void (*flush)(struct oio_ctx *ctx);
+	/* push out batched work; io_uring: with timeout_us, wait that long at most for min_complete completions */
+	void (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	void (*txqueue_cleared)(struct oio_fd *iofd);
 };

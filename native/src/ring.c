@@ -172,6 +172,20 @@ int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete)
 	return rc;
 }
 
+int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns)
+{
+	struct __kernel_timespec ts = { .tv_sec = (long long)(timeout_ns / 1000000000u),
+					.tv_nsec = (long long)(timeout_ns % 1000000000u) };
+	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&ts };
+	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
+	int rc;
+
+	store_release(r->sq_tail, r->sq_local_tail);
+	rc = (int)syscall(__NR_io_uring_enter, r->fd, n, min_complete,
+			  IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+	return rc < 0 ? -errno : rc;
+}
+
 unsigned oio_ring_cq_ready(const struct oio_ring *r)
 {
 	return load_acquire(r->cq_tail) - *r->cq_head;

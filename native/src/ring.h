@@ -39,6 +39,8 @@ unsigned oio_ring_unsubmitted(const struct oio_ring *r);
  * submitted or -errno. */
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
 /* Completions: oio_ring_cq_ready() entries are valid from oio_ring_cqe(r, i); then oio_ring_cq_advance(). */
+/* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes. */
+int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns);
 unsigned oio_ring_cq_ready(const struct oio_ring *r);
 struct io_uring_cqe *oio_ring_cqe(const struct oio_ring *r, unsigned i);
 void oio_ring_cq_advance(struct oio_ring *r, unsigned n);

@@ -121,35 +121,66 @@ export function decodeRslHeader(buf: Uint8Array): RslHeader {
   return { mdisc: buf[0]! & 0xfe, transparent: (buf[0]! & 1) === 1, msgType: buf[1]! };
 }
 
-/** Decode a MEASurement RESult (IPA payload without the IPA header). Throws only RslDecodeError. */
-export function decodeMeasResult(buf: Uint8Array): MeasResult {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const h = decodeRslHeader(b);
-  if (h.mdisc !== RslMdisc.DCHAN || h.msgType !== RslMsgType.MEAS_RES) {
-    throw new RslDecodeError('RSL_UNSUPPORTED', `not a MEAS RES (mdisc 0x${h.mdisc.toString(16)} type 0x${h.msgType.toString(16)})`, 0);
+/** IE format by IEI for the hot decoder: TV value length, TLV_ or TL16V_, or 0 for an IE not in the table. */
+const TLV_ = -1, TL16V_ = -2;
+const IE_FMT = new Int8Array(256);
+for (const [iei, f] of RSL_IE_FORMATS) IE_FMT[iei] = f.kind === 'TV' ? f.len : f.kind === 'TLV' ? TLV_ : TL16V_;
+
+/**
+ * Decode a MEASurement RESult (IPA payload without the IPA header). Throws only RslDecodeError.
+ * One pass over the IEs noting where the first of each lives: this runs for every message of every link, so it
+ * allocates nothing but the result.
+ */
+export function decodeMeasResult(b: Uint8Array): MeasResult {
+  if (b.length < 2) throw new RslDecodeError('RSL_TOO_SHORT', `RSL header needs 2 bytes, got ${b.length}`, 0);
+  const mdisc = b[0]! & 0xfe, msgType = b[1]!;
+  if (mdisc !== RslMdisc.DCHAN || msgType !== RslMsgType.MEAS_RES) {
+    throw new RslDecodeError('RSL_UNSUPPORTED', `not a MEAS RES (mdisc 0x${mdisc.toString(16)} type 0x${msgType.toString(16)})`, 0);
   }
-  const ies = parseRslIes(b, 2);
-  const get = (iei: number): RslIeValue => {
-    const ie = ies.find((x) => x.iei === iei);
-    if (!ie) throw new RslDecodeError('RSL_IE_MISSING', `mandatory IE 0x${iei.toString(16)} missing`, b.length);
-    return ie;
-  };
-  const cn = get(RslIe.CHAN_NR).value[0]!;
-  const nr = get(RslIe.MEAS_RES_NR).value[0]!;
-  const ul = get(RslIe.UPLINK_MEAS);
-  if (ul.value.length < 7) throw new RslDecodeError('RSL_IE_INVALID', `uplink measurements of ${ul.value.length} bytes carry no sequence number`, ul.offset);
-  const seq = ul.value.readUInt32BE(3);
-  if ((seq & 0xff) !== nr) throw new RslDecodeError('RSL_IE_INVALID', `measurement result number ${nr} does not match sequence ${seq}`, ul.offset);
-  const bs = get(RslIe.BS_POWER).value[0]!;
-  const l1 = get(RslIe.L1_INFO).value;
+  // value offset of the first occurrence of each IE used, -1 if absent; ulOff/ulLen: the IE's own offset and length
+  let cn = -1, nr = -1, ul = -1, ulOff = -1, ulLen = 0, bs = -1, l1 = -1, to = -1;
+  let o = 2;
+  while (o < b.length) {
+    const iei = b[o]!;
+    const f = IE_FMT[iei]!;
+    if (f === 0) throw new RslDecodeError('RSL_IE_UNKNOWN', `unknown IE 0x${iei.toString(16)}`, o);
+    let vs: number, len: number;
+    if (f > 0) { vs = o + 1; len = f; }
+    else if (f === TLV_) {
+      if (o + 2 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
+      vs = o + 2; len = b[o + 1]!;
+    } else {
+      if (o + 3 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
+      vs = o + 3; len = (b[o + 1]! << 8) | b[o + 2]!;
+    }
+    if (vs + len > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} needs ${len} bytes`, o);
+    switch (iei) {
+      case RslIe.CHAN_NR: if (cn < 0) cn = vs; break;
+      case RslIe.MEAS_RES_NR: if (nr < 0) nr = vs; break;
+      case RslIe.UPLINK_MEAS: if (ul < 0) { ul = vs; ulOff = o; ulLen = len; } break;
+      case RslIe.BS_POWER: if (bs < 0) bs = vs; break;
+      case RslIe.L1_INFO: if (l1 < 0) l1 = vs; break;
+      case RslIe.MS_TIMING_OFFSET: if (to < 0) to = vs; break;
+    }
+    o = vs + len;
+  }
+  const missing = (iei: number): RslDecodeError =>
+    new RslDecodeError('RSL_IE_MISSING', `mandatory IE 0x${iei.toString(16)} missing`, b.length);
+  if (cn < 0) throw missing(RslIe.CHAN_NR);
+  if (nr < 0) throw missing(RslIe.MEAS_RES_NR);
+  if (ul < 0) throw missing(RslIe.UPLINK_MEAS);
+  if (ulLen < 7) throw new RslDecodeError('RSL_IE_INVALID', `uplink measurements of ${ulLen} bytes carry no sequence number`, ulOff);
+  const seq = ((b[ul + 3]! << 24) | (b[ul + 4]! << 16) | (b[ul + 5]! << 8) | b[ul + 6]!) >>> 0;
+  if ((seq & 0xff) !== b[nr]) throw new RslDecodeError('RSL_IE_INVALID', `measurement result number ${b[nr]} does not match sequence ${seq}`, ulOff);
+  if (bs < 0) throw missing(RslIe.BS_POWER);
+  if (l1 < 0) throw missing(RslIe.L1_INFO);
   const m: MeasResult = {
-    chanNr: cn, seq,
-    dtxd: (ul.value[0]! & 0x40) !== 0, rxlevFull: ul.value[0]! & 0x3f, rxlevSub: ul.value[1]! & 0x3f,
-    rxqualFull: (ul.value[2]! >> 3) & 7, rxqualSub: ul.value[2]! & 7,
-    bsPower: bs, msPower: l1[0]! >> 3, timingAdvance: l1[1]! & 0x3f,
+    chanNr: b[cn]!, seq,
+    dtxd: (b[ul]! & 0x40) !== 0, rxlevFull: b[ul]! & 0x3f, rxlevSub: b[ul + 1]! & 0x3f,
+    rxqualFull: (b[ul + 2]! >> 3) & 7, rxqualSub: b[ul + 2]! & 7,
+    bsPower: b[bs]!, msPower: b[l1]! >> 3, timingAdvance: b[l1 + 1]! & 0x3f,
   };
-  const to = ies.find((x) => x.iei === RslIe.MS_TIMING_OFFSET);
-  if (to) m.msTimingOffset = to.value[0]!;
+  if (to >= 0) m.msTimingOffset = b[to]!;
   return m;
 }
 

@@ -41,7 +41,6 @@ class IpaConn implements ServerConn {
 
 class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink {
   private readonly srv: IpaServerT;
-  private readonly conns = new WeakMap<IpaServerConnT, IpaConn>();
   constructor(ipa: IpaModule, o: ServerLinkOptions) {
     super();
     this.srv = new ipa.IpaServer({
@@ -49,9 +48,11 @@ class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink
       ...(o.maxFrameLength !== undefined ? { maxFrameLength: o.maxFrameLength } : {}),
       accept: (_c, identity) => identity.unitId !== undefined,
     });
+    // the wrapper rides on the connection's user data slot (this transport owns it): a lookup per message
     const wrap = (c: IpaServerConnT): IpaConn => {
-      let w = this.conns.get(c);
-      if (!w) { w = new IpaConn(c); this.conns.set(c, w); }
+      if (c.data instanceof IpaConn) return c.data;
+      const w = new IpaConn(c);
+      c.data = w;
       return w;
     };
     this.srv.on('up', (c) => this.emit('up', wrap(c)));

@@ -4,7 +4,9 @@
  * (flushWrites), so neither direction crosses into native code once per message.
  */
 import { debuglog } from 'node:util';
-import { backend, native, uringEntries, uringImmediate, uringNoDefer, uringReadSqes } from './native.js';
+import {
+  backend, native, uringBatchWaitUs, uringEntries, uringImmediate, uringNoDefer, uringReadSqes,
+} from './native.js';
 import { errno, errnoName } from './errno.js';
 import { OsmoIoError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
 import { checkSockAddr, decodeSockaddr } from './sockaddr.js';
@@ -65,7 +67,7 @@ const live = core.live;
 function ensureInit(): void {
   if (core.initialised) return;
   native.init(dispatch, events, backend, uringEntries(), uringImmediate(), uringNoDefer(),
-              backend === 'io_uring' ? uringReadSqes() : 0);
+              backend === 'io_uring' ? uringReadSqes() : 0, backend === 'io_uring' ? uringBatchWaitUs() : 0);
   core.initialised = true;
   log('backend %s', backend);
 }

@@ -12,7 +12,7 @@ import type { Backend } from './types.js';
 
 export interface NativeBinding {
   init(onEvents: (n: number, slab: Buffer) => void, ev: Int32Array, backend: Backend, entries: number,
-       immediate: boolean, noDefer: boolean, readSqes: number): void;
+       immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
   setup(mode: number, fd: number, id: number): number;
@@ -109,5 +109,19 @@ export function uringReadSqes(): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 32)
     throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_READ_SQES "${v}": 1 to 32`);
+  return n;
+}
+
+/**
+ * OSMO_IO_URING_BATCH_WAIT_US: while completions stream in, how long one io_uring_enter may wait for a batch of
+ * them (0 disables; default 50 µs). Fewer system calls and less CPU per message under load, at most that much
+ * added delay for the messages of a busy loop; single request/response exchanges never wait.
+ */
+export function uringBatchWaitUs(): number {
+  const v = process.env.OSMO_IO_URING_BATCH_WAIT_US;
+  if (v === undefined || v === '') return 50;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 10000)
+    throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_BATCH_WAIT_US "${v}": 0 to 10000`);
   return n;
 }

@@ -74,11 +74,12 @@ struct env *env_get(napi_env env)
 	return e;
 }
 
-/* init(onEvents, events: Int32Array, backend: 'poll'|'io_uring', uringEntries, immediate, noDefer, readSqes) */
+/* init(onEvents, events: Int32Array, backend: 'poll'|'io_uring', uringEntries, immediate, noDefer, readSqes,
+ *      batchWaitUs) */
 static napi_value n_init(napi_env env, napi_callback_info info)
 {
-	size_t argc = 7;
-	napi_value argv[7], name;
+	size_t argc = 8;
+	napi_value argv[8], name;
 	struct env *e = env_get(env);
 	char backend[16] = "", why[256] = "";
 	size_t blen;
@@ -112,6 +113,7 @@ static napi_value n_init(napi_env env, napi_callback_info info)
 	napi_get_value_bool(env, argv[5], &b);
 	o.uring_no_defer = b;
 	o.read_sqes = (unsigned)arg_i32(env, argv[6], 0);
+	e->batch_wait_us = (unsigned)arg_i32(env, argv[7], 0);
 	e->ctx = oio_ctx_new(&e->loop, &o, &err, why, sizeof(why));
 	if (!e->ctx) {
 		napi_value m, code, ex;

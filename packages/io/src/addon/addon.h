@@ -40,6 +40,7 @@ struct env {
 	napi_ref ev_ref;
 	int32_t *ev;
 	uint32_t nev;
+	unsigned batch_wait_us;      /* io_uring: see on_check() */
 	uint8_t *slab;
 	size_t slab_len, slab_cap;
 	bool dispatching;
