@@ -4,9 +4,13 @@
  * batched and submitted by oio_ctx_flush() once per loop iteration (or at once when the SQ is full or in
  * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
  * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
+ * Stream sockets with the default read size receive with one multishot receive into a buffer ring shared by
+ * the context: armed once, it completes for every chunk without a new SQE or poll arming per read.
  */
 #include "internal.h"
+#include "bufring.h"
 #include "ring.h"
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,11 +31,17 @@
 #endif
 #define DEFAULT_ENTRIES 4096
 
+/* The multishot receive buffer ring: buffers of the default read size, so reads keep their upstream size */
+#define BUFRING_BGID 0
+#define BUFRING_ENTRIES 1024
+
 struct uring_state {
 	struct oio_ring ring;
 	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
 	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
 	bool draining;
+	int bufring_state;   /* 0: not set up yet, 1: ready, -1: unavailable, refused or disabled */
+	struct oio_bufring bufring;
 };
 
 #define ST(ctx) ((struct uring_state *)(ctx)->ring)
@@ -59,8 +69,10 @@ static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 		enter(ctx, false); /* the SQ is full: submit what is there */
 		sqe = oio_ring_get_sqe(&st->ring);
 	}
-	if (sqe)
+	if (sqe) {
 		st->inflight++;
+		ctx->stats.uring_sqes++;
+	}
 	return sqe;
 }
 
@@ -101,9 +113,27 @@ static int ensure_read_slots(struct oio_fd *iofd)
 	return 0;
 }
 
+/* Multishot receive for this iofd? Stream sockets in read/write mode with one read of the default size. */
+static bool use_multishot(struct oio_fd *iofd)
+{
+	struct uring_state *st = ST(iofd->ctx);
+
+	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) || iofd->num_sqes != 1 ||
+	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state < 0)
+		return false;
+	if (st->bufring_state == 0) {
+		/* first use: kernels before 5.19 (no buffer rings) or 6.0 (no multishot receive) refuse, we fall back */
+		iofd->ctx->stats.syscalls++;
+		st->bufring_state = oio_bufring_init(&st->bufring, &st->ring, BUFRING_BGID, BUFRING_ENTRIES,
+						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? 1 : -1;
+	}
+	return st->bufring_state > 0;
+}
+
 static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
 {
-	size_t len = iofd->mode == OIO_MODE_ACCEPT ? 0 : oio_fd_read_len(iofd);
+	bool mshot = use_multishot(iofd);
+	size_t len = iofd->mode == OIO_MODE_ACCEPT || mshot ? 0 : oio_fd_read_len(iofd);
 	size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
 
 	if (op->buflen < len) {
@@ -122,9 +152,15 @@ static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_s
 	}
 	sqe->fd = iofd->fd;
 	sqe->user_data = (uintptr_t)op;
+	op->mshot = mshot;
 	switch (iofd->mode) {
 	case OIO_MODE_READ_WRITE:
-		if (iofd->flags & F_IS_SOCKET) {
+		if (mshot) {
+			sqe->opcode = IORING_OP_RECV;
+			sqe->ioprio = IORING_RECV_MULTISHOT;
+			sqe->flags = IOSQE_BUFFER_SELECT;
+			sqe->buf_group = BUFRING_BGID;
+		} else if (iofd->flags & F_IS_SOCKET) {
 			sqe->opcode = IORING_OP_RECV;
 			sqe->addr = (uintptr_t)op->buf;
 			sqe->len = (uint32_t)len;
@@ -234,6 +270,7 @@ static void kick(struct oio_fd *iofd)
 				/* deliver what was read while reading was off, through the ring (not from here) */
 				sqe->opcode = IORING_OP_NOP;
 				sqe->user_data = (uintptr_t)op;
+				op->nop = true;
 				armed(iofd, op);
 				continue;
 			}
@@ -280,31 +317,60 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 	sqe->user_data = 0;
 }
 
-static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
+/* Keep received bytes for later (see handle_cqe). A multishot receive may add more chunks: they are appended. */
+static void park(struct oio_uop *op, int res, const uint8_t *data)
+{
+	size_t have = op->parked ? (size_t)op->parked_res : 0;
+
+	if (data != op->buf) {
+		if (op->buflen < have + (size_t)res) {
+			uint8_t *b = realloc(op->buf, have + (size_t)res);
+			if (!b)
+				return; /* out of memory: these bytes are lost, as a failed read would lose them */
+			op->buf = b;
+			op->buflen = have + (size_t)res;
+		}
+		memcpy(op->buf + have, data, (size_t)res);
+	}
+	op->parked_res = (int)(have + (size_t)res);
+	op->parked = true;
+}
+
+/* One completion. `data`: where a multishot receive put its bytes (else the op's own buffer); `more`: the
+ * operation stays armed (IORING_CQE_F_MORE). */
+static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const uint8_t *data, bool more)
 {
 	struct oio_fd *iofd = op->iofd;
 	bool stale = op->gen != iofd->gen || (iofd->flags & (F_CLOSED | F_TO_FREE));
 
-	op->busy = false;
-	iofd->inflight--;
+	if (!more) {
+		op->busy = false;
+		iofd->inflight--;
+	}
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
 	case UOP_READ:
-		if (op->parked) {
+		if (!data)
+			data = op->buf;
+		if (op->nop) {
+			op->nop = false;
 			op->parked = false;
 			res = op->parked_res;
 		}
 		/* A read that completed with data after unregister / read disable (the cancel came too late) is
 		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
-		 * a closed fd are dropped. */
-		if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
-		    res == -EINTR || res == -EAGAIN)
+		 * a closed fd are dropped. -ENOBUFS: the buffer ring ran dry, the receive is simply armed again. */
+		if (res == -EINVAL && op->mshot) {
+			ST(ctx)->bufring_state = -1; /* 5.19 has buffer rings but no multishot receive: read per SQE */
 			break;
-		if (!oio_fd_can_read(iofd)) {
-			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT)) {
-				op->parked = true;
-				op->parked_res = res;
-			}
+		}
+		if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
+		    res == -EINTR || res == -EAGAIN || (res == -ENOBUFS && op->mshot))
+			break;
+		/* bytes parked earlier go first: later chunks of a still armed multishot receive queue behind them */
+		if (!oio_fd_can_read(iofd) || op->parked) {
+			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT))
+				park(op, res, data);
 			break;
 		}
 		if (iofd->mode == OIO_MODE_ACCEPT) {
@@ -312,7 +378,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res)
 						   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
 			oio_fd_handle_read(iofd, res, NULL, 0, &info);
 		} else if (iofd->mode == OIO_MODE_READ_WRITE) {
-			oio_fd_handle_read(iofd, res, op->buf, res > 0 ? (size_t)res : 0, NULL);
+			oio_fd_handle_read(iofd, res, data, res > 0 ? (size_t)res : 0, NULL);
 		} else {
 			struct oio_rxinfo info = {
 				.from = (res >= 0 && op->msg.msg_namelen) ? &op->name : NULL,
@@ -386,11 +452,17 @@ static void drain(struct oio_ctx *ctx)
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
 			struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data; /* NULL: a cancel request */
 			int res = cqe->res;
+			unsigned fl = cqe->flags, bid = fl >> IORING_CQE_BUFFER_SHIFT;
+			bool more = fl & IORING_CQE_F_MORE;
 			/* consume this CQE before running callbacks that may submit and drain again */
-			st->inflight--;
+			if (!more)
+				st->inflight--;
 			if (op) {
-				op->sock_nonempty = cqe->flags & IORING_CQE_F_SOCK_NONEMPTY;
-				handle_cqe(ctx, op, res);
+				op->sock_nonempty = fl & IORING_CQE_F_SOCK_NONEMPTY;
+				handle_cqe(ctx, op, res, fl & IORING_CQE_F_BUFFER ? oio_bufring_data(&st->bufring, bid) : NULL,
+					   more);
+				if (fl & IORING_CQE_F_BUFFER)
+					oio_bufring_put(&st->bufring, bid); /* its bytes were copied or parked */
 			}
 		}
 		oio_ring_cq_advance(r, n);
@@ -491,6 +563,7 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		return rc;
 	}
 	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
+	st->bufring_state = opts->uring_no_multishot ? -1 : 0;
 	ctx->ring = (struct oio_ring *)st;
 	ctx->ring_immediate = opts->uring_immediate;
 	ctx->stats.uring_entries = st->ring.sq_entries;
@@ -523,6 +596,7 @@ static void uring_exit(struct oio_ctx *ctx)
 	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
 	close(ctx->ring_watch.fd);
 	oio_ring_exit(&st->ring);
+	oio_bufring_free(&st->bufring);
 	free(st);
 	ctx->ring = NULL;
 }
@@ -540,6 +614,14 @@ static int uring_register(struct oio_fd *iofd)
 	iofd->wr.kind = UOP_WRITE;
 	iofd->conn.iofd = iofd;
 	iofd->conn.kind = UOP_CONNECT;
+	iofd->flags &= ~F_STREAM;
+	if ((iofd->flags & F_IS_SOCKET) && iofd->mode == OIO_MODE_READ_WRITE && ST(iofd->ctx)->bufring_state >= 0) {
+		int type = 0;
+		socklen_t len = sizeof(type);
+		iofd->ctx->stats.syscalls++;
+		if (getsockopt(iofd->fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
+			iofd->flags |= F_STREAM;
+	}
 	return 0;
 }
 

@@ -52,6 +52,8 @@ struct oio_uop {
 	uint32_t fdgen;           /* iofd fd generation at submission: reads of a closed fd are dropped */
 	bool parked;              /* read: data the kernel read while reading was off, delivered later */
 	bool sock_nonempty;       /* read: the last receive left data in the socket (IORING_CQE_F_SOCK_NONEMPTY) */
+	bool nop;                 /* read: a NOP that delivers parked data */
+	bool mshot;               /* read: a multishot receive into the context's buffer ring */
 	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
@@ -76,6 +78,7 @@ enum {
 	F_DIRTY = 1 << 8,          /* on the context's flush list */
 	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
 	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
+	F_STREAM = 1 << 11,        /* a SOCK_STREAM socket (io_uring: may receive with multishot) */
 };
 
 struct oio_fd {

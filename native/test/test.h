@@ -35,6 +35,7 @@ void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((
 
 /* A new context on t's loop with special options (the runner's own is t->ctx). */
 struct oio_ctx *test_ctx_new(struct t *t, unsigned uring_entries);
+struct oio_ctx *test_ctx_new_opts(struct t *t, const struct oio_ctx_opts *opts); /* backend: t's */
 
 /* What an iofd received. */
 #define REC_MAX_EV 4096

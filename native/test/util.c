@@ -21,7 +21,15 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 struct oio_ctx *test_ctx_new(struct t *t, unsigned uring_entries)
 {
 	struct oio_ctx_opts o = { .backend = t->backend, .uring_entries = uring_entries };
+
+	return test_ctx_new_opts(t, &o);
+}
+
+struct oio_ctx *test_ctx_new_opts(struct t *t, const struct oio_ctx_opts *opts)
+{
+	struct oio_ctx_opts o = *opts;
 	char why[256] = "";
+	o.backend = t->backend;
 	int err = 0;
 	struct oio_ctx *ctx = oio_ctx_new(&t->loop.base, &o, &err, why, sizeof(why));
 

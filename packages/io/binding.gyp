@@ -10,6 +10,7 @@
         "../../native/src/backend_poll.c",
         "../../native/src/backend_uring.c",
         "../../native/src/ring.c",
+        "../../native/src/bufring.c",
         "../../native/src/sock.c",
         "src/addon/addon.c",
         "src/addon/uv_loop.c",

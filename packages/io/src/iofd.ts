@@ -5,7 +5,7 @@
  */
 import { debuglog } from 'node:util';
 import {
-  backend, native, uringBatchWaitUs, uringEntries, uringImmediate, uringNoDefer, uringReadSqes,
+  backend, native, uringBatchWaitUs, uringEntries, uringImmediate, uringNoDefer, uringNoMultishot, uringReadSqes,
 } from './native.js';
 import { errno, errnoName } from './errno.js';
 import { OsmoIoError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
@@ -67,7 +67,8 @@ const live = core.live;
 function ensureInit(): void {
   if (core.initialised) return;
   native.init(dispatch, events, backend, uringEntries(), uringImmediate(), uringNoDefer(),
-              backend === 'io_uring' ? uringReadSqes() : 0, backend === 'io_uring' ? uringBatchWaitUs() : 0);
+              backend === 'io_uring' ? uringReadSqes() : 0, backend === 'io_uring' ? uringBatchWaitUs() : 0,
+              uringNoMultishot());
   core.initialised = true;
   log('backend %s', backend);
 }

@@ -12,7 +12,7 @@ import type { Backend } from './types.js';
 
 export interface NativeBinding {
   init(onEvents: (n: number, slab: Buffer) => void, ev: Int32Array, backend: Backend, entries: number,
-       immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number): void;
+       immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number, noMultishot: boolean): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
   setup(mode: number, fd: number, id: number): number;
@@ -100,6 +100,11 @@ export function uringImmediate(): boolean {
 /** OSMO_IO_URING_DEFER=0 keeps the ring off IORING_SETUP_DEFER_TASKRUN. */
 export function uringNoDefer(): boolean {
   return process.env.OSMO_IO_URING_DEFER === '0';
+}
+
+/** OSMO_IO_URING_MULTISHOT=0: stream sockets get one receive SQE per read instead of a multishot receive. */
+export function uringNoMultishot(): boolean {
+  return process.env.OSMO_IO_URING_MULTISHOT === '0';
 }
 
 /** OSMO_IO_URING_READ_SQES (upstream LIBOSMO_IO_URING_READ_SQE): reads kept armed per iofd, 1..32 (default 1). */

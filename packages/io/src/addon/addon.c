@@ -75,11 +75,11 @@ struct env *env_get(napi_env env)
 }
 
 /* init(onEvents, events: Int32Array, backend: 'poll'|'io_uring', uringEntries, immediate, noDefer, readSqes,
- *      batchWaitUs) */
+ *      batchWaitUs, noMultishot) */
 static napi_value n_init(napi_env env, napi_callback_info info)
 {
-	size_t argc = 8;
-	napi_value argv[8], name;
+	size_t argc = 9;
+	napi_value argv[9], name;
 	struct env *e = env_get(env);
 	char backend[16] = "", why[256] = "";
 	size_t blen;
@@ -114,6 +114,9 @@ static napi_value n_init(napi_env env, napi_callback_info info)
 	o.uring_no_defer = b;
 	o.read_sqes = (unsigned)arg_i32(env, argv[6], 0);
 	e->batch_wait_us = (unsigned)arg_i32(env, argv[7], 0);
+	b = false;
+	napi_get_value_bool(env, argv[8], &b);
+	o.uring_no_multishot = b;
 	e->ctx = oio_ctx_new(&e->loop, &o, &err, why, sizeof(why));
 	if (!e->ctx) {
 		napi_value m, code, ex;
@@ -160,6 +163,7 @@ static napi_value n_stats(napi_env env, napi_callback_info info)
 	napi_set_named_property(env, o, "writes", js_int(env, (int64_t)s->writes));
 	napi_set_named_property(env, o, "wakeups", js_int(env, (int64_t)s->wakeups));
 	napi_set_named_property(env, o, "uringBacklog", js_int(env, (int64_t)s->uring_backlog));
+	napi_set_named_property(env, o, "uringSqes", js_int(env, (int64_t)s->uring_sqes));
 	napi_set_named_property(env, o, "uringEntries", js_int(env, s->uring_entries));
 	napi_set_named_property(env, o, "uringFlags", js_int(env, s->uring_flags));
 	return o;
