@@ -237,10 +237,10 @@ static void poll_write_enable(struct oio_fd *iofd)
 
 static void poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	(void)min_complete; /* readiness, not completions: nothing to wait for */
-	(void)timeout_us;
 	struct oio_fd *list = ctx->dirty_head;
 
+	(void)min_complete; /* readiness, not completions: nothing to wait for */
+	(void)timeout_us;
 	ctx->dirty_head = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;

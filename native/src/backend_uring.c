@@ -664,7 +664,7 @@ static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
-	if (timeout_us) {
+	if (timeout_us && (st->ring.features & IORING_FEAT_EXT_ARG)) {
 		/* the kernel counts CQEs we have not consumed: take those first */
 		if (oio_ring_cq_ready(&st->ring))
 			drain(ctx);
@@ -676,7 +676,7 @@ static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		enter(ctx, pending_task_work(st));
 	}
 	/*
-	 * The loop is about to sleep on the eventfd, which only speaks for work queued after it was last
+	 * The loop may sleep on the eventfd next, which only speaks for work queued after it was last
 	 * reset. Work that is already there must be taken now: CQEs posted inline while we submitted, and
 	 * deferred task work the kernel left over (it runs at most a few dozen items per GETEVENTS and does not
 	 * signal the eventfd again for the rest). Whatever that produces is handled in the next iteration,

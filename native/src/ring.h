@@ -38,9 +38,10 @@ unsigned oio_ring_unsubmitted(const struct oio_ring *r);
 /* io_uring_enter: submit what is queued; `getevents` also runs deferred task work. Returns the count
  * submitted or -errno. */
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
-/* Completions: oio_ring_cq_ready() entries are valid from oio_ring_cqe(r, i); then oio_ring_cq_advance(). */
-/* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes. */
+/* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes
+ * (IORING_FEAT_EXT_ARG, Linux 5.11+). */
 int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns);
+/* Completions: oio_ring_cq_ready() entries are valid from oio_ring_cqe(r, i); then oio_ring_cq_advance(). */
 unsigned oio_ring_cq_ready(const struct oio_ring *r);
 struct io_uring_cqe *oio_ring_cqe(const struct oio_ring *r, unsigned i);
 void oio_ring_cq_advance(struct oio_ring *r, unsigned n);
