@@ -94,9 +94,16 @@ static void to_backlog(struct oio_fd *iofd)
 		ctx->loop->flush_needed(ctx->loop);
 }
 
+/* Reads kept armed. Several readers of one byte stream could complete out of order and reorder the bytes, so a
+ * stream socket has one (a multishot receive when it can); datagram sockets and files may have num_sqes. */
+static unsigned reads_wanted(const struct oio_fd *iofd)
+{
+	return iofd->mode == OIO_MODE_ACCEPT || (iofd->flags & F_STREAM) ? 1 : iofd->num_sqes;
+}
+
 static int ensure_read_slots(struct oio_fd *iofd)
 {
-	unsigned want = iofd->mode != OIO_MODE_ACCEPT ? iofd->num_sqes : 1;
+	unsigned want = reads_wanted(iofd);
 
 	if (iofd->rd_cap >= want)
 		return 0;
@@ -113,12 +120,12 @@ static int ensure_read_slots(struct oio_fd *iofd)
 	return 0;
 }
 
-/* Multishot receive for this iofd? Stream sockets in read/write mode with one read of the default size. */
+/* Multishot receive for this iofd? Stream sockets in read/write mode reading the default size. */
 static bool use_multishot(struct oio_fd *iofd)
 {
 	struct uring_state *st = ST(iofd->ctx);
 
-	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) || iofd->num_sqes != 1 ||
+	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) ||
 	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state < 0)
 		return false;
 	if (st->bufring_state == 0) {
@@ -259,7 +266,7 @@ static void kick(struct oio_fd *iofd)
 	if (oio_fd_can_read(iofd)) {
 		if (ensure_read_slots(iofd) < 0)
 			return;
-		unsigned want = iofd->mode != OIO_MODE_ACCEPT ? iofd->num_sqes : 1;
+		unsigned want = reads_wanted(iofd);
 		for (unsigned i = 0; i < want; i++) {
 			struct oio_uop *op = &iofd->rd[i];
 			if (op->busy)
@@ -615,7 +622,7 @@ static int uring_register(struct oio_fd *iofd)
 	iofd->conn.iofd = iofd;
 	iofd->conn.kind = UOP_CONNECT;
 	iofd->flags &= ~F_STREAM;
-	if ((iofd->flags & F_IS_SOCKET) && iofd->mode == OIO_MODE_READ_WRITE && ST(iofd->ctx)->bufring_state >= 0) {
+	if ((iofd->flags & F_IS_SOCKET) && iofd->mode == OIO_MODE_READ_WRITE) {
 		int type = 0;
 		socklen_t len = sizeof(type);
 		iofd->ctx->stats.syscalls++;

@@ -78,7 +78,7 @@ enum {
 	F_DIRTY = 1 << 8,          /* on the context's flush list */
 	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
 	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
-	F_STREAM = 1 << 11,        /* a SOCK_STREAM socket (io_uring: may receive with multishot) */
+	F_STREAM = 1 << 11,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
 };
 
 struct oio_fd {

@@ -288,6 +288,10 @@ export class IoFd {
     return native.setIoBuffers(this._slot, op === 'read' ? 0 : op === 'write' ? 1 : -1, n);
   }
 
+  /**
+   * io_uring: reads kept armed (1..32 in read_write mode, 1..256 in the datagram modes); -EINVAL on poll. A stream
+   * socket keeps one receive armed whatever n says: several readers of one byte stream could reorder it.
+   */
   setSqes(op: 'read', n: number): number {
     checkInt('n', n, -0x80000000, 0x7fffffff);
     return native.setSqes(this._slot, op === 'read' ? 0 : -1, n);

@@ -150,6 +150,27 @@ describe(`connect notification and datagram receives (${getBackend()})`, () => {
     io.close();
   });
 
+  it('a stream socket asked for several receives keeps its bytes in order (one reader)', async () => {
+    const [a, b] = socketpair('stream');
+    const chunks: Buffer[] = [];
+    const R = IoFd.setup(b, 'r', 'read_write', { readCb: (_io, res, msg) => { if (res > 0) chunks.push(Buffer.from(msg)); } });
+    expect(R.setSqes('read', 8)).to.equal(getBackend() === 'io_uring' ? 0 : -errno.EINVAL);
+    R.register();
+    const W = IoFd.setup(a, 'w', 'read_write', {});
+    W.register();
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      const m = Buffer.alloc(4);
+      m.writeUInt32BE(i, 0);
+      expect(W.write(m)).to.equal(0);
+      if (i % 500 === 499) await until(() => W.txqueueLen === 0, 5000, 'sent');
+    }
+    await until(() => chunks.reduce((n, c) => n + c.length, 0) === 4 * N, 5000, 'all bytes');
+    const all = Buffer.concat(chunks);
+    for (let i = 0; i < N; i++) expect(all.readUInt32BE(4 * i)).to.equal(i);
+    R.close(); W.close();
+  });
+
   // Several receives armed on one socket are several readers: the kernel may complete them out of arrival order
   // (seen in about one run in three on kernel 6.18), as with threads sharing a socket.
   it('several receives armed on a UDP socket deliver every datagram exactly once', async () => {
