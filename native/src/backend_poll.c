@@ -235,7 +235,7 @@ static void poll_write_enable(struct oio_fd *iofd)
 		oio_ctx_mark_dirty(iofd);
 }
 
-static void poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
+static bool poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
 	struct oio_fd *list = ctx->dirty_head;
 
@@ -256,6 +256,7 @@ static void poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 		update_watch(iofd);
 		oio_fd_leave_cb(iofd);
 	}
+	return false;
 }
 
 static bool poll_busy(const struct oio_fd *iofd)

@@ -665,9 +665,10 @@ static void uring_kick(struct oio_fd *iofd)
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
-static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
+static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
 	struct uring_state *st = ST(ctx);
+	bool got = false;
 
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
@@ -676,7 +677,7 @@ static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		if (oio_ring_cq_ready(&st->ring))
 			drain(ctx);
 		ctx->stats.syscalls++;
-		oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
+		got = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u) >= 0; /* else -ETIME */
 		drain(ctx);
 	} else if (oio_ring_unsubmitted(&st->ring) || pending_task_work(st)) {
 		/* one enter both submits and, when the kernel holds deferred completions, runs them */
@@ -697,6 +698,7 @@ static void uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		    ctx->loop->flush_needed)
 			ctx->loop->flush_needed(ctx->loop);
 	}
+	return got;
 }
 
 static bool uring_busy(const struct oio_fd *iofd)

@@ -29,9 +29,9 @@ void oio_ctx_flush(struct oio_ctx *ctx)
 	ctx->ops->flush(ctx, 0, 0);
 }
 
-void oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
+bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	ctx->ops->flush(ctx, min_complete, timeout_us);
+	return ctx->ops->flush(ctx, min_complete, timeout_us);
 }
 
 bool oio_ctx_flush_pending(const struct oio_ctx *ctx)

@@ -118,8 +118,9 @@ struct oio_backend_ops {
 	void (*read_disable)(struct oio_fd *iofd);
 	void (*write_enable)(struct oio_fd *iofd);   /* the tx queue became non-empty */
 	void (*notify_connected)(struct oio_fd *iofd);
-	/* push out batched work; io_uring: with timeout_us, wait that long at most for min_complete completions */
-	void (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
+	/* push out batched work; io_uring: with timeout_us, wait that long at most for min_complete completions
+	 * (true if they came) */
+	bool (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	void (*txqueue_cleared)(struct oio_fd *iofd);
 };

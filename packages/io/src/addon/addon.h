@@ -41,6 +41,7 @@ struct env {
 	int32_t *ev;
 	uint32_t nev;
 	unsigned batch_wait_us;      /* io_uring: see on_check() */
+	unsigned wait_backoff, wait_skip;
 	uint8_t *slab;
 	size_t slab_len, slab_cap;
 	bool dispatching;

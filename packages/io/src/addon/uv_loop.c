@@ -142,13 +142,16 @@ static bool run_always_ready(struct env *e)
 	return active;
 }
 
-static void flush(struct env *e, unsigned min_complete, unsigned timeout_us)
+static bool flush(struct env *e, unsigned min_complete, unsigned timeout_us)
 {
+	bool got;
+
 	e->flush_wanted = false;
-	oio_ctx_flush_wait(e->ctx, min_complete, timeout_us);
+	got = oio_ctx_flush_wait(e->ctx, min_complete, timeout_us);
 	if (oio_ctx_flush_pending(e->ctx))
 		e->flush_wanted = true;
 	loop_update_ref(e);
+	return got;
 }
 
 static void on_prepare(uv_prepare_t *h)
@@ -166,27 +169,49 @@ static void on_prepare(uv_prepare_t *h)
 #define CHECK_ROUNDS 8
 /* A round that handled two or more events means a stream of them: the next round's system call waits (at most
  * batch_wait_us) until as many completions are there again, so rounds stay as large as the traffic allows instead
- * of shrinking to a system call per message. A lone request/response exchange never waits. */
+ * of shrinking to a system call per message. A lone request/response exchange never waits. A wait that runs out
+ * (traffic too slow to batch: sleeping costs more than it saves) suspends waiting for 1, 2, 4 ... WAIT_BACKOFF_MAX
+ * loop iterations. */
 #define BATCH_MAX 64
+#define WAIT_BACKOFF_MAX 64
+
+/* One round's flush: waits for a batch while that keeps paying off. True if it did (worth another round). */
+static bool flush_round(struct env *e, unsigned n)
+{
+	if (!e->batch_wait_us || n < 2 || e->wait_skip) {
+		flush(e, 0, 0);
+		return false;
+	}
+	if (flush(e, n < BATCH_MAX ? n : BATCH_MAX, e->batch_wait_us)) {
+		e->wait_backoff = 0;
+		return true;
+	}
+	e->wait_backoff = e->wait_backoff ? e->wait_backoff * 2 : 1;
+	if (e->wait_backoff > WAIT_BACKOFF_MAX)
+		e->wait_backoff = WAIT_BACKOFF_MAX;
+	e->wait_skip = e->wait_backoff;
+	return false;
+}
 
 static void on_check(uv_check_t *h)
 {
 	struct env *e = h->data;
 
 	uv_idle_stop(&e->idle);
+	if (e->wait_skip)
+		e->wait_skip--;
 	/* After each dispatch, what JS just sent is submitted and the completions that came in meanwhile are taken
 	 * in the same system call: a busy loop costs one io_uring_enter per round instead of a whole loop iteration
 	 * (epoll_pwait, eventfd read, enter) per batch. */
-	for (int round = 0;; round++) {
+	for (int round = 0, more = 1;; round++) {
 		unsigned n = e->nev;
 
 		ev_dispatch(e);
-		if (round + 1 >= CHECK_ROUNDS || !e->ctx || e->dispatching)
+		if (!more || round + 1 >= CHECK_ROUNDS || !e->ctx || e->dispatching)
 			break;
-		if (e->batch_wait_us && n >= 2)
-			flush(e, n < BATCH_MAX ? n : BATCH_MAX, e->batch_wait_us);
-		else
-			flush(e, 0, 0);
+		/* without a batch that came, the events this flush took are the last of this iteration: rounds of
+		 * one or two events would each cost a system call */
+		more = flush_round(e, n);
 		if (!e->nev)
 			break;
 	}
