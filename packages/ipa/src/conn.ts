@@ -152,6 +152,11 @@ export abstract class IpaLink extends EventEmitter<IpaLinkEvents> {
       return;
     }
     if (msg.kind === 'unknown') debug('ipa(%s): frame with unknown protocol 0x%s delivered as unknown', this.name, msg.proto.toString(16));
+    this.deliver(msg);
+  }
+
+  /** hands a received message to the application ('message') */
+  protected deliver(msg: IpaMessage): void {
     this.emit('message', msg);
   }
 }

@@ -54,6 +54,12 @@ export interface IpaServerEvents {
   dropped: [conn: IpaServerConn, msg: IpaMessage, reason: string];
 }
 
+/** The stream connection's read callback, shared by all (its data is the IpaServerConn): no closure per link. */
+function readIpaConn(sc: StreamServerConn, res: number, msg: Buffer): void {
+  const conn = sc.data;
+  if (conn instanceof IpaServerConn) conn.onRead(res, msg);
+}
+
 /** One accepted IPA connection. */
 export class IpaServerConn extends IpaLink {
   /** the peer's ID_RESP as items (null until received) */
@@ -88,6 +94,12 @@ export class IpaServerConn extends IpaLink {
   sendFrame(frame: Buffer): number {
     if (!this.#open) return -ENOTCONN;
     return this.stream.send(frame);
+  }
+
+  /** the server's 'message' (conn, msg) first, then this connection's own: directly, no forwarding listener */
+  protected override deliver(msg: IpaMessage): void {
+    this.server.emit('message', this, msg);
+    this.emit('message', msg);
   }
 
   /** close now (queued data dropped) */
@@ -294,14 +306,13 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     const conn = new IpaServerConn(this, sc, `${this.name}#${++this.#seq}`, this.#opts);
     this.#conns.add(conn);
     sc.data = conn;
-    sc.readCb = (_c: StreamServerConn, res: number, msg: Buffer) => conn.onRead(res, msg);
+    sc.readCb = readIpaConn;
     sc.closedCb = () => conn.onClosed();
     conn.on('up', () => this.emit('up', conn));
     conn.on('down', (reason, res) => {
       this.#conns.delete(conn);
       this.emit('down', conn, reason, res);
     });
-    conn.on('message', (m) => this.emit('message', conn, m));
     conn.on('ccm', (m) => this.emit('ccm', conn, m));
     conn.on('identity', (i) => this.emit('identity', conn, i));
     conn.on('decodeError', (e, f) => this.emit('decodeError', conn, e, f));

@@ -122,7 +122,9 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
 
     const atServer: IpaMessage[] = [];
     const atClient: IpaMessage[] = [];
-    srv.on('message', (_c, m) => atServer.push(m));
+    const order: string[] = [];
+    srv.on('message', (c, m) => { atServer.push(m); expect(c).to.equal(conn); order.push('server'); });
+    conn.on('message', (m) => { expect(m).to.equal(atServer[atServer.length - 1]); order.push('conn'); });
     cli.on('message', (m) => atClient.push(m));
     expect(cli.sendOml(Buffer.from('808000051000ffffff', 'hex'))).to.equal(0);
     expect(cli.sendRsl(Buffer.from('0821010a0101', 'hex'))).to.equal(0);
@@ -131,6 +133,8 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     expect(cli.send(0x42, Buffer.from('abcd', 'hex'))).to.equal(0); // unknown protocol
     expect(conn.sendOml(Buffer.from('808000057400ffffff', 'hex'))).to.equal(0);
     await until(() => atServer.length === 5 && atClient.length === 1, 3000, 'messages');
+    // every message reaches the server's listeners first, then the connection's own
+    expect(order).to.deep.equal(Array(5).fill(['server', 'conn']).flat());
     expect(atServer.map((m) => [m.kind, m.proto, m.ext, hex(m.payload)])).to.deep.equal([
       ['oml', 0xff, undefined, '808000051000ffffff'],
       ['rsl', 0x00, undefined, '0821010a0101'],
