@@ -4,27 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { StreamClient, StreamServer } from '../src/stream.js';
+import { jsIpaSegmentation, sleep, until } from './helpers.js';
 
-const EAGAIN = os.constants.errno.EAGAIN;
 const ENOTCONN = os.constants.errno.ENOTCONN;
 const EINVAL = os.constants.errno.EINVAL;
 const ENOSPC = os.constants.errno.ENOSPC;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const waitFor = (cond: () => boolean, what: string, ms = 8000): Promise<void> => until(cond, ms, what);
 
-async function waitFor(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** IPA segmentation: 3-byte header, BE16 length excluding the header. */
-function ipaSegm(data: Buffer): number {
-  if (data.length < 3) return -EAGAIN;
-  return 3 + data.readUInt16BE(0);
-}
+const ipaSegm = jsIpaSegmentation;
 
 let sockSeq = 0;
 function tmpSock(): string {

@@ -5,29 +5,17 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { StreamClient, StreamServer } from '../src/stream.js';
+import { jsIpaSegmentation, sleep, until } from './helpers.js';
 import type { StreamServerConn } from '../src/stream.js';
 import { sock } from '../src/sock.js';
 import { lengthPrefixSegmentation } from '../src/segmentation.js';
 
-const EAGAIN = os.constants.errno.EAGAIN;
 const ENOTCONN = os.constants.errno.ENOTCONN;
 const ESHUTDOWN = 108; // Linux
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const waitFor = (cond: () => boolean, what: string, ms = 10000): Promise<void> => until(cond, ms, what);
 
-async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** IPA segmentation: 3-byte header, BE16 length excluding the header. */
-function ipaSegm(data: Buffer): number {
-  if (data.length < 3) return -EAGAIN;
-  return 3 + data.readUInt16BE(0);
-}
+const ipaSegm = jsIpaSegmentation;
 
 let sockSeq = 0;
 function tmpSock(): string {
