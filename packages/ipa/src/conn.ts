@@ -8,6 +8,7 @@ import { type CcmMessage, decodeCcmPayload, encodeCcmFrame, ccmPongFrame, ccmPin
 import { type IpaMessage, parseIpaMessage } from './message.js';
 import { IpaKeepalive, type IpaKeepaliveParams } from './keepalive.js';
 import type { IpaIdentity } from './idtags.js';
+import { hasMessageListeners, trackMessageListeners } from './listening.js';
 
 export const debug = debuglog('osmo-ipa');
 
@@ -45,6 +46,7 @@ export abstract class IpaLink extends EventEmitter<IpaLinkEvents> {
 
   constructor(readonly name: string, kaParams: IpaKeepaliveParams | false | undefined) {
     super();
+    trackMessageListeners(this);
     if (kaParams) {
       this.ka = new IpaKeepalive({
         ...kaParams,
@@ -157,6 +159,6 @@ export abstract class IpaLink extends EventEmitter<IpaLinkEvents> {
 
   /** hands a received message to the application ('message') */
   protected deliver(msg: IpaMessage): void {
-    this.emit('message', msg);
+    if (hasMessageListeners(this)) this.emit('message', msg);
   }
 }

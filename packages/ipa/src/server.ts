@@ -9,6 +9,7 @@ import { type UnitId, parseUnitId } from './unit-id.js';
 import { IpaDecodeError } from './errors.js';
 import type { IpaMessage } from './message.js';
 import { ipaSegmentation } from './segment.js';
+import { hasMessageListeners, trackMessageListeners } from './listening.js';
 
 const ENOTCONN = osConstants.errno.ENOTCONN;
 
@@ -98,8 +99,8 @@ export class IpaServerConn extends IpaLink {
 
   /** the server's 'message' (conn, msg) first, then this connection's own: directly, no forwarding listener */
   protected override deliver(msg: IpaMessage): void {
-    this.server.emit('message', this, msg);
-    this.emit('message', msg);
+    if (hasMessageListeners(this.server)) this.server.emit('message', this, msg);
+    if (hasMessageListeners(this)) this.emit('message', msg);
   }
 
   /** close now (queued data dropped) */
@@ -242,6 +243,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
 
   constructor(opts: IpaServerOptions = {}) {
     super();
+    trackMessageListeners(this);
     this.#opts = opts;
     this.name = opts.name ?? 'ipa_srv';
     this.stream = new StreamServer({
