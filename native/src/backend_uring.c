@@ -48,10 +48,39 @@ struct uring_state {
 
 static void drain(struct oio_ctx *ctx);
 
+/*
+ * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
+ * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
+ * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
+ * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
+ */
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
+	struct uring_state *st = ST(ctx);
+	bool quiet = getevents && st->defer;
+	int rc;
+
 	ctx->stats.syscalls++;
-	return oio_ring_enter(&ST(ctx)->ring, getevents, 0);
+	if (quiet)
+		oio_ring_eventfd_quiet(&st->ring, true);
+	rc = oio_ring_enter(&st->ring, getevents, 0);
+	if (quiet)
+		oio_ring_eventfd_quiet(&st->ring, false);
+	return rc;
+}
+
+static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
+{
+	struct uring_state *st = ST(ctx);
+	int rc;
+
+	ctx->stats.syscalls++;
+	if (st->defer)
+		oio_ring_eventfd_quiet(&st->ring, true);
+	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
+	if (st->defer)
+		oio_ring_eventfd_quiet(&st->ring, false);
+	return rc >= 0; /* else -ETIME */
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
@@ -681,8 +710,7 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		/* the kernel counts CQEs we have not consumed: take those first */
 		if (oio_ring_cq_ready(&st->ring))
 			drain(ctx);
-		ctx->stats.syscalls++;
-		got = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u) >= 0; /* else -ETIME */
+		got = enter_wait(ctx, min_complete, timeout_us);
 		drain(ctx);
 	} else if (oio_ring_unsubmitted(&st->ring) || pending_task_work(st)) {
 		/* one enter both submits and, when the kernel holds deferred completions, runs them */

@@ -206,6 +206,18 @@ bool oio_ring_cq_overflowed(const struct oio_ring *r)
 	return load_acquire(r->sq_flags) & IORING_SQ_CQ_OVERFLOW;
 }
 
+void oio_ring_eventfd_quiet(struct oio_ring *r, bool quiet)
+{
+	if (!r->cq_flags)
+		return;
+	if (quiet) {
+		__atomic_fetch_or(r->cq_flags, IORING_CQ_EVENTFD_DISABLED, __ATOMIC_SEQ_CST);
+	} else {
+		__atomic_fetch_and(r->cq_flags, ~(unsigned)IORING_CQ_EVENTFD_DISABLED, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
 bool oio_ring_taskrun_pending(const struct oio_ring *r)
 {
 	return load_acquire(r->sq_flags) & IORING_SQ_TASKRUN;

@@ -46,6 +46,9 @@ unsigned oio_ring_cq_ready(const struct oio_ring *r);
 struct io_uring_cqe *oio_ring_cqe(const struct oio_ring *r, unsigned i);
 void oio_ring_cq_advance(struct oio_ring *r, unsigned n);
 bool oio_ring_cq_overflowed(const struct oio_ring *r);
+/* Suppress (true) or restore (false) the registered eventfd's signals (IORING_CQ_EVENTFD_DISABLED, 5.8+;
+ * no effect without it). Restoring is a full barrier: flags read after it see what the kernel set before. */
+void oio_ring_eventfd_quiet(struct oio_ring *r, bool quiet);
 /* SQEs are needed before the kernel posts pending task work (DEFER_TASKRUN). */
 bool oio_ring_taskrun_pending(const struct oio_ring *r);
 

@@ -1,6 +1,7 @@
 /* oio_ctx_flush_wait(): on io_uring one system call submits, waits for a batch of completions (bounded) and
  * handles them; on poll it is a plain flush. */
 #include "test.h"
+#include <linux/io_uring.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -66,6 +67,50 @@ TEST(flush_wait_batches_completions)
 	struct want want = { &r, t->backend == OIO_BACKEND_IO_URING ? 8u : 4u };
 	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &want, 2000));
 	CHECK(memcmp(r.buf + r.len - 4, "pong", 4) == 0);
+	oio_fd_free(r.iofd);
+	close(sv[0]);
+	rec_fini(&r);
+}
+
+struct spaced_writes { int fd; unsigned n, gap_us; };
+
+static void *write_spaced(void *arg)
+{
+	struct spaced_writes *w = arg;
+	for (unsigned i = 0; i < w->n; i++) {
+		usleep(w->gap_us);
+		if (write(w->fd, "0123456789", 10) != 10)
+			abort();
+	}
+	return NULL;
+}
+
+/* The completions an io_uring_enter of ours posts do not signal the eventfd again (DEFER_TASKRUN): one wakeup
+ * per arrival, not a second one for work already taken. */
+TEST(own_completions_do_not_wake_the_loop_again)
+{
+	enum { N = 40 };
+	struct spaced_writes w = { .n = N, .gap_us = 3000 };
+	struct rec r;
+	int sv[2];
+	pthread_t th;
+
+	if (t->backend != OIO_BACKEND_IO_URING || !(oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN))
+		return; /* the poll backend's wakeups are readiness; without deferred task work the kernel posts */
+	socketpair_nb(SOCK_STREAM, sv);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	oio_ctx_flush(t->ctx);
+	uint64_t before = oio_ctx_stats(t->ctx)->wakeups;
+	w.fd = sv[0];
+	CHECK_EQ(pthread_create(&th, NULL, write_spaced, &w), 0);
+	struct want all = { &r, 10 * N };
+	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &all, 5000));
+	pthread_join(th, NULL);
+	test_loop_run_once(&t->loop, 20); /* a signal left behind would show as one more wakeup here */
+	uint64_t wakeups = oio_ctx_stats(t->ctx)->wakeups - before;
+	CHECK(wakeups <= N + N / 4); /* was 2 per arrival */
 	oio_fd_free(r.iofd);
 	close(sv[0]);
 	rec_fini(&r);

@@ -11,6 +11,7 @@ static uint64_t sqes_for_chunks(struct t *t, struct oio_ctx *ctx, unsigned alloc
 	int sv[2];
 	uint64_t before;
 
+	t->loop.ctx = ctx; /* the loop flushes this context before it sleeps */
 	socketpair_nb(SOCK_STREAM, sv);
 	rec_init(&r);
 	rec_fd(t, ctx, &r, sv[1], OIO_MODE_READ_WRITE);
@@ -28,6 +29,7 @@ static uint64_t sqes_for_chunks(struct t *t, struct oio_ctx *ctx, unsigned alloc
 	oio_fd_free(r.iofd);
 	close(sv[0]);
 	rec_fini(&r);
+	t->loop.ctx = t->ctx;
 	return used;
 }
 
