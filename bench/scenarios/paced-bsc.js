@@ -24,7 +24,7 @@ export const title = 'paced BSC side (bsc-link-sim --listen): 400 TRX links (IPA
 export const options = {
   'paced-links': { default: 400, help: 'paced-bsc: RSL (TRX) links, 4 per BTS' },
   'paced-rate': { default: 20, help: 'paced-bsc: RSL messages/s per link' },
-  'paced-seconds': { default: 0, help: 'paced-bsc: window per run in s (0 = 4, or 1.5 with --quick)' },
+  'paced-seconds': { default: 0, help: 'paced-bsc: window per run in s (0 = 8, or 1.5 with --quick)' },
   'paced-warmup': { default: 0, help: 'paced-bsc: warm-up after all links are up, s (0 = 1, or 0.5 with --quick)' },
   'paced-gen': { default: 'io_uring', help: 'paced-bsc: transport of the BTS-side load process (io_uring|poll|node-net)' },
 };
@@ -37,7 +37,7 @@ function cfg(ctx) {
   const links = Math.max(TRX_PER_BTS, Math.round(Number(x['paced-links']) / TRX_PER_BTS) * TRX_PER_BTS);
   return {
     links, bts: links / TRX_PER_BTS, rate: Number(x['paced-rate']),
-    seconds: Number(x['paced-seconds']) || (ctx.opts.quick ? 1.5 : 4),
+    seconds: Number(x['paced-seconds']) || (ctx.opts.quick ? 1.5 : 8),
     warmup: Number(x['paced-warmup']) || (ctx.opts.quick ? 0.5 : 1),
     gen: String(x['paced-gen']),
     cli: join(ctx.benchDir, '..', 'examples', 'bsc-link-sim', 'dist', 'src', 'cli.js'),
