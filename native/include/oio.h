@@ -92,6 +92,7 @@ struct oio_stats {
 	uint64_t wakeups;        /* readiness or eventfd callbacks */
 	uint64_t uring_backlog;  /* submissions that had to wait for ring room */
 	uint64_t uring_sqes;     /* SQEs handed to the kernel */
+	uint64_t uring_stale_waits; /* short kernel waits instead of spinning on a stale IORING_SQ_TASKRUN */
 	uint32_t uring_entries;  /* ring size in use (0 for poll) */
 	uint32_t uring_flags;    /* IORING_SETUP_* flags in use */
 };

@@ -699,6 +699,26 @@ static void uring_kick(struct oio_fd *iofd)
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
+/*
+ * IORING_SQ_TASKRUN can stay set while the kernel has no deferred work to run (seen for up to ~200 ms at a time:
+ * thousands of enters that ran nothing). Entering again at once would spin; sleeping in epoll could strand work
+ * that came during our eventfd-quiet enter (the eventfd only speaks when the kernel's work list goes from empty to
+ * non-empty). So wait in the kernel, briefly: it runs and wakes for real work, and the loop's other handles get
+ * their turn after at most STALE_TASKRUN_WAIT_US.
+ */
+#define STALE_TASKRUN_WAIT_US 1000
+
+static void wait_out_stale_taskrun(struct oio_ctx *ctx)
+{
+	struct uring_state *st = ST(ctx);
+
+	if (!(st->ring.features & IORING_FEAT_EXT_ARG))
+		return;
+	ctx->stats.uring_stale_waits++;
+	enter_wait(ctx, 1, STALE_TASKRUN_WAIT_US);
+	drain(ctx);
+}
+
 static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
 	struct uring_state *st = ST(ctx);
@@ -724,9 +744,16 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 	 * which the loop then reaches without sleeping.
 	 */
 	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || pending_task_work(st)) {
-		if (pending_task_work(st) || oio_ring_cq_overflowed(&st->ring))
+		bool ran = true;
+
+		if (pending_task_work(st) || oio_ring_cq_overflowed(&st->ring)) {
+			unsigned before = oio_ring_cq_ready(&st->ring);
 			enter(ctx, true);
+			ran = oio_ring_cq_ready(&st->ring) != before;
+		}
 		drain(ctx);
+		if (!ran && pending_task_work(st) && !oio_ring_unsubmitted(&st->ring))
+			wait_out_stale_taskrun(ctx);
 		if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring) || pending_task_work(st)) &&
 		    ctx->loop->flush_needed)
 			ctx->loop->flush_needed(ctx->loop);
