@@ -100,6 +100,7 @@ void oio_ctx_free(struct oio_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx->ops->exit(ctx);
+	oio_fd_release_all_freed(ctx);
 	while ((e = ctx->ent_pool)) {
 		ctx->ent_pool = e->next;
 		free(e);

@@ -106,6 +106,7 @@ struct oio_fd {
 	struct oio_fd *dirty_next;  /* context flush list */
 	struct oio_fd *backlog_next;
 	struct oio_fd *resume_next; /* context resume list */
+	struct oio_fd *all_prev, *all_next; /* every iofd of the context */
 	/* io_uring */
 	struct oio_uop *rd;          /* num_sqes read slots */
 	unsigned rd_cap;
@@ -156,6 +157,7 @@ struct oio_ctx {
 	bool ring_immediate;
 	struct oio_fd *backlog_head, *backlog_tail;
 	unsigned nfds;
+	struct oio_fd *all;           /* every iofd not yet released */
 	unsigned read_sqes;            /* default num_sqes of new iofds */
 };
 
@@ -195,6 +197,8 @@ void oio_fd_enter_cb(struct oio_fd *iofd);
 /* Returns false if the iofd was freed (do not touch it any more). */
 bool oio_fd_leave_cb(struct oio_fd *iofd);
 void oio_fd_maybe_release(struct oio_fd *iofd);
+/* At context teardown, after the backend's exit: the kernel holds nothing any more. */
+void oio_fd_release_all_freed(struct oio_ctx *ctx);
 bool oio_fd_can_read(const struct oio_fd *iofd);
 void oio_ctx_mark_dirty(struct oio_fd *iofd);
 /* Queue oio_seg_resume() for the next flush (the caller may be inside a delivery of this iofd). */

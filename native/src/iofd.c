@@ -30,6 +30,10 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
 	ctx->nfds++;
+	iofd->all_next = ctx->all;
+	if (ctx->all)
+		ctx->all->all_prev = iofd;
+	ctx->all = iofd;
 	return iofd;
 }
 
@@ -176,7 +180,30 @@ static void release(struct oio_fd *iofd)
 	free(iofd->rd);
 	free(iofd->seg.pending);
 	ctx->nfds--;
+	if (iofd->all_prev)
+		iofd->all_prev->all_next = iofd->all_next;
+	else
+		ctx->all = iofd->all_next;
+	if (iofd->all_next)
+		iofd->all_next->all_prev = iofd->all_prev;
 	free(iofd);
+}
+
+void oio_fd_release_all_freed(struct oio_ctx *ctx)
+{
+	struct oio_fd *next;
+
+	for (struct oio_fd *iofd = ctx->all; iofd; iofd = next) {
+		next = iofd->all_next;
+		if (!(iofd->flags & F_TO_FREE))
+			continue;
+		/* operations a dead ring never completed: their entries were orphaned at close */
+		for (unsigned i = 0; i < iofd->wr.nents; i++)
+			if (iofd->wr.ents[i]->orphan)
+				oio_txent_put(ctx, iofd->wr.ents[i]);
+		iofd->wr.nents = 0;
+		release(iofd);
+	}
 }
 
 /* Freed, out of every callback, and nothing in the kernel or on the resume list still names it. */
@@ -195,6 +222,15 @@ void oio_fd_free(struct oio_fd *iofd)
 {
 	if (!iofd || (iofd->flags & F_TO_FREE))
 		return;
+	if (iofd->flags & F_RESUME) {
+		/* nothing left to resume: off the context's list, so it can be released */
+		struct oio_fd **pp = &iofd->ctx->resume_head;
+		while (*pp && *pp != iofd)
+			pp = &(*pp)->resume_next;
+		if (*pp)
+			*pp = iofd->resume_next;
+		iofd->flags &= ~F_RESUME;
+	}
 	oio_fd_close(iofd);
 	iofd->flags |= F_TO_FREE;
 	oio_fd_maybe_release(iofd);
