@@ -1,5 +1,5 @@
 /**
- * Loads the addon and picks the backend once per process (DESIGN.md §3): OSMO_IO_BACKEND=poll|io_uring
+ * Loads the addon and picks the backend once per process (docs/design.md §3): OSMO_IO_BACKEND=poll|io_uring
  * (case-insensitive; LIBOSMO_IO_BACKEND=POLL|IO_URING too). Unset: io_uring when the kernel allows it, else
  * poll with one warning naming the reason. io_uring demanded but unusable: a clear error.
  */
