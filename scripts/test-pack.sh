@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# npm run test:pack: the packages as a user gets them. Packs every workspace (npm pack runs each prepack:
+# dist/ built, @osmo/io's C sources and prebuilt linux-x64 addon put in), then installs the tarballs into a
+# fresh temporary project twice, with a stock npm configuration (no user npmrc, no nodedir):
+#   prebuilt: the C compiler hidden from PATH, so the prebuilt addon must serve;
+#   source:   --build-from-source, so @osmo/io's install script builds the addon offline from the shipped sources.
+# Each time: the smoke program (scripts/pack-smoke/smoke.ts) is type-checked against the installed .d.ts files and
+# run under both backends (IoFd echo, IPA client/server, CTRL GET/SET), and every CLI answers --help.
+# Ends with "N passed, N failed"; exits non-zero on any failure. OSMO_TEST_COUNTS=<file>: appends "passed failed".
+# OSMO_PACK_KEEP=1 keeps the temporary directory.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+passed=0 failed=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/osmo-pack.XXXXXX")
+cleanup() { if [ "${OSMO_PACK_KEEP:-}" = 1 ]; then echo "(kept $work)"; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+
+ok()   { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+finish() {
+  [ -n "${OSMO_TEST_COUNTS:-}" ] && echo "$passed $failed" >> "$OSMO_TEST_COUNTS"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]; exit $?
+}
+# run quietly; on failure show the output
+quiet() { local log="$work/last.log"; if "$@" >"$log" 2>&1; then return 0; fi; tail -n 60 "$log"; return 1; }
+
+# a stock npm: none of the npm_config_* the calling npm exported (nodedir among them), no user npmrc
+stock=(env)
+while IFS= read -r v; do stock+=(-u "$v"); done < <(env | grep -oiE '^npm_[a-z0-9_]+' | sort -u)
+stock+=(NPM_CONFIG_USERCONFIG=/dev/null npm_config_nodedir= npm_config_audit=false npm_config_fund=false
+        npm_config_update_notifier=false)
+
+workspaces=$(node -p 'require("./package.json").workspaces.join(" ")')
+echo "== npm pack: $workspaces"
+mkdir -p "$work/tgz"
+if quiet npm pack --workspaces --pack-destination "$work/tgz"; then :; else fail "npm pack --workspaces"; finish; fi
+tarballs=()
+for ws in $workspaces; do
+  read -r name version < <(node -p "const p=require('./$ws/package.json'); p.name+' '+p.version")
+  t="$work/tgz/$(echo "${name#@}" | tr / -)-$version.tgz"
+  if [ -f "$t" ]; then ok "pack $name -> $(basename "$t")"; tarballs+=("$t"); else fail "pack $name: no $(basename "$t")"; fi
+done
+
+io_tgz="$work/tgz/osmo-io-$(node -p 'require("./packages/io/package.json").version').tgz"
+if [ -f "$io_tgz" ]; then
+  list=$(tar -tzf "$io_tgz")
+  missing=()
+  for f in package/binding.gyp package/native/include/oio.h package/dist/src/index.js package/dist/src/index.d.ts \
+           package/scripts/install.mjs package/scripts/build-addon.mjs package/scripts/native-dir.cjs; do
+    grep -qx "$f" <<<"$list" || missing+=("$f")
+  done
+  for c in native/src/*.c packages/io/src/addon/*.c; do
+    f="package/${c#packages/io/}"; grep -qx "$f" <<<"$list" || missing+=("$f")
+  done
+  grep -qE '^package/prebuilds/linux-x64/.+\.node$' <<<"$list" || missing+=("package/prebuilds/linux-x64/*.node")
+  extra=$(grep -E '^package/(test|src/[^/]+\.ts$|build/)' <<<"$list" | head -3 | tr '\n' ' ')
+  if [ ${#missing[@]} -eq 0 ] && [ -z "$extra" ]; then ok "@osmo/io tarball: C sources, binding.gyp, prebuilt linux-x64 addon, dist with types"
+  else fail "@osmo/io tarball: missing ${missing[*]:-nothing}; unexpected ${extra:-nothing}"; fi
+fi
+
+# PATH with node and npm but no C compiler, no make
+nocc="$work/nocc-bin"; mkdir -p "$nocc"
+for t in node npm npx sh bash env timeout; do p=$(command -v "$t") && ln -s "$(readlink -f "$p")" "$nocc/$t"; done
+# npm and npx are scripts next to their own package: link them by their real path so they find it
+ln -sf "$(readlink -f "$(command -v npm)")" "$nocc/npm"; ln -sf "$(readlink -f "$(command -v npx)")" "$nocc/npx"
+
+ts_ver=$(node -p 'require("typescript/package.json").version')
+types_ver=$(node -p 'require("@types/node/package.json").version')
+
+variant() { # name, expected addon dir (prebuilds|build), PATH, extra npm install args...
+  local name="$1" want="$2" path="$3"; shift 3
+  local app="$work/app-$name"
+  echo "== $name: install the tarballs into $app"
+  mkdir -p "$app"
+  # allowScripts: npm runs dependency install scripts only for approved packages (npm install-scripts approve)
+  cat >"$app/package.json" <<EOF
+{ "name": "smoke-$name", "private": true, "type": "module", "allowScripts": { "@osmo/io": true } }
+EOF
+  cat >"$app/tsconfig.json" <<'EOF'
+{ "compilerOptions": { "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext", "strict": true,
+  "types": ["node"], "outDir": "out", "rootDir": "." }, "files": ["smoke.ts"] }
+EOF
+  cp "$root/scripts/pack-smoke/smoke.ts" "$app/smoke.ts"
+  if [ "$name" = prebuilt ] && PATH="$path" bash -c 'command -v cc || command -v gcc || command -v make || command -v c++' >/dev/null; then
+    fail "$name: a compiler is still on PATH"; return
+  fi
+  if (cd "$app" && PATH="$path" quiet "${stock[@]}" npm install --no-audit --no-fund "$@" "${tarballs[@]}" \
+        "typescript@$ts_ver" "@types/node@$types_ver"); then
+    ok "$name: npm install of ${#tarballs[@]} tarballs"
+  else fail "$name: npm install"; return; fi
+  if [ "$want" = prebuilds ] && [ -e "$app/node_modules/@osmo/io/build" ]; then fail "$name: a build/ appeared although the prebuilt addon should serve"
+  elif [ "$want" = build ] && [ ! -f "$app/node_modules/@osmo/io/build/Release/osmo_io.node" ]; then fail "$name: no build/Release/osmo_io.node"
+  else ok "$name: addon from $want/"; fi
+  if (cd "$app" && PATH="$path" quiet node node_modules/typescript/bin/tsc -p .); then ok "$name: smoke.ts type-checks against the packages' .d.ts"
+  else fail "$name: tsc (types from the tarballs)"; return; fi
+  local be line out rc nfail
+  for be in poll io_uring; do
+    out=$(cd "$app" && PATH="$path" OSMO_IO_BACKEND=$be SMOKE_EXPECT_ADDON=$want timeout 60 node out/smoke.js 2>&1); rc=$?
+    nfail=0
+    while IFS= read -r line; do
+      case "$line" in
+        ok\ *) ok "$name/$be: ${line#ok }";;
+        FAIL\ *) fail "$name/$be: ${line#FAIL }"; nfail=$((nfail + 1));;
+        *) echo "     $line";;
+      esac
+    done <<<"$out"
+    # the exit code is the number of failed checks; anything else means the program died
+    [ "$rc" -eq "$nfail" ] || fail "$name/$be: smoke program crashed (exit $rc)"
+  done
+  local bin
+  for bin in osmo-ctrl osmo-ctrl-server bsc-link-sim; do
+    if out=$(cd "$app" && PATH="$path" timeout 20 ./node_modules/.bin/$bin --help 2>&1) && grep -qi usage <<<"$out"; then
+      ok "$name: $bin --help"
+    else fail "$name: $bin --help: $(head -3 <<<"$out")"; fi
+  done
+  if out=$(cd "$app" && PATH="$path" timeout 30 ./node_modules/.bin/bsc-link-sim --bts 2 --trx 1 --rate 20 --duration 1 --json 2>&1); then
+    ok "$name: bsc-link-sim runs 2 BTS for 1 s ($(tail -1 <<<"$out" | cut -c1-80)...)"
+  else fail "$name: bsc-link-sim run: $(tail -3 <<<"$out")"; fi
+}
+
+variant prebuilt prebuilds "$nocc"
+variant source build "$PATH" --build-from-source
+finish
