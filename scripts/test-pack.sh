@@ -33,9 +33,9 @@ stock+=(NPM_CONFIG_USERCONFIG=/dev/null npm_config_nodedir= npm_config_audit=fal
         npm_config_update_notifier=false)
 
 workspaces=$(node -p 'require("./package.json").workspaces.join(" ")')
-echo "== npm pack: $workspaces"
+echo "== lerna run pack:tgz (npm pack of every workspace, in dependency order): $workspaces"
 mkdir -p "$work/tgz"
-if quiet npm pack --workspaces --pack-destination "$work/tgz"; then :; else fail "npm pack --workspaces"; finish; fi
+if OSMO_PACK_DEST="$work/tgz" quiet npx lerna run pack:tgz --concurrency 1; then :; else fail "lerna run pack:tgz"; finish; fi
 tarballs=()
 for ws in $workspaces; do
   read -r name version < <(node -p "const p=require('./$ws/package.json'); p.name+' '+p.version")
@@ -59,6 +59,35 @@ if [ -f "$io_tgz" ]; then
   if [ ${#missing[@]} -eq 0 ] && [ -z "$extra" ]; then ok "@osmo/io tarball: C sources, binding.gyp, prebuilt linux-x64 addon, dist with types"
   else fail "@osmo/io tarball: missing ${missing[*]:-nothing}; unexpected ${extra:-nothing}"; fi
 fi
+
+# publishable as they are (npm publish --dry-run of each tarball; scoped packages need publishConfig.access public)
+for t in "${tarballs[@]}"; do
+  if out=$("${stock[@]}" npm publish --dry-run "$t" 2>&1) && grep -q "public access" <<<"$out"; then ok "publish --dry-run $(basename "$t")"
+  else fail "publish --dry-run $(basename "$t"): $(grep -iE 'error|access' <<<"$out" | head -2)"; fi
+done
+
+# independent versions: lerna version bumps each package and the pins between them (in a scratch git repo)
+lv="$work/lerna-version"; mkdir -p "$lv"
+cp lerna.json package.json package-lock.json "$lv"/
+for ws in $workspaces; do mkdir -p "$lv/$ws"; cp "$ws/package.json" "$lv/$ws/"; done
+ln -s "$root/node_modules" "$lv/node_modules"
+printf 'node_modules\n' > "$lv/.gitignore"
+if (cd "$lv" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm base \
+      && quiet npx lerna version patch --no-git-tag-version --no-push --yes); then
+  bad=$(cd "$lv" && node -e '
+    const ws = require("./package.json").workspaces, pk = ws.map((w) => require(`./${w}/package.json`));
+    const v = Object.fromEntries(pk.map((p) => [p.name, p.version]));
+    const orig = Object.fromEntries(ws.map((w) => [require(`${process.argv[1]}/${w}/package.json`).name, require(`${process.argv[1]}/${w}/package.json`).version]));
+    const errs = [];
+    for (const p of pk) {
+      const [a, b, c] = orig[p.name].split(".").map(Number);
+      if (p.version !== `${a}.${b}.${c + 1}`) errs.push(`${p.name} ${orig[p.name]} -> ${p.version}`);
+      for (const [d, r] of Object.entries(p.dependencies ?? {})) if (d in v && r !== v[d]) errs.push(`${p.name} pins ${d}@${r}, not ${v[d]}`);
+    }
+    console.log(errs.join("; "));' "$root")
+  if [ -z "$bad" ]; then ok "lerna version patch (independent): every package bumped, pins between them follow"
+  else fail "lerna version: $bad"; fi
+else fail "lerna version patch --no-git-tag-version --no-push"; fi
 
 # PATH with node and npm but no C compiler, no make
 nocc="$work/nocc-bin"; mkdir -p "$nocc"
