@@ -3,7 +3,7 @@
 # dist/ built, @osmo/io's C sources and prebuilt linux-x64 addon put in), then installs the tarballs into a
 # fresh temporary project twice, with a stock npm configuration (no user npmrc, no nodedir):
 #   prebuilt: the C compiler hidden from PATH, so the prebuilt addon must serve;
-#   source:   --build-from-source, so @osmo/io's install script builds the addon offline from the shipped sources.
+#   source:   OSMO_IO_BUILD_FROM_SOURCE=1, so @osmo/io's install script builds the addon offline from the shipped sources.
 # Each time: the smoke program (scripts/pack-smoke/smoke.ts) is type-checked against the installed .d.ts files and
 # run under both backends (IoFd echo, IPA client/server, CTRL GET/SET), and every CLI answers --help.
 # Ends with "N passed, N failed"; exits non-zero on any failure. OSMO_TEST_COUNTS=<file>: appends "passed failed".
@@ -150,5 +150,5 @@ EOF
 }
 
 variant prebuilt prebuilds "$nocc"
-variant source build "$PATH" --build-from-source
+OSMO_IO_BUILD_FROM_SOURCE=1 variant source build "$PATH"
 finish

@@ -1,7 +1,7 @@
 // npm install script of @osmo/io. Uses the prebuilt addon shipped in prebuilds/ when it loads on this machine
 // (N-API: one binary serves every Node version); otherwise builds from source, offline, against the running
-// Node's headers (scripts/build-addon.mjs). npm_config_build_from_source=true (npm install --build-from-source)
-// skips the prebuilt addon. npm may skip install scripts of dependencies altogether (allowScripts): then the
+// Node's headers (scripts/build-addon.mjs). OSMO_IO_BUILD_FROM_SOURCE=1 (or npm's build-from-source config, the
+// prebuild convention) skips the prebuilt addon. npm may skip install scripts of dependencies altogether (allowScripts): then the
 // prebuilt addon is used as it is, and `npm rebuild @osmo/io` builds from source later.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fromSource = /^(true|1|@osmo\/io)$/.test(process.env.npm_config_build_from_source ?? '');
+const fromSource = process.env.OSMO_IO_BUILD_FROM_SOURCE === '1'
+  || /^(true|1|@osmo\/io)$/.test(process.env.npm_config_build_from_source ?? '');
 
 function prebuiltLoads() {
   let load;

@@ -70,7 +70,7 @@ function load(): NativeBinding {
   } catch (e) {
     throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT',
       `@osmo/io: the native addon ${file} does not load here (${(e as Error).message.split('\n')[0]}); ` +
-      `build it from source: "npm rebuild @osmo/io --build-from-source" (or "npm run build" in the repository)`);
+      `build it from source: "OSMO_IO_BUILD_FROM_SOURCE=1 npm rebuild @osmo/io" (or "npm run build" in the repository)`);
   }
 }
 
