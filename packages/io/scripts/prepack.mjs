@@ -4,7 +4,7 @@
 //    Node version >= the one it targets), offline against the running Node's headers.
 // `postpack` (scripts/postpack.mjs) removes both again. node-gyp's output is shown only on failure.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +39,11 @@ const r = spawnSync(process.execPath, [
   env: { ...process.env, npm_config_nodedir: nodedir },
 });
 if (r.status !== 0) fail(`prebuildify failed (${r.error?.message ?? `exit ${r.status}`})`, `${r.stdout ?? ''}${r.stderr ?? ''}`);
+// prebuildify moves the addon out of build/Release: put a copy back, so the repository keeps a working build
+// (same sources; build-addon.mjs still rebuilds when they change)
+const dir = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
+const built = readdirSync(dir).filter((f) => f.endsWith('.node'));
+if (built.length !== 1) fail(`expected one addon in ${dir}, found ${built.join(', ') || 'none'}`);
+mkdirSync(path.join(pkg, 'build', 'Release'), { recursive: true });
+copyFileSync(path.join(dir, built[0]), path.join(pkg, 'build', 'Release', 'osmo_io.node'));
 console.log(`@osmo/io prepack: C sources copied to native/, prebuilt addon in prebuilds/ (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -62,8 +62,8 @@ function load(): NativeBinding {
   } catch {
     throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT',
       `@osmo/io: no native addon for ${process.platform}-${process.arch} in ${dir} (looked in build/Release, ` +
-      `build/Debug and prebuilds/). In the repository run "npm run build"; where @osmo/io is a dependency run ` +
-      `"npm rebuild @osmo/io" (npm runs its install script only when allowed: "npm install-scripts approve @osmo/io").`);
+      `build/Debug and prebuilds/). In the repository run "npm run build"; where @osmo/io is a dependency, build it ` +
+      `from source with "OSMO_IO_BUILD_FROM_SOURCE=1 npm rebuild @osmo/io" (gcc, make, python3).`);
   }
   try {
     return require(file) as NativeBinding;
