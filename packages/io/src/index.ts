@@ -1,4 +1,4 @@
-/** @osmo/io: the osmo_io model for Node.js (DESIGN.md §3). */
+/** @osmo/io: the osmo_io model for Node.js (docs/design.md §3). */
 export { IoFd, getBackend, stats } from './iofd.js';
 export { errno, errnoName } from './errno.js';
 export { sock, socketpair } from './sock.js';

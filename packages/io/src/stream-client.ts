@@ -5,7 +5,7 @@
  * States: CLOSED -> (open) -> CONNECTING -> CONNECTED; connection loss or connect failure -> WAIT_RECONNECT
  * (reconnect timer armed) -> CONNECTING ... A negative `reconnectTimeout` disables the timer (then CLOSED).
  *
- * Callback rules (as upstream, see reference/osmo_io-semantics.md §4.1):
+ * Callback rules (as upstream, see docs/design.md §6, stream helpers):
  * - `connectCb(cli)` once the connection is established: on the connect notification (writeCb(0, null)) or on the
  *   first read, whichever comes first. A read that arrives first is passed on to `readCb` after `connectCb`.
  * - `readCb(cli, res, msg)` per (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno.
