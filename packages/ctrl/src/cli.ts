@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { CtrlClient as CtrlClientT } from './client.js';
 import { encodeCtrl } from './codec.js';
-import { CtrlClientError } from './errors.js';
+import type { CtrlClientError } from './errors.js';
 import { CTRL_MAX_TEXT } from './frame.js';
 import { isValidCtrlVariable } from './identifier.js';
 
@@ -51,8 +51,14 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
+function isClientError(e: unknown): e is CtrlClientError {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_OSMO_CTRL_');
+}
+
 function exitFor(e: unknown): number {
-  if (e instanceof CtrlClientError) {
+  // by code, not instanceof: the client module is imported lazily (a loader may give it its own module instance)
+  if (isClientError(e)) {
     switch (e.code) {
       case 'ERR_OSMO_CTRL_ERROR_REPLY': return EXIT.ERROR_REPLY;
       case 'ERR_OSMO_CTRL_TIMEOUT': return EXIT.TIMEOUT;
@@ -162,7 +168,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return await monitor(client, io, values.json === true, client.host.includes(':') ? `[${client.host}]:${port}` : `${client.host}:${port}`);
   } catch (e) {
-    if (e instanceof CtrlClientError && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${escapeControls(e.reply ?? e.message)}`);
+    if (isClientError(e) && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${escapeControls(e.reply ?? e.message)}`);
     else io.stderr(`osmo-ctrl: ${escapeControls((e as Error).message)}`);
     return exitFor(e);
   } finally {
