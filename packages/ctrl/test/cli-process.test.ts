@@ -4,31 +4,14 @@
  * stopped by SIGINT without "connection lost", control characters from the peer escaped.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CtrlRegistry, CtrlServer, CtrlTree, runCli, CLI_EXIT } from '../src/index.js';
 import { sleep } from './raw-peer.js';
+import { runBin } from './no-addon/run-bin.js';
 
 const BIN = fileURLToPath(new URL('../bin/osmo-ctrl.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
-export const NO_ADDON = fileURLToPath(new URL('./no-addon/register.mjs', import.meta.url));
-
-interface Ran { code: number | null; out: string; err: string; errLines: string[] }
-
-/** Run the bin; `noAddon`: @osmo/io cannot be imported in the child. */
-export function runBin(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; noAddon?: boolean; onSpawn?(ch: ReturnType<typeof spawn>, st: { out: string; err: string }): void } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const ch = spawn(process.execPath, [...(opts.noAddon ? ['--import', NO_ADDON] : []), bin, ...args],
-      { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const st = { out: '', err: '' };
-    ch.stdout!.on('data', (d: Buffer) => { st.out += d.toString(); });
-    ch.stderr!.on('data', (d: Buffer) => { st.err += d.toString(); });
-    ch.on('close', (code) => resolve({ code, out: st.out, err: st.err, errLines: st.err.split('\n').filter((l) => l !== '') }));
-    opts.onSpawn?.(ch, st);
-  });
-}
-
 async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
