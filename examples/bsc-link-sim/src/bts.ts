@@ -5,6 +5,7 @@
  * TRX sequence numbers continue, so the receiver sees any loss as a gap).
  */
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { debuglog } from 'node:util';
 import { OmlBringup } from './oml-bringup.js';
 import { decodeOml, OmlDecodeError, describeOml } from './oml.js';
@@ -53,7 +54,8 @@ class SimBts {
   bringups = 0;
   omlDecodeErrors = 0;
   constructor(readonly index: number, readonly site: number, readonly side: BtsSide, o: BtsSideOptions) {
-    this.fsm = new OmlBringup({ trx: o.trx, omlPeerIp: o.host });
+    // ip.access OML carries IPv4 addresses only: over IPv6 the RSL Connect ACK reports 0.0.0.0
+    this.fsm = new OmlBringup({ trx: o.trx, omlPeerIp: net.isIPv4(o.host) ? o.host : '0.0.0.0' });
     this.trxs = Array.from({ length: o.trx }, (_, t) => new SimTrx(t));
     this.oml = o.transport.client({ host: o.host, port: o.omlPort, unitId: `${site}/0/0`, name: `oml-${site}`, reconnectMs: o.reconnectMs });
     this.oml.on('connected', () => { side.omlConnects++; });

@@ -190,6 +190,13 @@ async function main(argv: readonly string[]): Promise<number> {
   return EXIT.OK;
 }
 
+// a bug must not end in a stack trace on the user's terminal either: one line (the stack with NODE_DEBUG=osmo-linksim)
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`bsc-link-sim: internal error: ${firstLine(e)}\n`);
+  if (/osmo-linksim/.test(process.env['NODE_DEBUG'] ?? '')) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
   setTimeout(() => process.exit(code), 50).unref();
