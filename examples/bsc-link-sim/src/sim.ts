@@ -1,4 +1,5 @@
 /** One simulator run: BSC side (unless a remote BSC is given) + BTS side, progress, optional link chaos, summary. */
+import { resolveHost } from './args.js';
 import { BscSide } from './bsc.js';
 import { BtsSide } from './bts.js';
 import { startCtrl, type CtrlHandle } from './ctrl-tree.js';
@@ -65,7 +66,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export interface SimRun { summary: SimSummary; ctrlPort: number | null; warning?: string }
 
-export async function runSimulation(o: SimOptions, transportIn?: Transport): Promise<SimRun> {
+export async function runSimulation(oIn: SimOptions, transportIn?: Transport): Promise<SimRun> {
+  // host names -> addresses once (rejects with the dns error, code ENOTFOUND, for a name that does not resolve)
+  const o: SimOptions = { ...oIn, host: await resolveHost(oIn.host),
+    ...(oIn.bsc ? { bsc: { host: await resolveHost(oIn.bsc.host), port: oIn.bsc.port } } : {}),
+    ...(oIn.ctrlHost !== undefined ? { ctrlHost: await resolveHost(oIn.ctrlHost) } : {}) };
   const picked = transportIn ? { transport: transportIn } : await pickTransport(o.backend);
   const transport = picked.transport;
   let bsc: BscSide | null = null;
