@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient } from '@osmo/ctrl';
+import { sock } from '@osmo/io';
 import { runBin } from '../../../packages/ctrl/test/no-addon/run-bin.js';
 import { formatSummary, type SimSummary } from '../src/stats.js';
 import { spawnCli, type CliProc } from './spawn-cli.js';
@@ -121,6 +122,22 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
     } finally {
       for (const s of socks) s.destroy();
       silent.close();
+    }
+  });
+
+  it('--bsc that does not answer (its accept queue is full: SYNs are dropped): "did not answer", exit 3', async () => {
+    // a listening socket nobody accepts on, backlog 1, filled by two connections of ours
+    const fd = sock.inet({ proto: 'tcp', local: { address: '127.0.0.1', port: 0 }, listen: 1 });
+    const port = (sock.localAddress(fd) as { port: number }).port;
+    const fillers = [0, 1].map(() => net.connect(port, '127.0.0.1').on('error', () => undefined));
+    try {
+      await Promise.all(fillers.map((s) => new Promise((r) => s.once('connect', r))));
+      const r = await run(['--bsc', `127.0.0.1:${port}`, '--bts', '1', '--trx', '1', '--duration', '1.5']);
+      expect(r.code, r.err).to.equal(3);
+      expect(r.errLines.at(-1)).to.match(new RegExp(`^bsc-link-sim: no link came up: the BSC at 127\\.0\\.0\\.1:${port} did not answer within 1\\.\\d s$`));
+    } finally {
+      for (const s of fillers) s.destroy();
+      sock.close(fd);
     }
   });
 
