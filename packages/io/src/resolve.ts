@@ -13,6 +13,10 @@ import { OsmoIoTypeError } from './errors.js';
 export type LookupFamily = 0 | 4 | 6;
 export interface LookupAddress { address: string; family: 4 | 6 }
 
+/** A resolver with dns.lookup's signature (as net.connect's `lookup` option), called with `all: true`. */
+export type LookupFunction = (hostname: string, options: { family: LookupFamily; all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+
 /** A Node-style system error (`err.code`, negative `err.errno`, `err.syscall`, and where it applies the address). */
 export interface NetError extends Error {
   code: string;
@@ -43,7 +47,7 @@ export function formatHostPort(host: string, port: number): string {
  * Every address of `host` (in the resolver's order), or the literal itself. Rejects with the dns error (ENOTFOUND
  * with `hostname`) when a name does not resolve, and with ERR_INVALID_ARG_VALUE for an empty host.
  */
-export function lookupHost(host: string, family: LookupFamily = 0): Promise<LookupAddress[]> {
+export function lookupHost(host: string, family: LookupFamily = 0, lookup: LookupFunction = dns.lookup as LookupFunction): Promise<LookupAddress[]> {
   const h = stripBrackets(host);
   const lit = net.isIP(h);
   if (lit !== 0) return Promise.resolve([{ address: h, family: lit as 4 | 6 }]);
@@ -51,10 +55,10 @@ export function lookupHost(host: string, family: LookupFamily = 0): Promise<Look
     return Promise.reject(new OsmoIoTypeError('ERR_INVALID_ARG_VALUE', 'empty host name'));
   }
   return new Promise((resolve, reject) => {
-    dns.lookup(h, { family, all: true }, (err, addrs) => {
+    lookup(h, { family, all: true }, (err, addrs) => {
       if (err) reject(err);
-      else if (addrs.length === 0) reject(notFound(h));
-      else resolve(addrs.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+      else if (!Array.isArray(addrs) || addrs.length === 0) reject(notFound(h));
+      else resolve(addrs.map((a) => ({ address: a.address, family: net.isIPv6(a.address) ? 6 : 4 })));
     });
   });
 }

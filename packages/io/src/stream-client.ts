@@ -35,7 +35,7 @@ import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import type { IoOps, SockAddr } from './types.js';
 import { checkFamily, connectError, formatHostPort, lookupHost, stripBrackets, type LookupAddress, type LookupFamily,
-  type NetError } from './resolve.js';
+  type LookupFunction, type NetError } from './resolve.js';
 
 const debug = debuglog('osmo-io');
 const E = osConstants.errno;
@@ -51,6 +51,8 @@ export interface StreamClientOptions {
   address?: string;
   /** address family for host name lookups: 0 (default, any), 4 or 6 - as net.connect's `family` */
   family?: LookupFamily;
+  /** resolver for host names (default dns.lookup), as net.connect's `lookup`; called with `all: true` */
+  lookup?: LookupFunction;
   /** remote port for TCP (required for TCP) */
   port?: number;
   /** remote socket path for Unix */
@@ -123,6 +125,7 @@ export class StreamClient {
   readonly #proto: 'tcp' | 'unix';
   readonly #address: string;
   readonly #family: LookupFamily;
+  readonly #lookupFn: LookupFunction | undefined;
   /** addresses of the current attempt still to try, and the one being tried */
   #addrs: LookupAddress[] = [];
   #current = '';
@@ -155,6 +158,10 @@ export class StreamClient {
     }
     this.#address = stripBrackets(opts.address ?? '127.0.0.1');
     this.#family = checkFamily(opts.family);
+    if (opts.lookup !== undefined && typeof opts.lookup !== 'function') {
+      throw Object.assign(new TypeError('StreamClient: lookup must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    this.#lookupFn = opts.lookup;
     this.#port = opts.port ?? 0;
     this.#path = opts.path ?? '';
     if (this.#proto === 'unix' && this.#path === '') {
@@ -334,7 +341,7 @@ export class StreamClient {
       this.#lookup = token;
       this.#state = 'CONNECTING';
       debug('stream_cli(%s): looking up %s', this.name, this.#address);
-      lookupHost(this.#address, this.#family).then((addrs) => {
+      lookupHost(this.#address, this.#family, this.#lookupFn).then((addrs) => {
         if (this.#lookup !== token) return;
         this.#lookup = null;
         this.#addrs = addrs;

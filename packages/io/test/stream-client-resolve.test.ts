@@ -103,6 +103,30 @@ describe(`StreamClient host names (backend ${process.env.OSMO_IO_BACKEND ?? 'def
     expect(v4.errors.at(-1)?.address).to.equal('127.0.0.1');
   });
 
+  it('a name with several addresses: tried in order until one connects (lookup option as net.connect)', async () => {
+    const { srv, port } = await listen('127.0.0.1');
+    servers.push(srv);
+    const asked: string[] = [];
+    const errors: NetError[] = [];
+    // the first address refuses (nothing on 127.0.0.2:port), the second one listens
+    const cli = new StreamClient({ address: 'bsc.example', port, reconnectTimeout: -1,
+      lookup: (name, opts, cb) => { asked.push(`${name}/${opts.family}/${opts.all}`); cb(null, [{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }]); },
+      errorCb: (_c, e) => errors.push(e) });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        cli.connectCb = () => resolve();
+        cli.disconnectCb = () => reject(new Error(`gave up: ${errors.map((e) => e.message).join(', ')}`));
+        expect(cli.open()).to.equal(0);
+      });
+      expect(asked).to.deep.equal(['bsc.example/0/true']);
+      const peer = cli.peerAddress;
+      expect(peer && 'address' in peer ? peer.address : null).to.equal('127.0.0.1');
+      expect(errors, 'a failed address that is not the last is no failed attempt').to.deep.equal([]);
+    } finally {
+      cli.destroy();
+    }
+  });
+
   it('lookupHost: literals as they are, names through dns.lookup, ENOTFOUND with hostname', async () => {
     expect(await lookupHost('[::1]')).to.deep.equal([{ address: '::1', family: 6 }]);
     expect(await lookupHost('10.1.2.3')).to.deep.equal([{ address: '10.1.2.3', family: 4 }]);
