@@ -28,9 +28,13 @@ export const USAGE = `usage: osmo-ctrl [--host H] [--port P] [--timeout MS] get 
   --json         monitor: one JSON object per TRAP
 exit codes: 0 ok, 1 ERROR reply, 2 usage, 3 connection failed or lost, 4 timeout, 5 I/O backend unavailable`;
 
-/** C0 controls, DEL and C1 controls as \xHH: peer text must not drive the terminal. */
-export function escapeControls(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/**
+ * C0 controls, DEL and C1 controls as \xHH: peer text must not drive the terminal (ESC sequences, BEL, CR ...).
+ * `multiline`: tab and newline stay (GET/SET replies such as subscriber lists are multi-line by design).
+ */
+export function escapeControls(s: string, multiline = false): string {
+  const re = multiline ? /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g : /[\x00-\x1f\x7f-\x9f]/g;
+  return s.replace(re, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** JSON.stringify escapes C0 controls; DEL and C1 controls too, as \u00HH. */
@@ -159,11 +163,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     if (cmd === 'get') {
-      io.stdout(escapeControls(await client.get(variable!)));
+      io.stdout(escapeControls(await client.get(variable!), true));
       return EXIT.OK;
     }
     if (cmd === 'set') {
-      io.stdout(escapeControls(await client.set(variable!, value)));
+      io.stdout(escapeControls(await client.set(variable!, value), true));
       return EXIT.OK;
     }
     return await monitor(client, io, values.json === true, client.host.includes(':') ? `[${client.host}]:${port}` : `${client.host}:${port}`);

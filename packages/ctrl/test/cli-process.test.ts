@@ -26,6 +26,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
   beforeEach(() => {
     const tree = new CtrlTree();
     tree.root.command({ name: 'evil', get: () => 'a\x1b[31mred\x07\x9b!' });
+    tree.root.command({ name: 'lines', get: () => 'imsi1,1\nimsi2,2\tx\r' });
     tree.root.command({ name: 'num', get: () => '1', verify: (_r, v) => (/^\d+$/.test(v) ? true : 'value must be a number'), set: (r) => r.value! });
     tree.root.command({ name: 'plain', get: () => 'ok', verify: (_r, v) => v === 'ok', set: (r) => r.value! });
     srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
@@ -124,6 +125,8 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
   it('control characters from the peer are shown escaped (GET, TRAP, TRAP --json)', async () => {
     const g = await cli(['--port', String(srv.port), 'get', 'evil']);
     expect(g.out).to.deep.equal(['a\\x1b[31mred\\x07\\x9b!']);
+    // multi-line replies (subscriber lists) keep newline and tab; CR is escaped
+    expect((await cli(['--port', String(srv.port), 'get', 'lines'])).out).to.deep.equal(['imsi1,1\nimsi2,2\tx\\x0d']);
     for (const json of [false, true]) {
       const ac = new AbortController();
       const out: string[] = [];
