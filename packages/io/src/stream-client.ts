@@ -345,7 +345,13 @@ export class StreamClient {
         if (this.#lookup !== token) return;
         this.#lookup = null;
         this.#addrs = addrs;
-        this.#connectNext(false);
+        try {
+          this.#connectNext(false);
+        } catch (e) {
+          // IoFd setup failed (not a network error): a failed attempt, not an unhandled rejection
+          this.#addrs = [];
+          this.#connectFailed(errnoOf(e));
+        }
       }, (err: NetError) => {
         if (this.#lookup !== token) return;
         this.#lookup = null;
