@@ -22,7 +22,8 @@ export const DEFAULT_CTRL_PORT = 4249;
 export const USAGE = `usage: osmo-ctrl [--host H] [--port P] [--timeout MS] get VARIABLE
        osmo-ctrl [--host H] [--port P] [--timeout MS] set VARIABLE VALUE...
        osmo-ctrl [--host H] [--port P] [--json] monitor
-  --host H       CTRL server: host name, IPv4 or IPv6 address ([::1] or ::1) (default 127.0.0.1)
+  --host H       CTRL server: host name, IPv4 or IPv6 address ([::1] or ::1), optionally with the port:
+                 localhost:4249, [::1]:4249 (default 127.0.0.1)
   --port P       CTRL server port (default ${DEFAULT_CTRL_PORT})
   --timeout MS   reply timeout in milliseconds (default 5000)
   --json         monitor: one JSON object per TRAP
@@ -40,6 +41,18 @@ export function escapeControls(s: string, multiline = false): string {
 /** JSON.stringify escapes C0 controls; DEL and C1 controls too, as \u00HH. */
 export function safeJson(v: unknown): string {
   return JSON.stringify(v).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `--host`: `name`, `1.2.3.4`, `::1` (IPv6 without port), `[::1]`, and with a port `name:4249`, `[::1]:4249`.
+ * The host comes back without brackets.
+ */
+export function splitHost(s: string): { host: string; port?: string } {
+  const br = /^\[([^\]]*)\](?::(.*))?$/.exec(s);
+  if (br) return br[2] !== undefined ? { host: br[1]!, port: br[2] } : { host: br[1]! };
+  const i = s.indexOf(':');
+  if (i >= 0 && s.indexOf(':', i + 1) < 0) return { host: s.slice(0, i), port: s.slice(i + 1) };
+  return { host: s };
 }
 
 /** One line for an error of the I/O layer's setup (ERR_OSMO_IO_BACKEND, ERR_OSMO_IO_NOT_BUILT ...). */
@@ -98,7 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       strict: true,
       options: {
         host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', short: 'p', default: String(DEFAULT_CTRL_PORT) },
+        port: { type: 'string', short: 'p' },
         timeout: { type: 'string', short: 't', default: '5000' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -112,9 +125,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(USAGE);
     return EXIT.OK;
   }
-  const port = /^\d{1,5}$/.test(values.port!) ? Number(values.port) : NaN;
+  const hp = splitHost(values.host!);
+  if (hp.port !== undefined && values.port !== undefined && hp.port !== values.port) {
+    return usage(`--host ${values.host} names port ${hp.port}, --port says ${values.port}`);
+  }
+  const portStr = hp.port ?? values.port ?? String(DEFAULT_CTRL_PORT);
+  const port = /^\d{1,5}$/.test(portStr) ? Number(portStr) : NaN;
   const timeout = /^\d+$/.test(values.timeout!) ? Number(values.timeout) : NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return usage(`invalid port ${values.port} (1..65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return usage(`invalid port ${portStr} (1..65535)`);
   if (!Number.isSafeInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1) return usage(`invalid timeout ${values.timeout} (milliseconds, 1..2147483647)`);
   const [cmd, variable, ...rest] = positionals;
   if (cmd === undefined) return usage('missing command');
@@ -144,8 +162,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.USAGE;
     }
   }
-  const host = values.host!;
-  if (host === '' || host === '[]') return usage('--host must not be empty');
+  const host = hp.host;
+  if (host === '') return usage('--host must not be empty');
 
   let CtrlClient: typeof CtrlClientT;
   try {

@@ -65,6 +65,9 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
       [['--timeout', '-1', 'get', 'x'], /^osmo-ctrl: invalid timeout -1/],
       [['--timeout', 'abc', 'get', 'x'], /^osmo-ctrl: invalid timeout abc/],
       [['--host', '', 'get', 'x'], /^osmo-ctrl: --host must not be empty/],
+      [['--host', '[]', 'get', 'x'], /^osmo-ctrl: --host must not be empty/],
+      [['--host', '[::1]:99999', 'get', 'x'], /^osmo-ctrl: invalid port 99999 \(1\.\.65535\)/],
+      [['--host', 'h:1', '--port', '2', 'get', 'x'], /^osmo-ctrl: --host h:1 names port 1, --port says 2/],
       [['--bogus'], /^osmo-ctrl: Unknown option '--bogus'/],
     ];
     for (const [argv, re] of cases) {
@@ -77,6 +80,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
 
   it("--host localhost and '[::1]' / '::1' work", async function () {
     expect(await cli(['--host', 'localhost', '--port', String(srv.port), 'get', 'num'])).to.deep.equal({ code: 0, out: ['1'], err: [] });
+    expect(await cli(['--host', `localhost:${srv.port}`, 'get', 'num'])).to.deep.equal({ code: 0, out: ['1'], err: [] });
     const tree = new CtrlTree();
     tree.root.command({ name: 'where', get: () => 'v6' });
     let s6: CtrlServer;
@@ -85,6 +89,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
       for (const host of ['[::1]', '::1']) {
         expect(await cli(['--host', host, '--port', String(s6.port), 'get', 'where'])).to.deep.equal({ code: 0, out: ['v6'], err: [] });
       }
+      expect(await cli(['--host', `[::1]:${s6.port}`, 'get', 'where'])).to.deep.equal({ code: 0, out: ['v6'], err: [] });
     } finally {
       s6.close();
     }
