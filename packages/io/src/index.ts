@@ -9,3 +9,5 @@ export type { LengthPrefixSpec, SegmentationFn } from './segmentation.js';
 export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError } from './errors.js';
 export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, SendmsgOptions } from './types.js';
 export * from './stream.js';
+export { lookupHost, stripBrackets, formatHostPort, connectError } from './resolve.js';
+export type { LookupFamily, LookupAddress, LookupFunction, NetError } from './resolve.js';
