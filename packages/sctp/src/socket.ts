@@ -31,6 +31,9 @@ export interface SctpSocketOptions {
   heartbeatMs?: number;
   /** SCTP_PEER_ADDR_PARAMS path max retransmissions together with heartbeatMs */
   pathMaxRetrans?: number;
+  /** SO_SNDBUF / SO_RCVBUF in bytes (the kernel doubles them); the receive buffer sets the advertised window */
+  sndbuf?: number;
+  rcvbuf?: number;
 }
 
 /** What socket() set up, for the layers above. */
@@ -81,6 +84,8 @@ export function createSocket(o: SctpSocketOptions): SctpSocketInfo {
     if (o.streams) setInitmsg(fd, o.streams.out, o.streams.in);
     if (o.nodelay) setNodelay(fd, true);
     if (o.rto) setRto(fd, o.rto);
+    if (o.sndbuf !== undefined) sock.setsockopt(fd, 1 /* SOL_SOCKET */, 7 /* SO_SNDBUF */, checkCount('sndbuf', o.sndbuf, 1024, 0x7fffffff));
+    if (o.rcvbuf !== undefined) sock.setsockopt(fd, 1 /* SOL_SOCKET */, 8 /* SO_RCVBUF */, checkCount('rcvbuf', o.rcvbuf, 1024, 0x7fffffff));
     if (o.heartbeatMs !== undefined) setHeartbeat(fd, o.heartbeatMs, o.pathMaxRetrans ?? 0);
     if (local.length > 1) {
       // every further address on the port the first one got

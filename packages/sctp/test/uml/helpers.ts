@@ -24,10 +24,13 @@ export function requireSctp(ctx: Mocha.Context): void {
   }
 }
 
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** what: a text, or a function giving it when the time is up (to report progress) */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms); })]);
+    return await Promise.race([p, new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timeout: ${typeof what === 'function' ? what() : what}`)), ms);
+    })]);
   } finally { clearTimeout(t); }
 }
 
@@ -48,7 +51,7 @@ export function collect(em: NodeJS.EventEmitter, n: number, ms = 10000): Promise
   return withTimeout(new Promise((resolve) => {
     const on = (d: Buffer, r: unknown) => { got.push([d, r]); if (got.length === n) { em.off('message', on); resolve(got); } };
     em.on('message', on);
-  }), ms, `${n} messages (got ${got.length})`);
+  }), ms, () => `${n} messages (got ${got.length})`);
 }
 
 export function waitNotification(em: NodeJS.EventEmitter, pred: (n: any) => boolean, ms = 10000): Promise<any> {
