@@ -114,6 +114,7 @@ export class SctpSocket extends EventEmitter {
       : (info?.assocId !== undefined ? this.associations.get(info.assocId)?.outStreams ?? 0 : 0);
     if (out > 0 && stream >= out) return -EINVAL;
     let flags = sndFlags(info);
+    if (data.length === 0 && !(flags & (SCTP_EOF | SCTP_ABORT))) return -EINVAL;
     let eofAfter = false;
     if (this.kind === 'stream' && flags & (SCTP_EOF | SCTP_ABORT)) {
       // one-to-one sockets refuse these flags: shut down / abort through the socket instead
@@ -121,19 +122,19 @@ export class SctpSocket extends EventEmitter {
       flags &= ~SCTP_EOF;
       eofAfter = true;
     }
-    let eofMsg = false;
-    if (this.kind === 'seqpacket' && flags & SCTP_EOF && data.length) {
-      // the kernel shuts down on SCTP_EOF without sending the data: data first, then the EOF on its own
+    let endAssoc = -1;
+    if (this.kind === 'seqpacket' && flags & SCTP_EOF) {
+      // the kernel takes SCTP_EOF only on an empty message, which the iofd does not send: the data goes out
+      // first, then the association is peeled off and shut down on its own socket (endAssociation)
       flags &= ~SCTP_EOF;
-      eofMsg = true;
+      endAssoc = info?.assocId ?? 0;
+      if (data.length === 0) { this.endAssociation(endAssoc); return 0; }
     }
     const ctl = buildSndinfo(stream, flags, info?.ppid ?? 0, info?.context ?? 0, info?.assocId ?? 0, info?.ttlMs ?? 0);
     // SCTP_EOF / SCTP_ABORT carry no user data to the peer (ABORT: the reason); the kernel still wants some bytes
     const rc = io.sendmsg(data.length ? data : Buffer.alloc(1), { control: ctl });
     if (rc < 0) return rc;
-    this.#cbs.push(cb ?? null);
-    if (eofMsg && io.sendmsg(Buffer.alloc(1), { control: buildSndinfo(0, SCTP_EOF, 0, 0, info?.assocId ?? 0, 0) }) === 0)
-      this.#cbs.push(null);
+    this.#cbs.push(endAssoc < 0 ? cb ?? null : (res) => { cb?.(res); this.endAssociation(endAssoc); });
     if (eofAfter) this.end();
     return 0;
   }
@@ -143,6 +144,20 @@ export class SctpSocket extends EventEmitter {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
     this.#maybeShutdown();
+  }
+
+  /**
+   * One-to-many: shut an association down gracefully (what is queued still goes out). The kernel takes
+   * SCTP_EOF only on an empty message, which the iofd does not send; a peeled-off socket is one-to-many style
+   * too (shutdown() does nothing there), but closing it shuts its association down gracefully. So: peel off,
+   * close. The association view emits 'close' (0).
+   */
+  endAssociation(assocId: number): void {
+    const view = this.associations.get(assocId);
+    let fd: number;
+    try { fd = this.peeloff(assocId); } catch (e) { debug('%s: end of association %d: %s', this.name, assocId, (e as Error).message); return; }
+    sock.close(fd);
+    view?.emit('close', 0);
   }
 
   /** Abort: one-to-one via SO_LINGER 0 + close (the kernel sends ABORT); one-to-many: SCTP_ABORT to assocId. */
