@@ -58,6 +58,15 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
   after(() => { stp?.kill('SIGTERM'); });
 
   it('comes up ASP_ACTIVE with a dynamic routing key, exchanges DATA and BEAT, and leaves with ASPDN on SIGTERM', async () => {
+    // where tshark is installed, capture the exchange: Wireshark must decode our M3UA without malformed packets
+    const pcap = `/tmp/m3ua-${getBackend()}.pcapng`;
+    let cap: ChildProcess | null = null;
+    if (spawnSync('sh', ['-c', 'command -v tshark']).status === 0) {
+      cap = spawn('tshark', ['-i', 'lo', '-f', 'sctp', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      cap.stderr!.on('data', (d) => { err += String(d); });
+      await withTimeout((async () => { while (!/Capturing on/.test(err)) await sleep(50); })(), 20000, () => `tshark start: ${err}`);
+    } else console.log('      (tshark not installed: no capture)');
     const asp = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', here('../../src/main.ts'),
       '--stp', '127.0.0.1:2905', '--dpc', '0.23.2', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const events: Record<string, any>[] = [];
@@ -86,9 +95,24 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
       const exited = new Promise<number | null>((res) => asp.once('exit', (code) => res(code)));
       asp.kill('SIGTERM');
       expect(await withTimeout(exited, 5000, 'm3ua-asp exit')).to.equal(0);
+      if (cap) {
+        await sleep(300);
+        const capDone = new Promise((res) => cap!.once('exit', res));
+        cap.kill('SIGINT');
+        await withTimeout(capDone, 10000, 'tshark stop');
+        // one pass (tshark starts slowly under UML): every M3UA packet with class/type, and anything malformed
+        const rows = spawnSync('tshark', ['-r', pcap, '-Y', 'm3ua || _ws.malformed', '-T', 'fields', '-e', 'm3ua.message_class',
+          '-e', 'm3ua.message_type', '-e', '_ws.malformed'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim())
+          .map((l) => l.split('\t'));
+        const m3ua = rows.filter((r) => r[0]).map((r) => `${r[0]}/${r[1]}`);
+        const malformed = rows.filter((r) => r[2]).length;
+        console.log(`      --- tshark: ${m3ua.length} M3UA packets (class/type: ${m3ua.join(' ')}), malformed: ${malformed}`);
+        expect(m3ua.length).to.be.at.least(10);
+        expect(malformed).to.equal(0);
+      }
       const summary = events.find((e) => e.event === 'summary')!;
       expect(summary.stateAtStop).to.equal('ASP_ACTIVE');
       expect(events.filter((e) => e.event === 'rx').map((e) => e.msg)).to.include('ASPDN_ACK');
-    } finally { asp.kill('SIGKILL'); }
+    } finally { asp.kill('SIGKILL'); cap?.kill('SIGKILL'); }
   });
 });
