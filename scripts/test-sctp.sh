@@ -12,7 +12,7 @@ report() { # passed failed [note]
   echo "$1 passed, $2 failed${3:+ ($3)}"
 }
 
-if ! command -v linux.uml >/dev/null 2>&1; then
+if ! command -v "${UML_BIN:-linux.uml}" >/dev/null 2>&1; then
   echo "test:sctp SKIPPED: user-mode Linux is not installed (apt-get install user-mode-linux); the host kernel's SCTP is not used"
   report 0 0 "skipped: no user-mode-linux"
   exit 0
