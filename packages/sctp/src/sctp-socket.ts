@@ -19,7 +19,7 @@ import { peeloff, status, type SctpStatus } from './sockopt.js';
 import type { SctpAddress } from './addr.js';
 
 const debug = debuglog('osmo-sctp');
-const EINVAL = 22, EBADF = 9, ECANCELED = 125, ENOTCONN = 107, SOL_SOCKET = 1, SO_LINGER = 13;
+const EINVAL = 22, EBADF = 9, ECANCELED = 125, ENOTCONN = 107, SOL_SOCKET = 1, SO_LINGER = 13, SO_TYPE = 3, SOCK_SEQPACKET = 5;
 
 export type SendCallback = (res: number) => void;
 
@@ -65,6 +65,7 @@ export class SctpSocket extends EventEmitter {
   #nparts: Buffer[] = [];
   #npartsLen = 0;
   #oversize = false;
+  #peeled = false;
 
   constructor(fd: number, kind: 'stream' | 'seqpacket', opts: SctpSocketOpts = {}) {
     super();
@@ -90,6 +91,11 @@ export class SctpSocket extends EventEmitter {
       throw e;
     }
     if (!this.#connecting && kind === 'stream') this.#learnStreams();
+    // a peeled-off association is a one-to-one socket of one-to-many style (SOCK_SEQPACKET): shutdown() does
+    // nothing there, closing it shuts the association down gracefully
+    if (kind === 'stream') {
+      try { this.#peeled = sock.getsockopt(fd, SOL_SOCKET, SO_TYPE) === SOCK_SEQPACKET; } catch { /* not a socket: register failed */ }
+    }
   }
 
   get fd(): number { return this.#fd; }
@@ -226,7 +232,8 @@ export class SctpSocket extends EventEmitter {
 
   #maybeShutdown(): void {
     if (!this.#ending || this.#closed || this.#cbs.length - this.#cbHead > 0) return;
-    if (this.kind === 'stream') sock.shutdown(this.#fd, 'write');
+    if (this.#peeled) this.#gone(0);
+    else if (this.kind === 'stream') sock.shutdown(this.#fd, 'write');
   }
 
   /** the socket is gone: close and tell (once) */

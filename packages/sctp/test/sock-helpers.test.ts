@@ -9,7 +9,7 @@ describe('@osmo/io sock.listen / sock.sockoptBuf (used by @osmo/sctp)', () => {
     try {
       expect(sock.listen(fd, 16)).to.equal(0);
       const port = (sock.localAddress(fd) as { port: number }).port;
-      await new Promise<void>((resolve, reject) => net.connect(port, '127.0.0.1', function () { this.destroy(); resolve(); }).on('error', reject));
+      await new Promise<void>((resolve, reject) => { const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(); }); c.on('error', reject); });
     } finally { sock.close(fd); }
     expect(sock.listen(fd, 16)).to.equal(-errno.EBADF);
     expect(() => sock.listen(fd, 0)).to.throw(RangeError);

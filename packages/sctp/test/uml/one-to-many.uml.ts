@@ -58,7 +58,12 @@ describe(`@osmo/sctp one-to-many (${getBackend()})`, function () {
       const r0 = collect(clis[0], 1);
       clis[0].send(Buffer.from('again'), { ppid: 1 });
       expect((await r0)[0][0].toString()).to.equal(`again@${ids[0]}`);
-      peeled.close();
+      // end() on the peeled socket: a graceful shutdown of that association only
+      const gone = once(clis[1], 'disconnect');
+      const closed = once(peeled, 'close');
+      peeled.end();
+      expect((await withTimeout(gone, 10000, 'peeled association shut down'))[0]).to.equal(0);
+      expect((await closed)[0]).to.equal(0);
     } finally { for (const c of clis) c.close(); ep.close(); }
   });
 
