@@ -72,7 +72,8 @@ describe(`@osmo/sctp one-to-one (${getBackend()})`, function () {
     const closed = new Promise<number>((res) => conn.once('close', res));
     cli.end();
     expect(await closed).to.equal(0);
-    expect(seen).to.include('SHUTDOWN_EVENT');
+    expect(seen).to.include.members(['SHUTDOWN_EVENT', 'SHUTDOWN_COMP']);
+    expect(seen.indexOf('SHUTDOWN_EVENT')).to.be.lessThan(seen.indexOf('SHUTDOWN_COMP'));
     cli.close(); srv.close(true);
   });
 });
