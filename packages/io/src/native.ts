@@ -43,6 +43,8 @@ export interface NativeBinding {
   closeFd(fd: number): number;
   shutdown(fd: number, how: number): number;
   socketpair(type: number): [number, number];
+  sockListen(fd: number, backlog: number): number;
+  sockoptBuf(fd: number, level: number, name: number, buf: Buffer, get: boolean): number;
   constants: Record<string, number>;
 }
 
