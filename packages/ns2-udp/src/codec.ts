@@ -185,13 +185,13 @@ function decodeSlow(buf: Buffer): NsPdu {
     case NsPduType.SNS_ADD:
     case NsPduType.SNS_CHANGEWEIGHT: {
       const { nsei, transId, ies } = transHeader(buf, name);
-      const a = withLists({ type: name as SnsAdd['type'], nsei, transId }, ies);
+      const a = withLists<SnsAdd>({ type: name as SnsAdd['type'], nsei, transId }, ies);
       if (!a.ipv4 && !a.ipv6) ies.fail('ERR_NS_MISSING_IE', NsIe.IPv4_LIST, buf.length, 'needs an IPv4 or IPv6 list');
       return a;
     }
     case NsPduType.SNS_DELETE: {
       const { nsei, transId, ies } = transHeader(buf, name);
-      const d: SnsDelete = withLists({ type: 'SNS-DELETE', nsei, transId }, ies);
+      const d = withLists<SnsDelete>({ type: 'SNS-DELETE', nsei, transId }, ies);
       const ip = ipAddress(ies);
       if (ip) d.ipAddress = ip;
       if (!d.ipv4 && !d.ipv6 && !ip) ies.fail('ERR_NS_MISSING_IE', NsIe.IP_ADDR, buf.length, 'needs a list or an IP Address');
@@ -200,7 +200,7 @@ function decodeSlow(buf: Buffer): NsPdu {
     case NsPduType.SNS_CONFIG: {
       if (buf.length < 2) throw new NsDecodeError('ERR_NS_TRUNCATED', name, 'End Flag', 1, 'no end flag');
       const ies = parseIes(buf, 2, name);
-      return withLists({ type: 'SNS-CONFIG', endFlag: (buf[1]! & 1) === 1, nsei: ies.u16(NsIe.NSEI) }, ies);
+      return withLists<SnsConfig>({ type: 'SNS-CONFIG', endFlag: (buf[1]! & 1) === 1, nsei: ies.u16(NsIe.NSEI) }, ies);
     }
     case NsPduType.SNS_CONFIG_ACK:
     case NsPduType.SNS_SIZE_ACK: {

@@ -19,13 +19,13 @@ export const IPV6_ELEMENT_LEN = 20;
 
 const ipv4Element = new Parser()
   .endianness('big')
-  .array('ip', { type: 'uint8', length: 4, formatter: (a: unknown) => bytesToIp(a as number[], 0, 'IPv4') })
+  .array('ip', { type: 'uint8', length: 4, formatter: (a: unknown) => bytesToIp(Uint8Array.from(a as number[]), 0, 'IPv4') })
   .uint16('port')
   .uint8('sigWeight')
   .uint8('dataWeight');
 const ipv6Element = new Parser()
   .endianness('big')
-  .array('ip', { type: 'uint8', length: 16, formatter: (a: unknown) => bytesToIp(a as number[], 0, 'IPv6') })
+  .array('ip', { type: 'uint8', length: 16, formatter: (a: unknown) => bytesToIp(Uint8Array.from(a as number[]), 0, 'IPv6') })
   .uint16('port')
   .uint8('sigWeight')
   .uint8('dataWeight');

@@ -1,4 +1,4 @@
-/** The one error a decoder raises: names the PDU and the IE, carries the NS cause a receiver answers with. */
+/** The one error a decoder raises: names the PDU and the IE, carries (nsCause) the NS cause a receiver answers with. */
 import { NsCause } from './constants.js';
 
 export type NsDecodeErrorCode =
@@ -12,7 +12,7 @@ export type NsDecodeErrorCode =
 export class NsDecodeError extends Error {
   override readonly name = 'NsDecodeError';
   /** the NS-STATUS cause upstream answers this with (0x0b / 0x0c / 0x0d) */
-  readonly cause: number;
+  readonly nsCause: number;
   constructor(
     readonly code: NsDecodeErrorCode,
     /** the PDU type name (e.g. "NS-RESET") or undefined for an empty or unknown PDU */
@@ -24,7 +24,7 @@ export class NsDecodeError extends Error {
     detail: string,
   ) {
     super(`${pdu ?? 'NS PDU'}${ie ? ` IE ${ie}` : ''}: ${detail} (offset ${offset})`);
-    this.cause = code === 'ERR_NS_MISSING_IE' ? NsCause.MISSING_ESSENT_IE
+    this.nsCause = code === 'ERR_NS_MISSING_IE' ? NsCause.MISSING_ESSENT_IE
       : code === 'ERR_NS_INVALID_IE' ? NsCause.INVAL_ESSENT_IE : NsCause.PROTO_ERR_UNSPEC;
   }
 }

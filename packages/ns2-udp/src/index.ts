@@ -8,3 +8,11 @@ export {
   type IpAddress, type IpElement,
 } from './codec.js';
 export { decodeElements, encodeElements } from './elements.js';
+export { NS_TIMER_DEFAULTS, nsTimers, isTimerName, type NsTimerName, type NsTimers } from './timers.js';
+export { NS_CTR_DESCS, NsCounters } from './counters.js';
+export { NsBind, NS_UDP_MTU, inetAddr, type NsBindOptions } from './bind.js';
+export { NsVc, type NsvcState, type NsvcMode, type NsvcOptions } from './nsvc.js';
+export { Nse, type NsDialect, type NsRole, type NseOptions, type AddNsvcOptions } from './nse.js';
+export { SnsFsm, SnsBss, SnsSgsn, type SnsState } from './sns.js';
+export { NsInstance, type NsInstanceOptions, type NsUnitdataEvent, type NsInstanceEvents } from './instance.js';
+export { ipToBytes, bytesToIp, canonicalIp, type IpFamily } from './ip.js';

@@ -37,7 +37,7 @@ describe('ns codec', function () {
         expect(err.code).to.equal(f.fields.error);
         if (f.fields.pdu) expect(err.pdu).to.equal(f.fields.pdu);
         if (f.fields.ie) expect(err.ie).to.equal(f.fields.ie);
-        if (f.fields.cause !== undefined) expect(err.cause).to.equal(f.fields.cause);
+        if (f.fields.cause !== undefined) expect(err.nsCause).to.equal(f.fields.cause);
         expect(() => decodeNs(buf)).to.throw(NsDecodeError);
       } else {
         expect(toJson(decodeNs(buf))).to.deep.equal(f.fields);

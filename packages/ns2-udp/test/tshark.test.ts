@@ -59,7 +59,7 @@ describe('ns encodings dissected by tshark', function () {
     const rows = dissectNs(pdus.map((p) => encodeNs(p)));
     pdus.forEach((p: NsPdu, i) => {
       const r = rows[i]!, name = fx[i]!.name;
-      const o = p as Partial<Record<string, unknown>>;
+      const o = p as unknown as Partial<Record<string, unknown>>;
       expect(r['nsip.pdu_type'][0], name).to.equal(hx(PDU_TYPES.get(p.type)!));
       if (typeof o.cause === 'number') expect(r['nsip.cause'][0], name).to.equal(hx(o.cause));
       if (typeof o.nsvci === 'number') expect(r['nsip.ns_vci'], name).to.deep.equal([hx(o.nsvci, 4)]);

@@ -1,0 +1,109 @@
+/**
+ * A UDP bind (gprs_ns2_udp.c): one socket driven by an @osmo/io IoFd in recvfrom_sendto mode. NS-VCs on it are
+ * found by the datagram's source: a map by address text (made once by the core) then by port, so no key string
+ * is built per datagram.
+ */
+import { IoFd, sock, type InetAddr, type SockAddr } from '@osmo/io';
+import { canonicalIp } from './ip.js';
+import type { NsInstance } from './instance.js';
+import type { NsVc } from './nsvc.js';
+
+export interface NsBindOptions {
+  address: string;
+  /** 0 = any free port (read `local.port` afterwards) */
+  port: number;
+  name?: string;
+  /** accept NS-RESET from unknown peers: dynamic ipaccess NSEs (VTY accept-ipaccess) */
+  acceptIpaccess?: boolean;
+  /** accept SNS-SIZE from unknown peers: dynamic IP-SNS NSEs in the SGSN role (VTY accept-dynamic-ip-sns) */
+  acceptSns?: boolean;
+  /** weights this bind advertises as an IP-SNS endpoint */
+  sigWeight?: number;
+  dataWeight?: number;
+  /** largest datagram read whole (default: the bind MTU, 65535 - 8) */
+  readSize?: number;
+  /** tx queue length of the socket (upstream default 128) */
+  txQueueMax?: number;
+}
+
+/** upstream's MTU of a UDP bind */
+export const NS_UDP_MTU = 65535 - 8;
+
+export class NsBind {
+  readonly name: string;
+  readonly local: InetAddr;
+  readonly iofd: IoFd;
+  mtu = NS_UDP_MTU;
+  acceptIpaccess: boolean;
+  acceptSns: boolean;
+  sigWeight: number;
+  dataWeight: number;
+  /** datagrams that could not be read (negative results), for the summary */
+  rxErrors = 0;
+  private readonly peers = new Map<string, Map<number, NsVc>>();
+  private closed = false;
+
+  constructor(readonly inst: NsInstance, o: NsBindOptions) {
+    const fd = sock.inet({ proto: 'udp', local: { address: o.address, port: o.port } });
+    const la = sock.localAddress(fd) as InetAddr;
+    this.local = { address: la.address, port: la.port, family: la.family };
+    this.name = o.name ?? `${la.family === 'IPv6' ? `[${la.address}]` : la.address}:${la.port}`;
+    this.acceptIpaccess = o.acceptIpaccess ?? false;
+    this.acceptSns = o.acceptSns ?? false;
+    this.sigWeight = o.sigWeight ?? 1;
+    this.dataWeight = o.dataWeight ?? 1;
+    this.iofd = IoFd.setup(fd, `ns-bind(${this.name})`, 'recvfrom_sendto', {
+      recvfromCb: (_iofd, res, msg, from) => {
+        if (res <= 0 || from === null || !('port' in from)) { this.rxErrors++; return; }
+        const vc = this.peers.get(from.address)?.get(from.port);
+        if (vc) vc.rx(msg);
+        else this.inst.rxUnknownPeer(this, msg, from);
+      },
+    });
+    this.iofd.setAllocInfo(o.readSize ?? NS_UDP_MTU, 0);
+    this.iofd.txqueueMaxLength = o.txQueueMax ?? 128;
+    this.iofd.register();
+  }
+
+  /** the NS-VC for a remote address on this bind */
+  lookup(remote: { address: string; port: number }): NsVc | undefined {
+    return this.peers.get(remote.address)?.get(remote.port);
+  }
+  /** @internal */
+  addVc(vc: NsVc): void {
+    let m = this.peers.get(vc.remote.address);
+    if (!m) this.peers.set(vc.remote.address, m = new Map());
+    m.set(vc.remote.port, vc);
+  }
+  /** @internal */
+  removeVc(vc: NsVc): void {
+    const m = this.peers.get(vc.remote.address);
+    if (m?.get(vc.remote.port) === vc) {
+      m.delete(vc.remote.port);
+      if (m.size === 0) this.peers.delete(vc.remote.address);
+    }
+  }
+  get vcCount(): number {
+    let n = 0;
+    for (const m of this.peers.values()) n += m.size;
+    return n;
+  }
+
+  /** 0 or -errno (-ENOSPC when the tx queue is full) */
+  sendto(buf: Buffer, to: SockAddr): number {
+    if (this.closed) return -9;
+    return this.iofd.sendto(buf, to);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.iofd.close();
+  }
+}
+
+/** a remote address in the form datagrams arrive with (canonical text, family) */
+export function inetAddr(address: string, port: number): InetAddr {
+  const a = canonicalIp(address);
+  return { address: a, port, family: a.includes(':') ? 'IPv6' : 'IPv4' };
+}
