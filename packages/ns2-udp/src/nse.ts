@@ -8,7 +8,7 @@ import { NsVc, type NsvcMode, type NsvcState } from './nsvc.js';
 import type { NsBind } from './bind.js';
 import type { NsInstance } from './instance.js';
 import type { NsPdu } from './codec.js';
-import type { SnsFsm } from './sns.js';
+import { SnsBss, type SnsFsm, type SnsState } from './sns.js';
 
 export type NsDialect = 'ipaccess' | 'static-alive' | 'sns';
 export type NsRole = 'bss' | 'sgsn';
@@ -150,6 +150,18 @@ export class Nse {
     }
     return null;
   }
+
+  /** IP-SNS BSS role: add an SGSN endpoint to try (VTY ip-sns-remote) */
+  addSnsEndpoint(address: string, port: number): void {
+    if (!(this.sns instanceof SnsBss)) throw new RangeError(`NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
+    this.sns.addEndpoint(address, port);
+  }
+  /** IP-SNS BSS role: start the SIZE procedure with the current endpoint */
+  startSns(): void {
+    if (!(this.sns instanceof SnsBss)) throw new RangeError(`NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
+    this.sns.start();
+  }
+  get snsState(): SnsState | undefined { return this.sns?.state; }
 
   /** @internal an SNS PDU arrived on one of its VCs */
   rxSns(vc: NsVc, pdu: NsPdu, msg: Buffer): void {
