@@ -89,6 +89,14 @@ export class NsBind {
     return n;
   }
 
+  /** change the MTU (NSEs recompute theirs and report an MTU change) */
+  setMtu(mtu: number): void {
+    this.mtu = mtu;
+    const nses = new Set<NsVc['nse']>();
+    for (const m of this.peers.values()) for (const vc of m.values()) nses.add(vc.nse);
+    for (const nse of nses) nse.updateMtu();
+  }
+
   /** 0 or -errno (-ENOSPC when the tx queue is full) */
   sendto(buf: Buffer, to: SockAddr): number {
     if (this.closed) return -9;

@@ -114,7 +114,8 @@ export class Nse {
   /** @internal weights changed (IP-SNS CHANGEWEIGHT) */
   weightsChanged(): void { this.recompute(); }
 
-  private updateMtu(): void {
+  /** @internal */
+  updateMtu(): void {
     let mtu = 0;
     for (const v of this.nsvcs) if (mtu === 0 || v.bind.mtu < mtu) mtu = v.bind.mtu;
     if (mtu !== this.mtu) {

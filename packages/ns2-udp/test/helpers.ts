@@ -27,6 +27,8 @@ export class Peer {
   readonly sock = dgram.createSocket('udp4');
   readonly rx: { pdu: NsPdu | null; raw: Buffer; from: dgram.RemoteInfo }[] = [];
   port = 0;
+  /** answer NS-ALIVE with NS-ALIVE-ACK */
+  autoAlive = false;
   static async open(address = '127.0.0.1', type: 'udp4' | 'udp6' = 'udp4'): Promise<Peer> {
     const p = new Peer(type);
     await new Promise<void>((r) => p.sock.bind(0, address, r));
@@ -39,6 +41,7 @@ export class Peer {
       let pdu: NsPdu | null = null;
       try { pdu = decodeNs(raw); } catch { /* kept raw */ }
       this.rx.push({ pdu, raw, from });
+      if (this.autoAlive && pdu?.type === 'NS-ALIVE') this.sock.send(Buffer.from([0x0b]), from.port, from.address);
     });
   }
   send(p: NsPdu | Buffer | string, port: number, address = '127.0.0.1'): void {
