@@ -16,3 +16,6 @@ export { Nse, type NsDialect, type NsRole, type NseOptions, type AddNsvcOptions 
 export { SnsFsm, SnsBss, SnsSgsn, type SnsState } from './sns.js';
 export { NsInstance, type NsInstanceOptions, type NsUnitdataEvent, type NsInstanceEvents } from './instance.js';
 export { ipToBytes, bytesToIp, canonicalIp, type IpFamily } from './ip.js';
+export { nsCtrlTree } from './dummy-ctrl.js';
+export { NsDummy, parseArgs as parseDummyArgs, main as dummyMain, USAGE as DUMMY_USAGE, type DummyConfig } from './dummy-cli.js';
+export { bvcReset, bvcResetAck, parseBvcReset } from './bssgp-min.js';

@@ -31,6 +31,8 @@ export interface AddNsvcOptions {
   persistent?: boolean;
   /** @internal */
   snsOnly?: boolean;
+  /** @internal create without starting (IP-SNS starts the mesh after its CONFIG-ACK) */
+  noStart?: boolean;
 }
 
 export class Nse {
@@ -76,7 +78,7 @@ export class Nse {
     bind.addVc(vc);
     this.inst.vcAdded(vc);
     this.updateMtu();
-    if (!vc.snsOnly) vc.start();
+    if (!vc.snsOnly && !o.noStart) vc.start();
     return vc;
   }
 

@@ -89,7 +89,10 @@ export abstract class SnsFsm {
     return list.reduce((a, e) => a + e.sigWeight, 0) > 0 && list.reduce((a, e) => a + e.dataWeight, 0) > 0;
   }
 
-  /** the full mesh: each local bind x each remote endpoint, reusing a VC that already goes there */
+  /**
+   * The full mesh: each local bind x each remote endpoint, reusing a VC that already goes there. The VCs are
+   * started by `startMesh` (the BSS first sends its CONFIG-ACK, as upstream, so no NS PDU overtakes it).
+   */
   protected createMesh(binds = this.localBinds(this.family!), remote = this.remote): NsVc[] {
     const made: NsVc[] = [];
     for (const b of binds) {
@@ -99,15 +102,18 @@ export abstract class SnsFsm {
         if (have) {
           if (have.nse !== this.nse) continue;
           have.sigWeight = r.sigWeight; have.dataWeight = r.dataWeight;
-          if (have.snsOnly) { have.snsOnly = false; have.start(); }
+          have.snsOnly = false;
           made.push(have);
           continue;
         }
-        made.push(this.nse.addNsvc(b, addr, { sigWeight: r.sigWeight, dataWeight: r.dataWeight, initiator: true, persistent: this.nse.persistent }));
+        made.push(this.nse.addNsvc(b, addr, { sigWeight: r.sigWeight, dataWeight: r.dataWeight, initiator: true, persistent: this.nse.persistent, noStart: true }));
       }
     }
-    this.nse.weightsChanged();
     return made;
+  }
+  protected startMesh(vcs: NsVc[]): void {
+    for (const vc of vcs) vc.start();
+    this.nse.weightsChanged();
   }
 
   protected enterConfigured(): void {
@@ -150,8 +156,9 @@ export abstract class SnsFsm {
       if (!list) { ack(famCause); return true; }
       if (list.some((e) => this.remote.some((r) => sameEp(r, e)))) { ack(NsCause.PROTO_ERR_UNSPEC); return true; }
       this.remote.push(...list);
-      this.createMesh(undefined, list);
+      const vcs = this.createMesh(undefined, list);
       ack();
+      this.startMesh(vcs);
       return true;
     }
     if (pdu.type === 'SNS-CHANGEWEIGHT') {
@@ -283,8 +290,9 @@ export class SnsBss extends SnsFsm {
         if (cause !== undefined) { ack(cause); this.remote = []; this.setState('UNCONFIGURED', 0); return; }
         if (!pdu.endFlag) { ack(); this.enterConfigSgsn(); return; }
         if (!this.weightsValid(this.remote)) { ack(NsCause.INVAL_WEIGH); this.remote = []; this.setState('UNCONFIGURED', 0); return; }
-        this.createMesh();
+        const vcs = this.createMesh();
         ack();
+        this.startMesh(vcs);
         this.enterConfigured();
         this.nextProcedure();
         return;
@@ -340,7 +348,7 @@ export class SnsBss extends SnsFsm {
     if (this.state !== 'LOCAL_PROCEDURE' || !p || transId !== p.transId) return; // other ids are ignored
     if (cause !== undefined) { this.fail(`${p.type} refused with cause ${cause}`); return; }
     const e = p.elements[0]!;
-    if (p.type === 'SNS-ADD') { this.local.push(e); this.createMesh([p.bind]); }
+    if (p.type === 'SNS-ADD') { this.local.push(e); this.startMesh(this.createMesh([p.bind])); }
     else if (p.type === 'SNS-DELETE') {
       this.local = this.local.filter((l) => !sameEp(l, e));
       for (const v of [...this.nse.nsvcs]) if (v.bind === p.bind) this.nse.removeNsvc(v);
@@ -371,7 +379,7 @@ export class SnsSgsn extends SnsFsm {
       case 'SNS-CONFIG-ACK':
         if (this.state !== 'SGSN_WAIT_CONFIG_ACK') return;
         if (pdu.cause !== undefined) { this.fail(`CONFIG-ACK cause ${pdu.cause}`); return; }
-        this.createMesh();
+        this.startMesh(this.createMesh());
         this.enterConfigured();
         return;
       case 'SNS-ADD': case 'SNS-DELETE': case 'SNS-CHANGEWEIGHT':
