@@ -24,6 +24,11 @@ export interface NsBindOptions {
   readSize?: number;
   /** tx queue length of the socket (upstream default 128) */
   txQueueMax?: number;
+  /**
+   * SO_RCVBUF in bytes (default 1 MiB, capped by net.core.rmem_max; upstream keeps the kernel default of about
+   * 200 small datagrams, which a burst from several NS-VCs overruns while the loop is busy); 0 keeps the default
+   */
+  rcvBuf?: number;
 }
 
 /** upstream's MTU of a UDP bind */
@@ -40,11 +45,16 @@ export class NsBind {
   dataWeight: number;
   /** datagrams that could not be read (negative results), for the summary */
   rxErrors = 0;
+  /** datagrams whose send failed after queueing (negative sendto results), last errno */
+  txErrors = 0;
+  lastTxError = 0;
   private readonly peers = new Map<string, Map<number, NsVc>>();
   private closed = false;
 
   constructor(readonly inst: NsInstance, o: NsBindOptions) {
     const fd = sock.inet({ proto: 'udp', local: { address: o.address, port: o.port } });
+    const rcvBuf = o.rcvBuf ?? 1 << 20;
+    if (rcvBuf > 0) sock.setsockopt(fd, sock.constants.SOL_SOCKET, sock.constants.SO_RCVBUF, rcvBuf);
     const la = sock.localAddress(fd) as InetAddr;
     this.local = { address: la.address, port: la.port, family: la.family };
     this.name = o.name ?? `${la.family === 'IPv6' ? `[${la.address}]` : la.address}:${la.port}`;
@@ -59,6 +69,7 @@ export class NsBind {
         if (vc) vc.rx(msg);
         else this.inst.rxUnknownPeer(this, msg, from);
       },
+      sendtoCb: (_iofd, res) => { if (res < 0) { this.txErrors++; this.lastTxError = res; } },
     });
     this.iofd.setAllocInfo(o.readSize ?? NS_UDP_MTU, 0);
     this.iofd.txqueueMaxLength = o.txQueueMax ?? 128;
