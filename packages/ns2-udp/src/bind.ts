@@ -3,7 +3,7 @@
  * found by the datagram's source: a map by address text (made once by the core) then by port, so no key string
  * is built per datagram.
  */
-import { IoFd, sock, type InetAddr, type SockAddr } from '@osmo/io';
+import { IoFd, sock, type InetAddr } from '@osmo/io';
 import { canonicalIp } from './ip.js';
 import type { NsInstance } from './instance.js';
 import type { NsVc } from './nsvc.js';
@@ -34,10 +34,41 @@ export interface NsBindOptions {
 /** upstream's MTU of a UDP bind */
 export const NS_UDP_MTU = 65535 - 8;
 
+/**
+ * What a bind needs from its socket. The default is an @osmo/io IoFd (`ioFdTransport`); another transport (e.g.
+ * Node's dgram, as the benchmark does) runs the very same NS code.
+ */
+export interface NsTransport {
+  readonly local: InetAddr;
+  /** 0 or -errno */
+  sendto(buf: Buffer, to: InetAddr): number;
+  close(): void;
+}
+/** called by a transport for each datagram; `from` null or res < 0 for a failed read */
+export type NsRxFn = (res: number, msg: Buffer, from: InetAddr | null) => void;
+export type NsTransportFactory = (o: NsBindOptions, rx: NsRxFn, txError: (res: number) => void) => NsTransport;
+
+/** the default transport: a UDP socket driven by an IoFd in recvfrom_sendto mode */
+export const ioFdTransport: NsTransportFactory = (o, rx, txError) => {
+  const fd = sock.inet({ proto: 'udp', local: { address: o.address, port: o.port } });
+  const rcvBuf = o.rcvBuf ?? 1 << 20;
+  if (rcvBuf > 0) sock.setsockopt(fd, sock.constants.SOL_SOCKET, sock.constants.SO_RCVBUF, rcvBuf);
+  const la = sock.localAddress(fd) as InetAddr;
+  const local: InetAddr = { address: la.address, port: la.port, family: la.family };
+  const iofd = IoFd.setup(fd, `ns-bind(${la.address}:${la.port})`, 'recvfrom_sendto', {
+    recvfromCb: (_iofd, res, msg, from) => rx(res, msg, from !== null && 'port' in from ? from : null),
+    sendtoCb: (_iofd, res) => { if (res < 0) txError(res); },
+  });
+  iofd.setAllocInfo(o.readSize ?? NS_UDP_MTU, 0);
+  iofd.txqueueMaxLength = o.txQueueMax ?? 128;
+  iofd.register();
+  return { local, iofd, sendto: (buf, to) => iofd.sendto(buf, to), close: () => iofd.close() } as NsTransport & { iofd: IoFd };
+};
+
 export class NsBind {
   readonly name: string;
   readonly local: InetAddr;
-  readonly iofd: IoFd;
+  readonly transport: NsTransport;
   mtu = NS_UDP_MTU;
   acceptIpaccess: boolean;
   acceptSns: boolean;
@@ -51,30 +82,23 @@ export class NsBind {
   private readonly peers = new Map<string, Map<number, NsVc>>();
   private closed = false;
 
-  constructor(readonly inst: NsInstance, o: NsBindOptions) {
-    const fd = sock.inet({ proto: 'udp', local: { address: o.address, port: o.port } });
-    const rcvBuf = o.rcvBuf ?? 1 << 20;
-    if (rcvBuf > 0) sock.setsockopt(fd, sock.constants.SOL_SOCKET, sock.constants.SO_RCVBUF, rcvBuf);
-    const la = sock.localAddress(fd) as InetAddr;
-    this.local = { address: la.address, port: la.port, family: la.family };
-    this.name = o.name ?? `${la.family === 'IPv6' ? `[${la.address}]` : la.address}:${la.port}`;
+  constructor(readonly inst: NsInstance, o: NsBindOptions, transport: NsTransportFactory = ioFdTransport) {
     this.acceptIpaccess = o.acceptIpaccess ?? false;
     this.acceptSns = o.acceptSns ?? false;
     this.sigWeight = o.sigWeight ?? 1;
     this.dataWeight = o.dataWeight ?? 1;
-    this.iofd = IoFd.setup(fd, `ns-bind(${this.name})`, 'recvfrom_sendto', {
-      recvfromCb: (_iofd, res, msg, from) => {
-        if (res <= 0 || from === null || !('port' in from)) { this.rxErrors++; return; }
-        const vc = this.peers.get(from.address)?.get(from.port);
-        if (vc) vc.rx(msg);
-        else this.inst.rxUnknownPeer(this, msg, from);
-      },
-      sendtoCb: (_iofd, res) => { if (res < 0) { this.txErrors++; this.lastTxError = res; } },
-    });
-    this.iofd.setAllocInfo(o.readSize ?? NS_UDP_MTU, 0);
-    this.iofd.txqueueMaxLength = o.txQueueMax ?? 128;
-    this.iofd.register();
+    this.transport = transport(o, (res, msg, from) => {
+      if (res <= 0 || from === null) { this.rxErrors++; return; }
+      const vc = this.peers.get(from.address)?.get(from.port);
+      if (vc) vc.rx(msg);
+      else this.inst.rxUnknownPeer(this, msg, from);
+    }, (res) => { this.txErrors++; this.lastTxError = res; });
+    this.local = this.transport.local;
+    this.name = o.name ?? `${this.local.family === 'IPv6' ? `[${this.local.address}]` : this.local.address}:${this.local.port}`;
   }
+
+  /** the IoFd of the default transport (undefined for another transport) */
+  get iofd(): IoFd | undefined { return (this.transport as { iofd?: IoFd }).iofd; }
 
   /** the NS-VC for a remote address on this bind */
   lookup(remote: { address: string; port: number }): NsVc | undefined {
@@ -109,15 +133,15 @@ export class NsBind {
   }
 
   /** 0 or -errno (-ENOSPC when the tx queue is full) */
-  sendto(buf: Buffer, to: SockAddr): number {
+  sendto(buf: Buffer, to: InetAddr): number {
     if (this.closed) return -9;
-    return this.iofd.sendto(buf, to);
+    return this.transport.sendto(buf, to);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.iofd.close();
+    this.transport.close();
   }
 }
 

@@ -10,7 +10,7 @@ export {
 export { decodeElements, encodeElements } from './elements.js';
 export { NS_TIMER_DEFAULTS, nsTimers, isTimerName, type NsTimerName, type NsTimers } from './timers.js';
 export { NS_CTR_DESCS, NsCounters } from './counters.js';
-export { NsBind, NS_UDP_MTU, inetAddr, type NsBindOptions } from './bind.js';
+export { NsBind, NS_UDP_MTU, inetAddr, ioFdTransport, type NsBindOptions, type NsTransport, type NsTransportFactory, type NsRxFn } from './bind.js';
 export { NsVc, type NsvcState, type NsvcMode, type NsvcOptions } from './nsvc.js';
 export { Nse, type NsDialect, type NsRole, type NseOptions, type AddNsvcOptions } from './nse.js';
 export { SnsFsm, SnsBss, SnsSgsn, type SnsState } from './sns.js';

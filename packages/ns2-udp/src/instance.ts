@@ -9,7 +9,7 @@ import type { InetAddr } from '@osmo/io';
 import { NsCause, NsPduType } from './constants.js';
 import { encodeNs, encodeUnitdata, tryDecodeNs, type NsPdu } from './codec.js';
 import { NsDecodeError } from './errors.js';
-import { NsBind, inetAddr, type NsBindOptions } from './bind.js';
+import { NsBind, inetAddr, type NsBindOptions, type NsTransportFactory } from './bind.js';
 import { Nse, type NseOptions } from './nse.js';
 import { nsTimers, type NsTimerName, type NsTimers } from './timers.js';
 import type { NsVc, NsvcState } from './nsvc.js';
@@ -63,8 +63,8 @@ export class NsInstance extends EventEmitter<NsInstanceEvents> {
   setTimer(name: NsTimerName, v: number): void { Object.assign(this.timers, nsTimers({ ...this.timers, [name]: v })); }
 
   /** open a UDP bind */
-  bind(o: NsBindOptions): NsBind {
-    const b = new NsBind(this, o);
+  bind(o: NsBindOptions, transport?: NsTransportFactory): NsBind {
+    const b = new NsBind(this, o, transport);
     this.binds.push(b);
     return b;
   }
