@@ -29,6 +29,12 @@ export interface NsBindOptions {
    * 200 small datagrams, which a burst from several NS-VCs overruns while the loop is busy); 0 keeps the default
    */
   rcvBuf?: number;
+  /**
+   * io_uring: receives kept armed on the socket (IoFd.setSqes('read', n)); default: the library's (1). More cost
+   * fewer system calls per PDU at high rates, but several armed receives may deliver datagrams out of arrival
+   * order (as upstream osmo_io with several read SQEs), so NS-UNITDATA of one NS-VC could be reordered.
+   */
+  readSqes?: number;
 }
 
 /** upstream's MTU of a UDP bind */
@@ -61,6 +67,7 @@ export const ioFdTransport: NsTransportFactory = (o, rx, txError) => {
   });
   iofd.setAllocInfo(o.readSize ?? NS_UDP_MTU, 0);
   iofd.txqueueMaxLength = o.txQueueMax ?? 128;
+  if (o.readSqes !== undefined) iofd.setSqes('read', o.readSqes); // -EINVAL on poll: nothing to arm there
   iofd.register();
   return { local, iofd, sendto: (buf, to) => iofd.sendto(buf, to), close: () => iofd.close() } as NsTransport & { iofd: IoFd };
 };
