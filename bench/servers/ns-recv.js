@@ -84,7 +84,7 @@ ns.on('unitdata', (u) => {
 
 const coreStats = () => (transport === 'osmo' && typeof io.stats === 'function' ? io.stats() : null);
 send({ event: 'ready', server: `ns-recv(${transport})`, pid: process.pid, port: bind.local.port,
-  backend: transport === 'osmo' ? io.getBackend() : 'dgram', rcvbuf: dsock ? dsock.getRecvBufferSize() : rcvbuf * 2,
+  backend: transport === 'osmo' ? io.getBackend() : 'dgram', rcvbuf: dsock ? dsock.getRecvBufferSize() : io.sock.getsockopt(bind.iofd.fd, io.sock.constants.SOL_SOCKET, io.sock.constants.SO_RCVBUF),
   tuning: transport === 'osmo' ? { readSize: alloc, readSqes: sqes } : {}, hasStats: transport === 'osmo' });
 
 serveControl(() => {
