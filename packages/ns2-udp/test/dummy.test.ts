@@ -96,7 +96,10 @@ describe('osmo-ns-dummy', function () {
       await until(() => sgsn.events.filter((e) => e.event === 'nsvc' && e.state === 'UNBLOCKED').length >= 2);
       expect(await cli.set('ns.nse.1234.nsvc.1234.reset', '1')).to.equal('OK');
       await until(() => sgsn.events.filter((e) => e.event === 'nsvc' && e.state === 'UNBLOCKED').length >= 3, 5000, 'unblocked after reset');
-      expect(await cli.get('ns.nse.1234.nsvc.1234.state')).to.equal('UNBLOCKED');
+      // the SGSN reports UNBLOCKED when it sends its UNBLOCK-ACK; the BSS gets there when that ACK arrives
+      let st = '';
+      for (let i = 0; i < 100 && st !== 'UNBLOCKED'; i++) { st = await cli.get('ns.nse.1234.nsvc.1234.state'); if (st !== 'UNBLOCKED') await new Promise((r) => setTimeout(r, 20)); }
+      expect(st).to.equal('UNBLOCKED');
     } finally { cli.close(); }
   });
 
