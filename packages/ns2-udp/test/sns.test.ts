@@ -162,7 +162,59 @@ describe(`IP-SNS (${getBackend()})`, function () {
       await until(() => nse.snsState === 'CONFIGURED');
     });
 
+    async function configured(): Promise<SnsBss> {
+      const nse = bss.createNse(1234, { dialect: 'sns' });
+      nse.addSnsEndpoint('127.0.0.1', sgsn.port);
+      nse.startSns();
+      await sgsn.waitFor('SNS-SIZE');
+      sgsn.send({ type: 'SNS-SIZE-ACK', nsei: 1234 }, bind.local.port);
+      await sgsn.waitFor('SNS-CONFIG');
+      sgsn.send({ type: 'SNS-CONFIG-ACK', nsei: 1234 }, bind.local.port);
+      await until(() => nse.snsState === 'BSS_CONFIG_SGSN');
+      sgsn.send({ type: 'SNS-CONFIG', endFlag: true, nsei: 1234, ipv4: [{ ip: '127.0.0.1', port: sgsn.port, sigWeight: 1, dataWeight: 1 }] }, bind.local.port);
+      await until(() => nse.snsState === 'CONFIGURED');
+      return nse.sns as SnsBss;
+    }
+
+    it('TC_sns_bss_change_weight(_timeout): CHANGEWEIGHT with transaction ids; 1 + 3 unanswered -> SIZE(reset) again', async function () {
+      const sns = await configured();
+      sns.changeWeight(bind, 99, 99);
+      const cw = (await sgsn.waitFor('SNS-CHANGEWEIGHT')) as SnsAck;
+      expect(cw).to.deep.equal({ type: 'SNS-CHANGEWEIGHT', nsei: 1234, transId: 1, ipv4: [{ ip: '127.0.0.1', port: bind.local.port, sigWeight: 99, dataWeight: 99 }] });
+      sgsn.send({ type: 'SNS-ACK', nsei: 1234, transId: 7 }, bind.local.port); // another id: ignored
+      await sleep(30);
+      expect(sns.state).to.equal('LOCAL_PROCEDURE');
+      sgsn.send({ type: 'SNS-ACK', nsei: 1234, transId: 1 }, bind.local.port);
+      await until(() => sns.state === 'CONFIGURED');
+      sns.changeWeight(bind, 5, 5);
+      expect(((await sgsn.waitFor('SNS-CHANGEWEIGHT', 2)) as SnsAck).transId).to.equal(2);
+      await sgsn.waitFor('SNS-CHANGEWEIGHT', 5, 2000);
+      await sgsn.waitFor('SNS-SIZE', 2, 2000);
+      expect(sns.lastFailure).to.equal('SNS-CHANGEWEIGHT not acknowledged');
+    });
+
+    it('TC_sns_bss_add_change_del: procedures queued behind an unacked ADD go out in order after its ACK', async function () {
+      const sns = await configured();
+      const b2 = bss.bind({ address: '127.0.0.1', port: 0 });
+      sns.addBind(b2);
+      sns.changeWeight(b2, 3, 4);
+      sns.deleteBind(b2);
+      const add = (await sgsn.waitFor('SNS-ADD')) as SnsAck;
+      await sleep(50);
+      expect(sgsn.count('SNS-CHANGEWEIGHT') + sgsn.count('SNS-DELETE')).to.equal(0);
+      sgsn.send({ type: 'SNS-ACK', nsei: 1234, transId: add.transId }, bind.local.port);
+      const cw = (await sgsn.waitFor('SNS-CHANGEWEIGHT')) as SnsAck;
+      expect(cw.transId).to.equal(add.transId + 1);
+      sgsn.send({ type: 'SNS-ACK', nsei: 1234, transId: cw.transId }, bind.local.port);
+      const del = (await sgsn.waitFor('SNS-DELETE')) as SnsAck;
+      expect(del.transId).to.equal(add.transId + 2);
+      expect(del.ipv4).to.deep.equal([{ ip: '127.0.0.1', port: b2.local.port, sigWeight: 3, dataWeight: 4 }]);
+      sgsn.send({ type: 'SNS-ACK', nsei: 1234, transId: del.transId }, bind.local.port);
+      await until(() => sns.state === 'CONFIGURED' && sns.nse.nsvcs.every((v) => v.bind === bind));
+    });
+
     it('CONFIG with zero weights -> CONFIG-ACK cause Invalid Weights', async function () {
+
       const nse = bss.createNse(1234, { dialect: 'sns' });
       nse.addSnsEndpoint('127.0.0.1', sgsn.port);
       nse.startSns();
