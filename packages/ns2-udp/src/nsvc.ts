@@ -8,6 +8,8 @@ import { NsCause, NsPduType } from './constants.js';
 import { encodeNs, tryDecodeNs, type NsPdu, type NsStatus } from './codec.js';
 import { NsDecodeError } from './errors.js';
 import { NsCounters } from './counters.js';
+import { fsmInstance, VC_FSM_STATES } from './fsm-mirror.js';
+import type { FsmInstance } from '@osmo/ctrl';
 import type { NsBind } from './bind.js';
 import type { Nse } from './nse.js';
 
@@ -48,6 +50,8 @@ export class NsVc {
   sigCounter = 0;
   omBlocked = false;
   readonly counters: NsCounters;
+  /** this VC in the CTRL registry's FSM list (fsm.GPRS-NS2-VC.id.nsvc-<nsei>-<K>) */
+  readonly fi: FsmInstance;
 
   private initiateReset: boolean;
   private initiateBlock: boolean;
@@ -73,6 +77,7 @@ export class NsVc {
     this.initiateReset = this.initiateBlock = o.initiator;
     const inst = nse.inst;
     this.counters = NsCounters.alloc(inst.registry, 'ns:nsvc', inst.allocVcIdx(), `NSVC ${this.describe()}`);
+    this.fi = fsmInstance(inst.registry, 'GPRS-NS2-VC', VC_FSM_STATES, `nsvc-${nse.nsei}-${index}`);
   }
 
   get name(): string { return this.describe(); }
@@ -121,6 +126,7 @@ export class NsVc {
     if (this.freed) return;
     const old = this.state;
     this.state = next;
+    this.fi.stateChange(next);
     if (this.stateTimer) { clearTimeout(this.stateTimer); this.stateTimer = null; }
     if (timeoutS > 0) {
       this.stateTimer = setTimeout(() => { this.stateTimer = null; this.onStateTimeout(); }, timeoutS * 1000);
@@ -311,6 +317,7 @@ export class NsVc {
     this.state = 'UNCONFIGURED';
     this.freed = true;
     this.counters.free();
+    this.fi.term();
     if (old !== 'UNCONFIGURED') this.nse.vcStateChanged(this, old);
   }
   get isFreed(): boolean { return this.freed; }

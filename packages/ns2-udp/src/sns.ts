@@ -11,6 +11,8 @@ import { inetAddr, type NsBind } from './bind.js';
 import type { IpFamily } from './ip.js';
 import type { Nse } from './nse.js';
 import type { NsVc } from './nsvc.js';
+import { fsmInstance, SNS_FSM_STATES } from './fsm-mirror.js';
+import type { FsmInstance } from '@osmo/ctrl';
 
 export type SnsState =
   | 'UNCONFIGURED' | 'BSS_SIZE' | 'BSS_CONFIG_BSS' | 'BSS_CONFIG_SGSN' | 'CONFIGURED'
@@ -35,7 +37,11 @@ export abstract class SnsFsm {
   private deadTimer: NodeJS.Timeout | null = null;
   protected freed = false;
 
-  constructor(readonly nse: Nse) {}
+  /** this FSM in the CTRL registry's FSM list (fsm.GPRS-NS2-SNS-BSS|SGSN.id.NSE<nsei>-SNS) */
+  readonly fi: FsmInstance;
+  constructor(readonly nse: Nse) {
+    this.fi = fsmInstance(nse.inst.registry, nse.role === 'sgsn' ? 'GPRS-NS2-SNS-SGSN' : 'GPRS-NS2-SNS-BSS', SNS_FSM_STATES, `NSE${nse.nsei}-SNS`);
+  }
 
   abstract rx(vc: NsVc, pdu: NsPdu, msg: Buffer): void;
   protected abstract fail(reason: string): void;
@@ -48,6 +54,7 @@ export abstract class SnsFsm {
   protected setState(st: SnsState, timeoutS: number, onTimeout?: () => void): void {
     const old = this.state;
     this.state = st;
+    this.fi.stateChange(st);
     this.clearTimer();
     if (timeoutS > 0 && onTimeout) {
       this.timer = setTimeout(() => { this.timer = null; onTimeout(); }, timeoutS * 1000);
@@ -206,6 +213,7 @@ export abstract class SnsFsm {
 
   free(): void {
     this.freed = true;
+    this.fi.term();
     this.clearTimer();
     if (this.deadTimer) clearTimeout(this.deadTimer);
     this.deadTimer = null;

@@ -61,6 +61,9 @@ describe('osmo-ns-dummy', function () {
       expect(await cli.get('ns.nse.1800.sns.state')).to.equal('CONFIGURED');
       expect(await cli.get('ns.nse.1800.nsvcs')).to.match(/^0 127\.0\.0\.1:\d+ UNBLOCKED$/);
       expect(await cli.get('ns.nse.1800.nsvc.0.state')).to.equal('UNBLOCKED');
+      // the FSMs in the CTRL registry, by upstream's FSM names
+      expect(await cli.get('fsm.GPRS-NS2-SNS-SGSN.id.NSE1800-SNS.state')).to.equal('CONFIGURED');
+      expect(await cli.get('fsm.GPRS-NS2-VC.id.nsvc-1800-0.state')).to.equal('UNBLOCKED');
       expect(await cli.set('ns.nse.1800.unitdata', '0 0 2204820000078108')).to.equal('OK');
       await bss.wait('unitdata', { nsei: 1800, bvci: 0, bssgp: '0x22', len: 8 });
       expect(Number(await cli.get('rate_ctr.abs.ns:nse.1800.packets:in'))).to.be.greaterThan(0);
