@@ -17,6 +17,8 @@ export interface NsBindOptions {
   acceptIpaccess?: boolean;
   /** accept SNS-SIZE from unknown peers: dynamic IP-SNS NSEs in the SGSN role (VTY accept-dynamic-ip-sns) */
   acceptSns?: boolean;
+  /** transfer capability of the bind (upstream: 100 for UDP binds) */
+  transferCapability?: number;
   /** weights this bind advertises as an IP-SNS endpoint */
   sigWeight?: number;
   dataWeight?: number;
@@ -77,6 +79,7 @@ export class NsBind {
   readonly local: InetAddr;
   readonly transport: NsTransport;
   mtu = NS_UDP_MTU;
+  transferCapability: number;
   acceptIpaccess: boolean;
   acceptSns: boolean;
   sigWeight: number;
@@ -92,6 +95,7 @@ export class NsBind {
   constructor(readonly inst: NsInstance, o: NsBindOptions, transport: NsTransportFactory = ioFdTransport) {
     this.acceptIpaccess = o.acceptIpaccess ?? false;
     this.acceptSns = o.acceptSns ?? false;
+    this.transferCapability = o.transferCapability ?? 100;
     this.sigWeight = o.sigWeight ?? 1;
     this.dataWeight = o.dataWeight ?? 1;
     this.transport = transport(o, (res, msg, from) => {

@@ -14,7 +14,7 @@ export { NsBind, NS_UDP_MTU, inetAddr, ioFdTransport, type NsBindOptions, type N
 export { NsVc, type NsvcState, type NsvcMode, type NsvcOptions } from './nsvc.js';
 export { Nse, type NsDialect, type NsRole, type NseOptions, type AddNsvcOptions } from './nse.js';
 export { SnsFsm, SnsBss, SnsSgsn, type SnsState } from './sns.js';
-export { NsInstance, type NsInstanceOptions, type NsUnitdataEvent, type NsInstanceEvents } from './instance.js';
+export { NsInstance, type NsInstanceOptions, type NsUnitdataEvent, type NsInstanceEvents, type NsStatusEvent, type NsStatusCause } from './instance.js';
 export { ipToBytes, bytesToIp, canonicalIp, type IpFamily } from './ip.js';
 export { nsCtrlTree } from './dummy-ctrl.js';
 export { NsDummy, parseArgs as parseDummyArgs, main as dummyMain, USAGE as DUMMY_USAGE, type DummyConfig } from './dummy-cli.js';

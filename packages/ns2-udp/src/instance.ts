@@ -34,8 +34,22 @@ export interface NsUnitdataEvent {
   nsvc: NsVc;
 }
 
+/** STATUS.ind of gprs_ns2 (enum gprs_ns2_affecting_cause) */
+export type NsStatusCause = 'VC_FAILURE' | 'VC_RECOVERY' | 'FAILURE' | 'RECOVERY' | 'SNS_CONFIGURED' | 'SNS_FAILURE'
+  | 'SNS_NO_ENDPOINTS' | 'MTU_CHANGE';
+export interface NsStatusEvent {
+  nsei: number;
+  cause: NsStatusCause;
+  nsvc: NsVc | null;
+  /** sum of the capabilities of the distinct binds with an unblocked NS-VC */
+  transferCapability: number;
+  /** what the NS user may put into one SDU: the NSE MTU minus the 4-octet UNITDATA header (0 when below) */
+  mtu: number;
+}
+
 export interface NsInstanceEvents {
   unitdata: [NsUnitdataEvent];
+  status: [NsStatusEvent];
   nsvc: [NsVc, NsvcState];
   nse: [Nse];
   sns: [Nse, SnsState];
@@ -124,13 +138,31 @@ export class NsInstance extends EventEmitter<NsInstanceEvents> {
   /** @internal */
   vcRemoved(vc: NsVc): void { if (vc.nsvci !== undefined && this.byNsvci.get(vc.nsvci) === vc) this.byNsvci.delete(vc.nsvci); }
   /** @internal */
-  emitNsvc(vc: NsVc, old: NsvcState): void { this.emit('nsvc', vc, old); }
+  emitNsvc(vc: NsVc, old: NsvcState): void {
+    this.emit('nsvc', vc, old);
+    if (vc.state === 'UNBLOCKED') this.emitStatus(vc.nse, 'VC_RECOVERY', vc);
+    else if (old === 'UNBLOCKED') this.emitStatus(vc.nse, 'VC_FAILURE', vc);
+  }
   /** @internal */
-  emitNse(nse: Nse): void { this.emit('nse', nse); }
+  emitNse(nse: Nse): void {
+    this.emit('nse', nse);
+    this.emitStatus(nse, nse.alive ? 'RECOVERY' : 'FAILURE', null);
+  }
   /** @internal */
-  emitMtu(nse: Nse): void { this.emit('mtu', nse); }
+  emitMtu(nse: Nse): void {
+    this.emit('mtu', nse);
+    this.emitStatus(nse, 'MTU_CHANGE', null);
+  }
   /** @internal */
-  emitSns(nse: Nse, st: SnsState): void { this.emit('sns', nse, st); }
+  emitSns(nse: Nse, st: SnsState): void {
+    this.emit('sns', nse, st);
+    if (st === 'CONFIGURED') this.emitStatus(nse, 'SNS_CONFIGURED', null);
+  }
+  /** @internal STATUS.ind */
+  emitStatus(nse: Nse, cause: NsStatusCause, nsvc: NsVc | null): void {
+    if (this.listenerCount('status') === 0) return;
+    this.emit('status', { nsei: nse.nsei, cause, nsvc, transferCapability: nse.transferCapability, mtu: Math.max(0, nse.mtu - 4) });
+  }
 
   /** @internal UNIT_DATA.ind */
   deliverUnitdata(vc: NsVc, msg: Buffer): void {

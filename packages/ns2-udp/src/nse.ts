@@ -96,17 +96,32 @@ export class Nse {
 
   nsvcByIndex(k: number): NsVc | undefined { return this.nsvcs.find((v) => v.index === k); }
 
+  /** sum of the transfer capabilities of the distinct binds that carry an unblocked NS-VC (STATUS.ind) */
+  get transferCapability(): number {
+    const binds = new Set(this.up.map((v) => v.bind));
+    let sum = 0;
+    for (const b of binds) sum += b.transferCapability;
+    return sum;
+  }
+
   /** @internal a VC changed state: alive/dead, load-sharing set, events */
   vcStateChanged(vc: NsVc, old: NsvcState): void {
+    this.computeUp();
     this.inst.emitNsvc(vc, old);
-    this.recompute();
+    this.updateAlive();
     this.sns?.vcStateChanged(vc);
   }
 
   private recompute(): void {
+    this.computeUp();
+    this.updateAlive();
+  }
+  private computeUp(): void {
     this.up = this.nsvcs.filter((v) => v.isUnblocked && !v.snsOnly);
     this.sumSig = this.up.reduce((a, v) => a + v.sigWeight, 0);
     this.sumData = this.up.reduce((a, v) => a + v.dataWeight, 0);
+  }
+  private updateAlive(): void {
     const alive = this.up.length > 0 && this.sumSig > 0 && this.sumData > 0;
     if (alive !== this.alive) {
       this.alive = alive;

@@ -242,11 +242,12 @@ export class SnsBss extends SnsFsm {
     this.procs = [];
     this.current = null;
     const ep = this.endpoint;
-    if (!ep) { this.lastFailure = 'no SGSN endpoint'; this.setState('UNCONFIGURED', 0); return; }
+    if (!ep) { this.lastFailure = 'no SGSN endpoint'; this.inst.emitStatus(this.nse, 'SNS_NO_ENDPOINTS', null); this.setState('UNCONFIGURED', 0); return; }
     this.family = ep.family;
     this.local = this.localElements(ep.family);
     if (this.local.length === 0 || !this.weightsValid(this.local)) {
       this.lastFailure = 'no usable local endpoints';
+      this.inst.emitStatus(this.nse, 'SNS_NO_ENDPOINTS', null);
       this.setState('UNCONFIGURED', 0);
       return;
     }
@@ -259,6 +260,7 @@ export class SnsBss extends SnsFsm {
   protected fail(reason: string): void {
     if (this.freed) return;
     this.lastFailure = reason;
+    this.inst.emitStatus(this.nse, 'SNS_FAILURE', null);
     this.epIdx++;
     this.start();
   }
@@ -373,6 +375,7 @@ export class SnsSgsn extends SnsFsm {
   protected fail(reason: string): void {
     if (this.freed) return;
     this.lastFailure = reason;
+    this.inst.emitStatus(this.nse, 'SNS_FAILURE', null);
     if (!this.nse.persistent) { this.setState('UNCONFIGURED', 0); this.inst.freeNse(this.nse); return; }
     this.freeVcs();
     this.remote = [];

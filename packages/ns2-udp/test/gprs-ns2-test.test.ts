@@ -102,13 +102,50 @@ describe(`gprs_ns2_test scenarios (${getBackend()})`, function () {
   });
 
   it('test_mtu: the NSE MTU is the bind MTU; a bind MTU change is reported', async function () {
+    const status: string[] = [];
+    ns.on('status', (st) => status.push(`${st.cause} ${st.mtu} ${st.transferCapability}`));
     const { nse } = await aliveNse(1006, [[1, 1]]);
     expect(nse.mtu).to.equal(65535 - 8);
+    // STATUS.ind: VC recovery, then NSE recovery with mtu = NSE MTU - 4 and the bind's capability (100)
+    expect(status).to.deep.equal([`VC_RECOVERY ${65535 - 12} 100`, `RECOVERY ${65535 - 12} 100`]);
     const seen: number[] = [];
     ns.on('mtu', (n) => seen.push(n.mtu));
     bind.setMtu(123);
     expect(seen).to.deep.equal([123]);
+    expect(status[2]).to.equal('MTU_CHANGE 119 100');
+    bind.setMtu(100);
+    expect(status[3]).to.equal('MTU_CHANGE 96 100');
+    bind.setMtu(123);
     expect(ns.sendUnitdata(1006, 1, 0, Buffer.alloc(120))).to.equal(-90); // EMSGSIZE
     expect(ns.sendUnitdata(1006, 1, 0, Buffer.alloc(119))).to.equal(0);
+  });
+});
+
+describe(`gprs_ns2_test test_nse_transfer_cap (${getBackend()})`, function () {
+  it('0 without unblocked VCs, 42 with 1 or 2 VCs on one bind, 65 with a VC on a second bind (23), 65 after forcing one VC of the first bind down', async function () {
+    const ns = instance();
+    const peers: Peer[] = [];
+    try {
+      const b1 = ns.bind({ address: '127.0.0.1', port: 0, transferCapability: 42 });
+      const b2 = ns.bind({ address: '127.0.0.1', port: 0, transferCapability: 23 });
+      const nse = ns.createNse(1001, { dialect: 'static-alive' });
+      expect(nse.transferCapability).to.equal(0);
+      const add = async (b: NsBind): Promise<NsVc> => {
+        const p = await Peer.open();
+        p.autoAlive = true;
+        peers.push(p);
+        const vc = ns.connect(nse, b, '127.0.0.1', p.port);
+        await until(() => vc.isUnblocked);
+        return vc;
+      };
+      const v1 = await add(b1);
+      expect(nse.transferCapability).to.equal(42);
+      await add(b1);
+      expect(nse.transferCapability).to.equal(42);
+      await add(b2);
+      expect(nse.transferCapability).to.equal(65);
+      v1.forceUnconfigured();
+      expect(nse.transferCapability).to.equal(65);
+    } finally { ns.close(); for (const p of peers) p.close(); }
   });
 });
