@@ -9,18 +9,20 @@ import { NsInstance, bvcResetAck, parseBvcReset, type NsUnitdataEvent} from '../
 import { hasBinary, tcpListening } from './daemon.js';
 import { PcuChain } from './pcu-chain.js';
 import { Vty } from './vty.js';
+import { Capture } from './capture.js';
 import { sleep, until } from '../helpers.js';
 
 describe(`interop: our SGSN against osmo-bsc + osmo-bts-trx + osmo-pcu (${getBackend()})`, function () {
   this.timeout(120000);
-  let chain: PcuChain | null = null, ns: NsInstance;
+  let chain: PcuChain | null = null, ns: NsInstance, cap: Capture | null = null;
   before(async function () {
     if (!['osmo-bsc', 'osmo-bts-trx', 'osmo-pcu'].every(hasBinary)) {
       if (process.env.CI) throw new Error('osmo-bsc / osmo-bts-trx / osmo-pcu missing in CI');
       this.skip();
     }
+    cap = await Capture.start('udp port 23001 or udp port 23010');
   });
-  after(async function () { ns?.close(); await chain?.stop(); });
+  after(async function () { ns?.close(); await chain?.stop(); cap?.cleanup(); });
 
   it('SIZE and CONFIG both ways, ALIVE, the PCU BVC-RESETs (BVCI 0 and 1800) arrive; the PCU VTY shows the NS-VC UNBLOCKED', async function () {
     ns = new NsInstance({ timers: { 'tns-test': 1, 'tns-alive': 1, 'tns-alive-retries': 2 }, registry: new CtrlRegistry({ autoTick: false }) });
@@ -71,5 +73,17 @@ describe(`interop: our SGSN against osmo-bsc + osmo-bts-trx + osmo-pcu (${getBac
     broken = false;
     await until(() => ns.nse(1800)?.snsState === 'CONFIGURED' && ns.nse(1800)!.alive, 60000, `recovered (${seen.join(',')})`);
     bind.sendto = orig;
+  });
+
+  it('the capture of these runs decodes in tshark without malformed packets', async function () {
+    if (!cap) this.skip(); // tshark cannot capture here
+    const c = cap;
+    cap = null;
+    const { rows, malformed } = await c.stop([23001, 23010]);
+    c.cleanup();
+    const types = new Set(rows.map((r) => r[2]));
+    for (const t of ['0x12', '0x13', '0x0f', '0x10', '0x0a', '0x0b', '0x00']) expect([...types], t).to.include(t);
+    // our deliberately truncated CONFIG-ACKs of the previous test are the only malformed PDUs
+    expect(malformed.filter((m) => !m.startsWith('23001|23010|0x10|'))).to.deep.equal([]);
   });
 });
