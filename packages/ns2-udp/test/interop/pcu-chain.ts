@@ -9,6 +9,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon, PEERS_DIR } from './daemon.js';
+import { Vty } from './vty.js';
 
 export class PcuChain {
   private loops: ChildProcess[] = [];
@@ -16,6 +17,14 @@ export class PcuChain {
 
   static async start(): Promise<PcuChain> {
     const bsc = await Daemon.start('osmo-bsc', ['osmo-bsc-gprs.cfg'], 4242);
+    if (!bsc.started) {
+      // someone else's osmo-bsc: only usable with our GPRS config (NS-VC to the SGSN on 127.0.0.1:23001)
+      const vty = await Vty.connect(4242);
+      const cfg = await vty.cmd('show running-config');
+      vty.close();
+      if (!/gprs nsvc 0 remote udp port 23001/.test(cfg))
+        throw new Error('an osmo-bsc without the GPRS config of test/peers/osmo-bsc-gprs.cfg listens on VTY 4242: stop it first');
+    }
     const dir = mkdtempSync(join(tmpdir(), 'ns-interop-pcu-'));
     for (const c of ['osmo-pcu.cfg', 'osmo-bts-trx.cfg']) copyFileSync(join(PEERS_DIR, c), join(dir, c));
     const chain = new PcuChain(bsc, dir);
