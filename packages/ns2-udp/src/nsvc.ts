@@ -368,8 +368,7 @@ export class NsVc {
       return;
     }
     let target: NsVc = this;
-    if (this.nsvci !== undefined && o.nsvci !== undefined && o.nsvci !== this.nsvci && pdu.type !== 'NS-STATUS' ||
-        this.nsvci !== undefined && pdu.type === 'NS-STATUS' && pdu.nsvci !== undefined && pdu.nsvci !== this.nsvci) {
+    if (this.nsvci !== undefined && o.nsvci !== undefined && o.nsvci !== this.nsvci) {
       this.counters.invNsvci.add();
       if (pdu.type === 'NS-RESET') { this.txResetAck(); return; }
       if (pdu.type !== 'NS-BLOCK' && pdu.type !== 'NS-STATUS') return;
