@@ -12,6 +12,10 @@ export const title = 'NS-UNITDATA receive over UDP, 100-byte PDUs from one sende
 
 const SIZE = 100;
 
+export const options = {
+  'ns-sqes': { default: 32, help: 'ns: io_uring receives armed on the NS bind (readSqes)' },
+};
+
 /** @param {import('../run.js').Ctx} ctx */
 export function variants(ctx) {
   /** @type {import('../run.js').Variant[]} */
@@ -20,7 +24,8 @@ export function variants(ctx) {
   if (ctx.core.ok) {
     for (const backend of ctx.backends) {
       v.push({ id: `osmo-${backend}`, label: `NS on osmo-io ${backend}`, backend,
-        server: { name: `ns-recv(${backend})`, script: 'ns-recv.js', args: ['--transport', 'osmo', '--size', String(SIZE)],
+        server: { name: `ns-recv(${backend})`, script: 'ns-recv.js',
+          args: ['--transport', 'osmo', '--size', String(SIZE), '--sqes', String(ctx.opts.extra['ns-sqes'] ?? 32)],
           env: { OSMO_IO_BACKEND: backend } } });
     }
   }
