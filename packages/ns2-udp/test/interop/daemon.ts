@@ -4,7 +4,7 @@
  * stopped by `stop()`. Skips the suite when the binary is missing (CI installs the Debian packages).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +63,3 @@ export class Daemon {
   }
 }
 
-export { readFileSync };
