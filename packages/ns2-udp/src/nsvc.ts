@@ -335,8 +335,9 @@ export class NsVc {
     const t = msg.length > 0 ? msg[0]! : -1;
     const pdu = tryDecodeNs(msg);
     if (pdu instanceof NsDecodeError) {
-      // unknown PDU types on an established NS-VC are only logged upstream; a STATUS is never answered
-      if (pdu.code === 'ERR_NS_UNKNOWN_PDU' || pdu.code === 'ERR_NS_EMPTY' || t === NsPduType.STATUS) return;
+      // unknown PDU types on an established NS-VC are only logged upstream; a STATUS is never answered; a
+      // malformed SNS PDU gets no STATUS either (upstream answers TLV errors of non-SNS PDUs only): SNS retries
+      if (pdu.code === 'ERR_NS_UNKNOWN_PDU' || pdu.code === 'ERR_NS_EMPTY' || t === NsPduType.STATUS || t >= NsPduType.SNS_ACK) return;
       this.txStatus(pdu.nsCause, msg);
       return;
     }

@@ -276,6 +276,20 @@ describe(`IP-SNS (${getBackend()})`, function () {
       expect(await bss.waitFor('SNS-SIZE-ACK', 3)).to.deep.include({ cause: NsCause.INVAL_NR_NS_VC });
     });
 
+    it('a malformed CONFIG-ACK from the BSS: our CONFIG is resent (1 + 3), the dynamic NSE is freed; a new SIZE recovers', async function () {
+      bss.send(size, bind.local.port);
+      await bss.waitFor('SNS-SIZE-ACK');
+      bss.send({ type: 'SNS-CONFIG', endFlag: true, nsei: 1234, ipv4: [{ ip: '127.0.0.1', port: bss.port, sigWeight: 1, dataWeight: 1 }] }, bind.local.port);
+      await bss.waitFor('SNS-CONFIG-ACK');
+      await bss.waitFor('SNS-CONFIG');
+      bss.send('10 04 82 04', bind.local.port); // NSEI cut short
+      await bss.waitFor('SNS-CONFIG', 4, 2000);
+      await until(() => sgsn.nse(1234) === undefined, 2000, 'dynamic NSE freed');
+      expect(bss.count('NS-STATUS')).to.equal(0);
+      bss.clear();
+      await configure();
+    });
+
     it('an unknown NSEI on a bind without accept-sns is dropped', async function () {
       bind.acceptSns = false;
       bss.send(size, bind.local.port);
