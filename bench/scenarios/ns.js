@@ -1,6 +1,6 @@
 // Scenario ns: NS-UNITDATA receive. The C blaster's 100-byte datagrams (BE64 sequence + pattern) are NS-UNITDATA
-// PDUs for BVCI 0 with a 96-byte SDU. Receivers: the same @osmo/ns2-udp NsInstance (one bind, one static-alive
-// NS-VC) over Node's `dgram` (baseline), and over @osmo/io under poll and io_uring. Blast by default (the
+// PDUs for BVCI 0 with a 96-byte SDU. Receivers: the same @osmo/ns2-udp NsInstance (one bind, one NS-VC)
+// over Node's `dgram` (baseline), and over @osmo/io under poll and io_uring. Blast by default (the
 // receivers run saturated: received/s is their capacity, CPU µs/PDU their cost); --udp-rate R paces it.
 
 import { Proc, startServer } from '../lib/spawn.js';
@@ -14,18 +14,20 @@ const SIZE = 100;
 
 export const options = {
   'ns-sqes': { default: 32, help: 'ns: io_uring receives armed on the NS bind (readSqes)' },
+  'ns-echo': { default: 0, help: 'ns: 1 = the receiver also sends every PDU back (sendUnitdata, same BVCI)' },
 };
 
 /** @param {import('../run.js').Ctx} ctx */
 export function variants(ctx) {
   /** @type {import('../run.js').Variant[]} */
+  const echo = Number(ctx.opts.extra['ns-echo'] ?? 0) ? ['--echo', '1'] : [];
   const v = [{ id: 'dgram', label: 'NS on node dgram', baseline: true,
-    server: { name: 'ns-recv(dgram)', script: 'ns-recv.js', args: ['--transport', 'dgram', '--size', String(SIZE)] } }];
+    server: { name: 'ns-recv(dgram)', script: 'ns-recv.js', args: ['--transport', 'dgram', '--size', String(SIZE), ...echo] } }];
   if (ctx.core.ok) {
     for (const backend of ctx.backends) {
       v.push({ id: `osmo-${backend}`, label: `NS on osmo-io ${backend}`, backend,
         server: { name: `ns-recv(${backend})`, script: 'ns-recv.js',
-          args: ['--transport', 'osmo', '--size', String(SIZE), '--sqes', String(ctx.opts.extra['ns-sqes'] ?? 32)],
+          args: ['--transport', 'osmo', '--size', String(SIZE), '--sqes', String(ctx.opts.extra['ns-sqes'] ?? 32), ...echo],
           env: { OSMO_IO_BACKEND: backend } } });
     }
   }
@@ -83,6 +85,9 @@ export async function runOnce(variant, ctx, how) {
       lossPct: end.sent > 0 ? 100 * (1 - msgs / end.sent) : null,
       endMarker: !!done,
       badDatagrams: s1.bad,
+      echoed: s1.echoed ?? null,
+      echoFailed: s1.echoFailed ?? null,
+      lastEchoError: s1.lastEchoError ?? null,
       recvErrors: s1.errors ?? 0,
       recvCpuUsPerMsg: cpu ? per(cpu.cpuS * 1e6) : null,
       recvStatCpuUsPerMsg: cpu ? per(cpu.statCpuS * 1e6) : null,
@@ -133,7 +138,7 @@ export function report(runs, ctx) {
     checks.push(check('ns io_uring syscalls/PDU', null, '<=', 0.05, '(no io_uring variant ran)'));
     checks.push(check('ns io_uring CPU/PDU ÷ NS on dgram', null, '<=', 0.6, '(no io_uring variant ran)'));
   }
-  const notes = [`${SIZE}-byte NS-UNITDATA PDUs (BVCI 0, ${SIZE - 4}-byte SDU) through NsInstance -> 'unitdata' event, ${ctx.opts.seconds} s per run, ${ctx.opts.udpRate > 0 ? `paced at ${ctx.opts.udpRate}/s` : 'blast (sendmmsg ×32)'}; ` +
+  const notes = [`${SIZE}-byte NS-UNITDATA PDUs (BVCI 0, ${SIZE - 4}-byte SDU) through NsInstance -> 'unitdata' event${Number(ctx.opts.extra['ns-echo'] ?? 0) ? ' -> sendUnitdata back (echo)' : ''}, ${ctx.opts.seconds} s per run, ${ctx.opts.udpRate > 0 ? `paced at ${ctx.opts.udpRate}/s` : 'blast (sendmmsg ×32)'}; ` +
     `receiver CPU from the first datagram to the end marker; medians [all runs].`];
   for (const [, { variant, runs: rs, perfRun }] of runs) {
     const rb = rs[0]?.rcvbuf;
@@ -143,6 +148,8 @@ export function report(runs, ctx) {
     if (tu && Object.keys(tu).length) {
       notes.push(`${variant.label} tuning results: ${Object.entries(tu).map(([k, v]) => `${k} → ${v}`).join(', ')}`);
     }
+    const ef = rs.map((r) => r.echoFailed).filter((x) => typeof x === 'number' && x > 0);
+    if (ef.length) notes.push(`${variant.label}: echo refused by sendUnitdata in ${ef.length} of ${rs.length} runs (median ${median(ef)} PDUs, last rc ${rs.find((r) => r.echoFailed)?.lastEchoError}; -28 = ENOSPC: the bind's tx queue of 128 was full)`);
     if (rs.some((r) => !r.endMarker)) notes.push(`${variant.label}: some runs saw no end marker (counted until timeout)`);
   }
   notes.push(...coreStatsNotes(runs));

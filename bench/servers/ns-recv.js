@@ -1,11 +1,12 @@
 // NS-UNITDATA receiver: one @osmo/ns2-udp NsInstance with one UDP bind. The blaster's datagrams (BE64 sequence +
 // pattern) start with 0x00 0x00 0x0000: NS-UNITDATA, BVCI 0. The blaster does no NS handshake, so the NS-VC for
-// its address is configured on its first datagram (static-alive dialect, as a configured `nsvc udp` would be;
-// RECOVERING/UNBLOCKED NS-VCs deliver unitdata). Counts unitdata indications of the blaster's SDU size up to the
+// its address is configured on its first datagram (an IP-SNS-dialect NS-VC: it starts UNBLOCKED). Counts unitdata indications of the blaster's SDU size up to the
 // first 4-byte "ENDM" end marker, then reports {"event":"udp_done"} (the protocol of dgram-recv.js).
 //
 //   node bench/servers/ns-recv.js --transport osmo|dgram [--port 0] [--host 127.0.0.1] [--size 100]
 //        [--rcvbuf 8388608] [--alloc 2048] [--sqes 32]   (read size and armed receives as osmo-udp-recv.js)
+//        [--txq 128]      tx queue length of the bind (upstream's default 128)
+//        [--echo 1]       send every PDU back with sendUnitdata (the blaster ignores what it gets)
 // --transport osmo: the library's default IoFd transport (backend from OSMO_IO_BACKEND);
 // --transport dgram: the same NS code over Node's dgram socket.
 
@@ -20,7 +21,10 @@ const size = Number(opt.size ?? 100);
 const rcvbuf = Number(opt.rcvbuf ?? 8 << 20);
 const alloc = Number(opt.alloc ?? 2048);
 const sqes = Number(opt.sqes ?? 32);
+const txq = Number(opt.txq ?? 128);
 const transport = opt.transport ?? 'osmo';
+const echo = Number(opt.echo ?? 0) === 1;
+let echoed = 0, echoFailed = 0, lastEchoError = 0;
 
 let msgs = 0, bytes = 0, bad = 0, markers = 0, firstNs = 0n, lastNs = 0n, done = false;
 
@@ -56,14 +60,16 @@ if (transport === 'dgram') {
   };
 } else {
   factory = (o, rx, txe) => {
-    const t = ioFdTransport({ ...o, rcvBuf: rcvbuf, readSize: alloc, readSqes: sqes }, wrapRx(rx), txe);
+    const t = ioFdTransport({ ...o, rcvBuf: rcvbuf, readSize: alloc, readSqes: sqes, txQueueMax: txq }, wrapRx(rx), txe);
     return t;
   };
 }
 
 const ns = new NsInstance({ registry: new CtrlRegistry({ autoTick: false }), timers: { 'tns-alive': 60, 'tns-test': 60 } });
 const bind = ns.bind({ address: opt.host ?? '127.0.0.1', port: Number(opt.port ?? 0) }, factory);
-const nse = ns.createNse(1, { dialect: 'static-alive' });
+// an IP-SNS-dialect NS-VC starts UNBLOCKED (alive until its ALIVEs fail: 10 x 60 s here), so the NSE is alive and
+// the echo can use sendUnitdata; a static-alive VC would stay RECOVERING (the blaster answers no ALIVE)
+const nse = ns.createNse(1, { dialect: 'sns', role: 'sgsn' });
 const origUnknown = ns.rxUnknownPeer.bind(ns);
 ns.rxUnknownPeer = (b, msg, from) => {
   if (msg.length > 0 && msg[0] === 0x00 && !b.lookup(from)) {
@@ -80,6 +86,11 @@ ns.on('unitdata', (u) => {
   if (msgs === 0) firstNs = process.hrtime.bigint();
   msgs++;
   bytes += u.sdu.length + 4;
+  if (echo) {
+    // the SDU view is ours to keep: it goes back out as it is (through load sharing to the same NS-VC)
+    const rc = ns.sendUnitdata(u.nsei, u.bvci, 0, u.sdu);
+    if (rc === 0) echoed++; else { echoFailed++; lastEchoError = rc; }
+  }
 });
 
 const coreStats = () => (transport === 'osmo' && typeof io.stats === 'function' ? io.stats() : null);
@@ -89,6 +100,6 @@ send({ event: 'ready', server: `ns-recv(${transport})`, pid: process.pid, port: 
 
 serveControl(() => {
   const core = coreStats();
-  return { msgs, bytes, bad, errors: bind.rxErrors, markers, done, seconds: done ? Number(lastNs - firstNs) / 1e9 : null,
+  return { msgs, bytes, bad, errors: bind.rxErrors, echoed, echoFailed, lastEchoError, markers, done, seconds: done ? Number(lastNs - firstNs) / 1e9 : null,
     syscalls: core && typeof core.syscalls === 'number' ? core.syscalls : null, core };
 }, () => ns.close());
