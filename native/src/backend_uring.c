@@ -426,6 +426,9 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 			ST(ctx)->bufring_state = -1; /* 5.19 has buffer rings but no multishot receive: read per SQE */
 			break;
 		}
+		if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN && res != -ENOBUFS &&
+		    (iofd->flags & F_NOTIFY_CONNECTED) && op->fdgen == iofd->fdgen)
+			iofd->conn_err = res; /* for the connect notification: SO_ERROR is gone now */
 		if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
 		    res == -EINTR || res == -EAGAIN || (res == -ENOBUFS && op->mshot))
 			break;

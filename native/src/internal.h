@@ -92,6 +92,7 @@ struct oio_fd {
 	int fd;
 	enum oio_mode mode;
 	unsigned flags;
+	int conn_err;               /* a connect error a receive took while the notification was pending */
 	int sotype;                 /* SO_TYPE of a socket (SOCK_STREAM, SOCK_DGRAM ...), 0 otherwise */
 	dev_t st_dev;               /* identity of the file behind fd when it was given to us: a number closed */
 	ino_t st_ino;               /* behind our back and reused names another file */

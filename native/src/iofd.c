@@ -382,8 +382,12 @@ void oio_fd_notify_connected(struct oio_fd *iofd)
 	if (iofd->mode != OIO_MODE_READ_WRITE && iofd->mode != OIO_MODE_RECVMSG_SENDMSG)
 		return;
 	iofd->flags |= F_NOTIFY_CONNECTED;
-	if (iofd->flags & F_REGISTERED)
+	iofd->conn_err = 0;
+	if (iofd->flags & F_REGISTERED) {
+		/* registered first: reads armed since would take the connect error; they stop until the notification */
+		iofd->ctx->ops->read_disable(iofd);
 		iofd->ctx->ops->notify_connected(iofd);
+	}
 }
 
 /* ---- transmit ------------------------------------------------------------------------------- */
@@ -582,12 +586,15 @@ void oio_fd_handle_connected(struct oio_fd *iofd)
 		iofd->ctx->stats.syscalls++;
 		if (getsockopt(iofd->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
 			res = -err;
+		} else if (iofd->conn_err) {
+			res = iofd->conn_err; /* a receive armed before the notification took it */
 		} else {
 			iofd->ctx->stats.syscalls++;
 			if (getpeername(iofd->fd, &peer.sa, &plen) < 0 && errno == ENOTCONN)
 				res = -ENOTCONN;
 		}
 	}
+	iofd->conn_err = 0;
 	if (iofd->cbs.connected)
 		iofd->cbs.connected(iofd, res);
 }

@@ -315,7 +315,7 @@ TEST(one_registered_iofd_per_fd)
 	rec_fini(&b);
 }
 
-TEST(refused_connect_reports_econnrefused)
+static void refused_connect(struct t *t, int order)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sin);
@@ -332,13 +332,21 @@ TEST(refused_connect_reports_econnrefused)
 	CHECK(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0);
 	rec_init(&r);
 	rec_fd(t, t->ctx, &r, fd, OIO_MODE_READ_WRITE);
-	oio_fd_notify_connected(r.iofd);
-	CHECK_OK(oio_fd_register(r.iofd, -1));
+	if (order == 0) {
+		oio_fd_notify_connected(r.iofd);
+		CHECK_OK(oio_fd_register(r.iofd, -1));
+	} else { /* registered first: its armed receive must not cost the notification the errno */
+		CHECK_OK(oio_fd_register(r.iofd, -1));
+		oio_fd_notify_connected(r.iofd);
+	}
 	CHECK_OK(test_loop_run_until(&t->loop, cond_flag, &r.nconnected, 2000));
 	CHECK_EQ(r.connect_res, -ECONNREFUSED); /* not -ENOTCONN: no receive collected the error first */
 	oio_fd_free(r.iofd);
 	rec_fini(&r);
 }
+
+TEST(refused_connect_reports_econnrefused) { refused_connect(t, 0); }
+TEST(refused_connect_after_register_reports_econnrefused) { refused_connect(t, 1); }
 
 /* Datagrams arrive whole or are reported as -EMSGSIZE (counted), never cut. */
 TEST(datagrams_whole_or_emsgsize)
