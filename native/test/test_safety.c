@@ -1,6 +1,7 @@
 /* Callbacks that close, unregister, re-register or resize while a read is delivered; the core's own fds; one
  * iofd per fd; connect errors; datagram sizes. Each runs under ASan/UBSan on both backends. */
 #include "test.h"
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -460,3 +461,56 @@ TEST(stream_in_datagram_mode_keeps_order_with_many_sqes)
 	close(sv[1]);
 	rec_fini(&r);
 }
+
+/*
+ * The connect errors that arrive later (not at connect()): each reaches the notification as it is, on both
+ * backends. Each test runs in its own network namespace (the runner forks per test; needs CAP_SYS_ADMIN and
+ * iproute2, else it says SKIP) where 203.0.113.0/24 goes nowhere (SYNs vanish: ETIMEDOUT with TCP_SYNCNT 1) and
+ * 198.51.100.0/24 is on a link where nobody answers ARP (EHOSTUNREACH when neighbour resolution fails).
+ */
+#include <netinet/tcp.h>
+#include <sched.h>
+
+static bool netns_ready(void)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		printf("# SKIP: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return false;
+	}
+	if (system("ip link set lo up && ip route add 203.0.113.0/24 dev lo && "
+		   "ip link add nb0 type veth peer name nb1 && ip link set nb0 up && ip link set nb1 up && "
+		   "ip addr add 198.51.100.1/24 dev nb0 >/dev/null 2>&1") != 0) {
+		printf("# SKIP: iproute2 setup failed\n");
+		return false;
+	}
+	return true;
+}
+
+static void late_connect_error(struct t *t, const char *ip, int want, int syncnt)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int one = 1, fd;
+	struct rec r;
+
+	if (!netns_ready())
+		return;
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(fd >= 0);
+	one = syncnt;
+	CHECK_OK(setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &one, sizeof(one)));
+	CHECK(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == EINPROGRESS);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, fd, OIO_MODE_READ_WRITE);
+	oio_fd_notify_connected(r.iofd);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	CHECK_OK(test_loop_run_until(&t->loop, cond_flag, &r.nconnected, 8000));
+	CHECK_EQ(r.connect_res, want);
+	oio_fd_free(r.iofd);
+	rec_fini(&r);
+}
+
+/* one SYN retry: the timeout comes after ~3 s */
+TEST(connect_timeout_reports_etimedout) { late_connect_error(t, "203.0.113.7", -ETIMEDOUT, 1); }
+/* neighbour resolution fails after ~3 s, long before the SYN retries run out */
+TEST(connect_unresolved_neighbour_reports_ehostunreach) { late_connect_error(t, "198.51.100.2", -EHOSTUNREACH, 6); }
