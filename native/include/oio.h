@@ -37,6 +37,7 @@ enum oio_op { OIO_OP_READ = 0, OIO_OP_WRITE = 1 };
 #define OIO_EV_WRITE 2u
 
 #define OIO_DEFAULT_ALLOC_SIZE 1024
+#define OIO_DEFAULT_DGRAM_ALLOC_SIZE 9216  /* datagram modes: a jumbo frame's payload fits */
 #define OIO_DEFAULT_HEADROOM 128
 #define OIO_DEFAULT_TXQUEUE_MAX 1024
 #define OIO_MAX_IO_BUFFERS 8
@@ -71,6 +72,9 @@ struct oio_loop {
 	void (*unwatch)(struct oio_loop *loop, struct oio_watch *w);
 	/* Work is queued that oio_ctx_flush() must push out before the loop blocks (may be NULL). */
 	void (*flush_needed)(struct oio_loop *loop);
+	/* The backend failed for good (err: -errno of `what`, e.g. io_uring_enter failing with EBADF because the
+	 * ring fd was closed): it stopped watching and every operation now fails with -EIO (may be NULL). */
+	void (*fatal)(struct oio_loop *loop, int err, const char *what);
 };
 
 /* ---- context (one per thread / Node environment) --------------------------------------------- */
@@ -93,6 +97,7 @@ struct oio_stats {
 	uint64_t uring_backlog;  /* submissions that had to wait for ring room */
 	uint64_t uring_sqes;     /* SQEs handed to the kernel */
 	uint64_t uring_stale_waits; /* short kernel waits instead of spinning on a stale IORING_SQ_TASKRUN */
+	uint64_t truncated;      /* datagrams larger than the read size, reported as -EMSGSIZE */
 	uint32_t uring_entries;  /* ring size in use (0 for poll) */
 	uint32_t uring_flags;    /* IORING_SETUP_* flags in use */
 };

@@ -108,7 +108,7 @@ static void do_read(struct oio_fd *iofd)
 			.msg_control = ctrl, .msg_controllen = ctrl ? clen : 0,
 		};
 		ctx->stats.syscalls++;
-		rc = recvmsg(iofd->fd, &mh, 0);
+		rc = recvmsg(iofd->fd, &mh, oio_fd_recv_flags(iofd));
 		if (rc < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		struct oio_rxinfo info = {
@@ -119,7 +119,7 @@ static void do_read(struct oio_fd *iofd)
 			.flags = rc >= 0 ? mh.msg_flags : 0,
 		};
 		/* a datagram of 0 bytes is a message, not EOF; osmo_io reports it as res 0 all the same */
-		oio_fd_handle_read(iofd, rc < 0 ? -errno : (int)rc, buf, rc > 0 ? (size_t)rc : 0, &info);
+		oio_fd_handle_dgram(iofd, rc < 0 ? -errno : (int)rc, buf, len, &info);
 		if (rc < 0 || iofd->mode == OIO_MODE_RECVMSG_SENDMSG)
 			return; /* an error, or SCTP-style seqpacket where one read per event stays the rule */
 	}
@@ -259,6 +259,13 @@ static bool poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	return false;
 }
 
+static bool poll_owns_fd(const struct oio_ctx *ctx, int fd)
+{
+	(void)ctx;
+	(void)fd;
+	return false; /* the embedding loop's own fds are the adapter's to refuse */
+}
+
 static bool poll_busy(const struct oio_fd *iofd)
 {
 	return iofd->flags & F_DIRTY;
@@ -281,5 +288,6 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.notify_connected = poll_update,
 	.flush = poll_flush,
 	.busy = poll_busy,
+	.owns_fd = poll_owns_fd,
 	.txqueue_cleared = poll_noop,
 };

@@ -54,19 +54,37 @@ static void drain(struct oio_ctx *ctx);
  * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
  * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
  */
+/*
+ * An enter that fails for another reason than a signal, a full CQ or a timeout will fail the same way every
+ * time (EBADF: the ring fd was closed under us; EFAULT, ENXIO: the ring is gone): retrying would spin the loop
+ * at 100 % CPU, so the backend stops watching and reports it once.
+ */
+static int check_enter(struct oio_ctx *ctx, int rc)
+{
+	if (rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ETIME)
+		return rc;
+	if (!ctx->fatal) {
+		ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
+		oio_ctx_fail(ctx, rc, "io_uring_enter");
+	}
+	return rc;
+}
+
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
 	struct uring_state *st = ST(ctx);
 	bool quiet = getevents && st->defer;
 	int rc;
 
+	if (ctx->fatal)
+		return ctx->fatal;
 	ctx->stats.syscalls++;
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, true);
 	rc = oio_ring_enter(&st->ring, getevents, 0);
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	return rc;
+	return check_enter(ctx, rc);
 }
 
 static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
@@ -74,13 +92,15 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	struct uring_state *st = ST(ctx);
 	int rc;
 
+	if (ctx->fatal)
+		return false;
 	ctx->stats.syscalls++;
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, true);
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	return rc >= 0; /* else -ETIME */
+	return check_enter(ctx, rc) >= 0; /* else -ETIME */
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
@@ -227,6 +247,7 @@ static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_s
 		sqe->opcode = IORING_OP_RECVMSG;
 		sqe->addr = (uintptr_t)&op->msg;
 		sqe->len = 1;
+		sqe->msg_flags = oio_fd_recv_flags(iofd);
 		break;
 	case OIO_MODE_ACCEPT:
 		op->msg.msg_namelen = sizeof(op->name);
@@ -298,8 +319,8 @@ static void kick(struct oio_fd *iofd)
 		unsigned want = reads_wanted(iofd);
 		for (unsigned i = 0; i < want; i++) {
 			struct oio_uop *op = &iofd->rd[i];
-			if (op->busy)
-				continue;
+			if (op->busy || op->delivering)
+				continue; /* armed, or its buffer is still being delivered (re-armed when that ends) */
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
 			if (op->parked) {
@@ -409,6 +430,8 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 				park(op, res, data);
 			break;
 		}
+		/* callbacks may re-register or resize reads: this buffer must not be re-armed or freed under us */
+		op->delivering = true;
 		if (iofd->mode == OIO_MODE_ACCEPT) {
 			struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
 						   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
@@ -423,8 +446,9 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 				.controllen = res >= 0 ? op->msg.msg_controllen : 0,
 				.flags = res >= 0 ? op->msg.msg_flags : 0,
 			};
-			oio_fd_handle_read(iofd, res, op->buf, res > 0 ? (size_t)res : 0, &info);
+			oio_fd_handle_dgram(iofd, res, op->buf, op->iov[0].iov_len, &info);
 		}
+		op->delivering = false;
 		break;
 	case UOP_WRITE: {
 		unsigned n = op->nents;
@@ -656,13 +680,8 @@ static int uring_register(struct oio_fd *iofd)
 	iofd->conn.iofd = iofd;
 	iofd->conn.kind = UOP_CONNECT;
 	iofd->flags &= ~F_STREAM;
-	if ((iofd->flags & F_IS_SOCKET) && iofd->mode == OIO_MODE_READ_WRITE) {
-		int type = 0;
-		socklen_t len = sizeof(type);
-		iofd->ctx->stats.syscalls++;
-		if (getsockopt(iofd->fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
-			iofd->flags |= F_STREAM;
-	}
+	if (iofd->sotype == SOCK_STREAM && iofd->mode == OIO_MODE_READ_WRITE)
+		iofd->flags |= F_STREAM;
 	return 0;
 }
 
@@ -761,6 +780,11 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 	return got;
 }
 
+static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
+{
+	return ctx->ring && (fd == ST(ctx)->ring.fd || fd == ctx->ring_watch.fd);
+}
+
 static bool uring_busy(const struct oio_fd *iofd)
 {
 	return iofd->inflight || (iofd->flags & F_BACKLOG);
@@ -783,5 +807,6 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.notify_connected = uring_kick,
 	.flush = uring_flush,
 	.busy = uring_busy,
+	.owns_fd = uring_owns_fd,
 	.txqueue_cleared = uring_noop,
 };

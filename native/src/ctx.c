@@ -24,19 +24,58 @@ struct oio_ctx *oio_ctx_new(struct oio_loop *loop, const struct oio_ctx_opts *op
 	return ctx;
 }
 
+/* Hand over the bytes that deliveries stopped by a callback kept, in the order the iofds asked. */
+static void run_resumes(struct oio_ctx *ctx)
+{
+	while (ctx->resume_head) {
+		struct oio_fd *iofd = ctx->resume_head;
+		ctx->resume_head = iofd->resume_next;
+		iofd->flags &= ~F_RESUME;
+		oio_fd_enter_cb(iofd);
+		oio_seg_resume(iofd);
+		oio_fd_leave_cb(iofd);
+	}
+}
+
+void oio_ctx_queue_resume(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	if ((iofd->flags & F_RESUME) || !oio_seg_has_pending(iofd))
+		return;
+	iofd->flags |= F_RESUME;
+	iofd->resume_next = ctx->resume_head;
+	ctx->resume_head = iofd;
+	if (ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
+}
+
+void oio_ctx_fail(struct oio_ctx *ctx, int err, const char *what)
+{
+	if (ctx->fatal)
+		return;
+	ctx->fatal = err < 0 ? err : -EIO;
+	if (ctx->loop->fatal)
+		ctx->loop->fatal(ctx->loop, ctx->fatal, what);
+}
+
 void oio_ctx_flush(struct oio_ctx *ctx)
 {
-	ctx->ops->flush(ctx, 0, 0);
+	oio_ctx_flush_wait(ctx, 0, 0);
 }
 
 bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
+	if (ctx->resume_head)
+		run_resumes(ctx);
+	if (ctx->fatal)
+		return false;
 	return ctx->ops->flush(ctx, min_complete, timeout_us);
 }
 
 bool oio_ctx_flush_pending(const struct oio_ctx *ctx)
 {
-	if (ctx->dirty_head)
+	if (ctx->dirty_head || ctx->resume_head)
 		return true;
 	return ctx->backend == OIO_BACKEND_IO_URING && ctx->backlog_head;
 }
@@ -61,12 +100,14 @@ void oio_ctx_free(struct oio_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx->ops->exit(ctx);
+	oio_fd_release_all_freed(ctx);
 	while ((e = ctx->ent_pool)) {
 		ctx->ent_pool = e->next;
 		free(e);
 	}
 	free(ctx->scratch);
 	free(ctx->scratch_ctrl);
+	free(ctx->fd_owner);
 	free(ctx);
 }
 

@@ -38,8 +38,11 @@ struct oio_segmenter {
 	bool use_cb;
 	bool use_lp;
 	struct oio_lenprefix lp;
-	uint8_t *pending;
+	uint8_t *pending;          /* bytes not delivered yet: an incomplete message, or the rest of a stopped run */
 	size_t pending_len, pending_cap;
+	uint32_t gen;              /* bumped by oio_seg_reset(): a running delivery stops touching the segmenter */
+	bool end_pending;          /* EOF / read error waiting behind the kept bytes */
+	int end_res;
 };
 
 /* An io_uring operation slot; its address is the SQE user_data. */
@@ -53,6 +56,7 @@ struct oio_uop {
 	bool parked;              /* read: data the kernel read while reading was off, delivered later */
 	bool sock_nonempty;       /* read: the last receive left data in the socket (IORING_CQE_F_SOCK_NONEMPTY) */
 	bool nop;                 /* read: a NOP that delivers parked data */
+	bool delivering;          /* read: its buffer is being delivered; not re-armed until that ends */
 	bool mshot;               /* read: a multishot receive into the context's buffer ring */
 	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
@@ -79,6 +83,7 @@ enum {
 	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
 	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
 	F_STREAM = 1 << 11,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
+	F_RESUME = 1 << 12,        /* on the context's resume list: kept bytes to deliver now that reading is on */
 };
 
 struct oio_fd {
@@ -86,6 +91,7 @@ struct oio_fd {
 	int fd;
 	enum oio_mode mode;
 	unsigned flags;
+	int sotype;                 /* SO_TYPE of a socket (SOCK_STREAM, SOCK_DGRAM ...), 0 otherwise */
 	uint32_t gen;
 	uint32_t fdgen;             /* bumped when the fd is closed */
 	struct oio_cbs cbs;
@@ -99,6 +105,8 @@ struct oio_fd {
 	struct oio_watch watch;     /* poll backend; and the connect watch of io_uring is not needed */
 	struct oio_fd *dirty_next;  /* context flush list */
 	struct oio_fd *backlog_next;
+	struct oio_fd *resume_next; /* context resume list */
+	struct oio_fd *all_prev, *all_next; /* every iofd of the context */
 	/* io_uring */
 	struct oio_uop *rd;          /* num_sqes read slots */
 	unsigned rd_cap;
@@ -122,6 +130,7 @@ struct oio_backend_ops {
 	 * (true if they came) */
 	bool (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
+	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
 	void (*txqueue_cleared)(struct oio_fd *iofd);
 };
 
@@ -135,6 +144,10 @@ struct oio_ctx {
 	struct oio_txent *ent_pool;
 	unsigned ent_pool_len;
 	struct oio_fd *dirty_head;    /* poll: iofds with writes to attempt at flush */
+	struct oio_fd *resume_head;   /* iofds with kept bytes to deliver at the next flush */
+	struct oio_fd **fd_owner;     /* registered iofd per fd number: one iofd per fd */
+	unsigned fd_owner_cap;
+	int fatal;                    /* -errno once the backend failed for good (a broken ring) */
 	uint8_t *scratch;             /* poll: read buffer shared by all iofds */
 	size_t scratch_len;
 	uint8_t *scratch_ctrl;
@@ -144,6 +157,7 @@ struct oio_ctx {
 	bool ring_immediate;
 	struct oio_fd *backlog_head, *backlog_tail;
 	unsigned nfds;
+	struct oio_fd *all;           /* every iofd not yet released */
 	unsigned read_sqes;            /* default num_sqes of new iofds */
 };
 
@@ -161,10 +175,20 @@ void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
 /* segmentation (segment.c) */
 void oio_seg_feed(struct oio_fd *iofd, int res, const uint8_t *data, size_t len);
 void oio_seg_reset(struct oio_segmenter *seg);
+bool oio_seg_active(const struct oio_fd *iofd);
+/* Deliver what a stopped delivery kept, now that reading is on again. */
+void oio_seg_resume(struct oio_fd *iofd);
+bool oio_seg_has_pending(const struct oio_fd *iofd);
 
 /* shared completion handling (iofd.c) */
 void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len,
 			const struct oio_rxinfo *info);
+/* A received datagram (recvfrom / recvmsg modes): res is its full length (MSG_TRUNC), a cut one is reported as
+ * -EMSGSIZE, never delivered short. */
+void oio_fd_handle_dgram(struct oio_fd *iofd, int res, const uint8_t *data, size_t buflen,
+			 const struct oio_rxinfo *info);
+/* recvmsg flags: MSG_TRUNC on datagram sockets, so the result tells a datagram larger than the buffer */
+int oio_fd_recv_flags(const struct oio_fd *iofd);
 /* Report progress of a write of n entries; res bytes went out in total or -errno. Returns true if the
  * iofd is still usable (not closed/unregistered by a callback). */
 bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned n, int res);
@@ -173,8 +197,14 @@ void oio_fd_enter_cb(struct oio_fd *iofd);
 /* Returns false if the iofd was freed (do not touch it any more). */
 bool oio_fd_leave_cb(struct oio_fd *iofd);
 void oio_fd_maybe_release(struct oio_fd *iofd);
+/* At context teardown, after the backend's exit: the kernel holds nothing any more. */
+void oio_fd_release_all_freed(struct oio_ctx *ctx);
 bool oio_fd_can_read(const struct oio_fd *iofd);
 void oio_ctx_mark_dirty(struct oio_fd *iofd);
+/* Queue oio_seg_resume() for the next flush (the caller may be inside a delivery of this iofd). */
+void oio_ctx_queue_resume(struct oio_fd *iofd);
+/* The backend cannot go on (e.g. its ring fd was closed under it): stop and tell the embedding loop. */
+void oio_ctx_fail(struct oio_ctx *ctx, int err, const char *what);
 size_t oio_fd_read_len(const struct oio_fd *iofd);
 /* Build iovecs for up to `max` queued entries starting at the head; returns how many. */
 unsigned oio_fd_tx_iov(struct oio_fd *iofd, struct iovec *iov, struct oio_txent **ents, unsigned max);

@@ -1,6 +1,7 @@
 /* The iofd: lifecycle, configuration, the tx API and completion handling shared by both backends. */
 #include "internal.h"
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,13 +21,19 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->user = user;
 	iofd->flags = F_CLOSED | F_READ_ENABLED;
 	iofd->gen = 1;
-	iofd->alloc_size = OIO_DEFAULT_ALLOC_SIZE;
+	/* datagrams are delivered whole or reported (-EMSGSIZE): read jumbo-sized ones by default */
+	iofd->alloc_size = mode == OIO_MODE_RECVFROM_SENDTO || mode == OIO_MODE_RECVMSG_SENDMSG ?
+			   OIO_DEFAULT_DGRAM_ALLOC_SIZE : OIO_DEFAULT_ALLOC_SIZE;
 	iofd->headroom = OIO_DEFAULT_HEADROOM;
 	iofd->io_read_buffers = iofd->io_write_buffers = 1;
 	iofd->num_sqes = mode == OIO_MODE_ACCEPT ? 1 : ctx->read_sqes;
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
 	ctx->nfds++;
+	iofd->all_next = ctx->all;
+	if (ctx->all)
+		ctx->all->all_prev = iofd;
+	ctx->all = iofd;
 	return iofd;
 }
 
@@ -35,10 +42,43 @@ int oio_fd_get_fd(const struct oio_fd *iofd) { return iofd->fd; }
 enum oio_mode oio_fd_mode(const struct oio_fd *iofd) { return iofd->mode; }
 bool oio_fd_registered(const struct oio_fd *iofd) { return iofd->flags & F_REGISTERED; }
 
+/* Reads wait for a pending connect notification: a receive would collect the connect error (SO_ERROR) that
+ * the notification must report. */
 bool oio_fd_can_read(const struct oio_fd *iofd)
 {
-	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF)) ==
+	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF | F_NOTIFY_CONNECTED)) ==
 	       (F_REGISTERED | F_READ_ENABLED);
+}
+
+/* One registered iofd per fd number: two would read the same socket and split its bytes between them. */
+static int claim_fd(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+	unsigned fd = (unsigned)iofd->fd;
+
+	if (fd >= ctx->fd_owner_cap) {
+		unsigned cap = ctx->fd_owner_cap ? ctx->fd_owner_cap : 256;
+		while (cap <= fd)
+			cap *= 2;
+		struct oio_fd **o = realloc(ctx->fd_owner, cap * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		memset(o + ctx->fd_owner_cap, 0, (cap - ctx->fd_owner_cap) * sizeof(*o));
+		ctx->fd_owner = o;
+		ctx->fd_owner_cap = cap;
+	}
+	if (ctx->fd_owner[fd] && ctx->fd_owner[fd] != iofd)
+		return -EBUSY;
+	ctx->fd_owner[fd] = iofd;
+	return 0;
+}
+
+static void release_fd(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	if (iofd->fd >= 0 && (unsigned)iofd->fd < ctx->fd_owner_cap && ctx->fd_owner[iofd->fd] == iofd)
+		ctx->fd_owner[iofd->fd] = NULL;
 }
 
 size_t oio_fd_read_len(const struct oio_fd *iofd)
@@ -56,20 +96,33 @@ int oio_fd_register(struct oio_fd *iofd, int fd)
 		return -EBADF;
 	if (iofd->flags & F_REGISTERED)
 		return (fd < 0 || fd == iofd->fd) ? 0 : -ENOTSUP;
+	if (iofd->ctx->fatal)
+		return -EIO;
 	if (fd >= 0)
 		iofd->fd = fd;
 	if (iofd->fd < 0)
 		return -EBADF;
+	if (ops->owns_fd(iofd->ctx, iofd->fd))
+		return -EBUSY; /* the core's own ring or eventfd: closing it through an iofd would break the backend */
 	iofd->ctx->stats.syscalls++;
 	if (fstat(iofd->fd, &st) < 0)
 		return -errno;
-	if (S_ISSOCK(st.st_mode))
+	iofd->sotype = 0;
+	iofd->flags &= ~F_IS_SOCKET;
+	if (S_ISSOCK(st.st_mode)) {
+		socklen_t tlen = sizeof(iofd->sotype);
 		iofd->flags |= F_IS_SOCKET;
-	else
-		iofd->flags &= ~F_IS_SOCKET;
-	rc = ops->register_fd(iofd);
-	if (rc < 0)
+		iofd->ctx->stats.syscalls++;
+		if (getsockopt(iofd->fd, SOL_SOCKET, SO_TYPE, &iofd->sotype, &tlen) < 0)
+			iofd->sotype = 0;
+	}
+	if ((rc = claim_fd(iofd)) < 0)
 		return rc;
+	rc = ops->register_fd(iofd);
+	if (rc < 0) {
+		release_fd(iofd);
+		return rc;
+	}
 	iofd->flags &= ~(F_CLOSED | F_EOF);
 	iofd->flags |= F_REGISTERED;
 	if (iofd->flags & F_NOTIFY_CONNECTED)
@@ -78,6 +131,7 @@ int oio_fd_register(struct oio_fd *iofd, int fd)
 		ops->read_enable(iofd);
 	if (iofd->txq.len)
 		ops->write_enable(iofd);
+	oio_ctx_queue_resume(iofd);
 	return 0;
 }
 
@@ -88,6 +142,7 @@ int oio_fd_unregister(struct oio_fd *iofd)
 	iofd->ctx->ops->unregister_fd(iofd);
 	iofd->flags &= ~(F_REGISTERED | F_WRITE_BLOCKED);
 	iofd->gen++;
+	release_fd(iofd);
 	return 0;
 }
 
@@ -125,12 +180,41 @@ static void release(struct oio_fd *iofd)
 	free(iofd->rd);
 	free(iofd->seg.pending);
 	ctx->nfds--;
+	if (iofd->all_prev)
+		iofd->all_prev->all_next = iofd->all_next;
+	else
+		ctx->all = iofd->all_next;
+	if (iofd->all_next)
+		iofd->all_next->all_prev = iofd->all_prev;
 	free(iofd);
+}
+
+void oio_fd_release_all_freed(struct oio_ctx *ctx)
+{
+	struct oio_fd *next;
+
+	for (struct oio_fd *iofd = ctx->all; iofd; iofd = next) {
+		next = iofd->all_next;
+		if (!(iofd->flags & F_TO_FREE))
+			continue;
+		/* operations a dead ring never completed: their entries were orphaned at close */
+		for (unsigned i = 0; i < iofd->wr.nents; i++)
+			if (iofd->wr.ents[i]->orphan)
+				oio_txent_put(ctx, iofd->wr.ents[i]);
+		iofd->wr.nents = 0;
+		release(iofd);
+	}
+}
+
+/* Freed, out of every callback, and nothing in the kernel or on the resume list still names it. */
+static bool releasable(const struct oio_fd *iofd)
+{
+	return (iofd->flags & (F_TO_FREE | F_RESUME)) == F_TO_FREE && !iofd->cbdepth && !iofd->ctx->ops->busy(iofd);
 }
 
 void oio_fd_maybe_release(struct oio_fd *iofd)
 {
-	if ((iofd->flags & F_TO_FREE) && !iofd->cbdepth && !iofd->ctx->ops->busy(iofd))
+	if (releasable(iofd))
 		release(iofd);
 }
 
@@ -138,6 +222,15 @@ void oio_fd_free(struct oio_fd *iofd)
 {
 	if (!iofd || (iofd->flags & F_TO_FREE))
 		return;
+	if (iofd->flags & F_RESUME) {
+		/* nothing left to resume: off the context's list, so it can be released */
+		struct oio_fd **pp = &iofd->ctx->resume_head;
+		while (*pp && *pp != iofd)
+			pp = &(*pp)->resume_next;
+		if (*pp)
+			*pp = iofd->resume_next;
+		iofd->flags &= ~F_RESUME;
+	}
 	oio_fd_close(iofd);
 	iofd->flags |= F_TO_FREE;
 	oio_fd_maybe_release(iofd);
@@ -151,7 +244,7 @@ void oio_fd_enter_cb(struct oio_fd *iofd)
 bool oio_fd_leave_cb(struct oio_fd *iofd)
 {
 	iofd->cbdepth--;
-	if ((iofd->flags & F_TO_FREE) && !iofd->cbdepth && !iofd->ctx->ops->busy(iofd)) {
+	if (releasable(iofd)) {
 		release(iofd);
 		return false;
 	}
@@ -170,10 +263,12 @@ void oio_fd_set_read_enabled(struct oio_fd *iofd, bool on)
 		iofd->flags &= ~F_READ_ENABLED;
 	if (!(iofd->flags & F_REGISTERED) || was == on)
 		return;
-	if (on)
+	if (on) {
 		iofd->ctx->ops->read_enable(iofd);
-	else
+		oio_ctx_queue_resume(iofd);
+	} else {
 		iofd->ctx->ops->read_disable(iofd);
+	}
 }
 
 void oio_fd_set_segmentation(struct oio_fd *iofd, const struct oio_lenprefix *lp, bool use_cb)
@@ -216,8 +311,8 @@ int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n)
 	    op != OIO_OP_READ || n < 1 ||
 	    n > (iofd->mode == OIO_MODE_READ_WRITE ? OIO_MAX_READ_SQES : OIO_MAX_DGRAM_READ_SQES))
 		return -EINVAL;
-	if ((unsigned)n > iofd->rd_cap && iofd->inflight)
-		return -EBUSY; /* the armed reads' slots must not move: set it before register() */
+	if ((unsigned)n > iofd->rd_cap && (iofd->inflight || iofd->cbdepth))
+		return -EBUSY; /* the read slots (armed or being delivered) must not move: set it before register() */
 	iofd->num_sqes = (unsigned)n;
 	return 0;
 }
@@ -322,23 +417,28 @@ void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_
 			const struct oio_rxinfo *info)
 {
 	iofd->ctx->stats.reads++;
-	if (res == 0 && iofd->mode == OIO_MODE_READ_WRITE)
-		iofd->flags |= F_EOF; /* re-arming reads after EOF would spin: the user closes or re-registers */
-	if (iofd->mode == OIO_MODE_READ_WRITE && (iofd->seg.use_cb || iofd->seg.use_lp)) {
+	if (iofd->mode == OIO_MODE_READ_WRITE &&
+	    (res <= 0 || oio_seg_active(iofd) || iofd->io_read_buffers > 1 || iofd->seg.pending_len)) {
+		/* more than one callback per read, or bytes kept from earlier: segment.c delivers in order */
 		oio_seg_feed(iofd, res, data, len);
 		return;
 	}
-	if (iofd->mode == OIO_MODE_READ_WRITE && res > 0 && iofd->io_read_buffers > 1) {
-		/* one callback per filled read buffer, as with several msgbs upstream */
-		size_t off = 0;
-		while (off < len && oio_fd_can_read(iofd)) {
-			size_t n = len - off < iofd->alloc_size ? len - off : iofd->alloc_size;
-			iofd->cbs.read(iofd, (int)n, data + off, n, NULL);
-			off += n;
-		}
-		return;
-	}
 	iofd->cbs.read(iofd, res, data, res > 0 ? len : 0, info);
+}
+
+int oio_fd_recv_flags(const struct oio_fd *iofd)
+{
+	return iofd->sotype == SOCK_DGRAM ? MSG_TRUNC : 0;
+}
+
+void oio_fd_handle_dgram(struct oio_fd *iofd, int res, const uint8_t *data, size_t buflen,
+			 const struct oio_rxinfo *info)
+{
+	if (res > 0 && ((size_t)res > buflen || (info->flags & MSG_TRUNC))) {
+		iofd->ctx->stats.truncated++;
+		res = -EMSGSIZE;
+	}
+	oio_fd_handle_read(iofd, res, data, res > 0 ? (size_t)res : 0, info);
 }
 
 bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned n, int res)

@@ -1,6 +1,7 @@
 /* Socket creation in the spirit of osmo_sock_init2: bind and/or connect (non-blocking), listen. */
 #include "internal.h"
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -13,12 +14,30 @@ int oio_sockaddr_from_ip(union oio_sockaddr *sa, const char *ip, uint16_t port)
 		sa->sin.sin_port = htons(port);
 		return sizeof(sa->sin);
 	}
-	if (inet_pton(AF_INET6, ip, &sa->sin6.sin6_addr) == 1) {
-		sa->sin6.sin6_family = AF_INET6;
-		sa->sin6.sin6_port = htons(port);
-		return sizeof(sa->sin6);
+	/* IPv6, with an optional zone: "fe80::1%lo" or "fe80::1%2" (sin6_scope_id) */
+	char addr[INET6_ADDRSTRLEN];
+	const char *zone = strchr(ip, '%');
+	size_t alen = zone ? (size_t)(zone - ip) : strlen(ip);
+	unsigned scope = 0;
+
+	if (alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, ip, alen);
+	addr[alen] = 0;
+	if (inet_pton(AF_INET6, addr, &sa->sin6.sin6_addr) != 1)
+		return -EINVAL;
+	if (zone) {
+		char *end;
+		unsigned long v = strtoul(zone + 1, &end, 10);
+		if (zone[1] && !*end && v <= UINT32_MAX)
+			scope = (unsigned)v;
+		else if (!(scope = if_nametoindex(zone + 1)))
+			return -EINVAL; /* no such interface */
 	}
-	return -EINVAL;
+	sa->sin6.sin6_family = AF_INET6;
+	sa->sin6.sin6_port = htons(port);
+	sa->sin6.sin6_scope_id = scope;
+	return sizeof(sa->sin6);
 }
 
 int oio_sockaddr_from_path(union oio_sockaddr *sa, const char *path)

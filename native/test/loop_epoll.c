@@ -68,6 +68,15 @@ static void lw_unwatch(struct oio_loop *base, struct oio_watch *w)
 	forget(l, w);
 }
 
+static void lw_fatal(struct oio_loop *base, int err, const char *what)
+{
+	struct test_loop *l = (struct test_loop *)base;
+
+	(void)what;
+	l->nfatal++;
+	l->fatal_err = err;
+}
+
 static void lw_flush_needed(struct oio_loop *base)
 {
 	((struct test_loop *)base)->flush_requests++;
@@ -79,6 +88,7 @@ int test_loop_init(struct test_loop *l)
 	l->base.watch = lw_watch;
 	l->base.unwatch = lw_unwatch;
 	l->base.flush_needed = lw_flush_needed;
+	l->base.fatal = lw_fatal;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -errno : 0;
 }

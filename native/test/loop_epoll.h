@@ -19,6 +19,8 @@ struct test_loop {
 	/* fds epoll refuses (regular files) are always ready, as poll(2) reports them */
 	struct oio_watch *always[TEST_LOOP_MAX_ALWAYS];
 	int nalways;
+	/* the backend's fatal report */
+	int nfatal, fatal_err;
 };
 
 int test_loop_init(struct test_loop *l);

@@ -49,6 +49,7 @@ struct rec {
 	int last_err;
 	size_t last_err_len;
 	int nconnected;
+	int connect_res;            /* result of the last connect notification */
 	int reads_before_connected;
 	bool free_in_read;          /* oio_fd_free() from the first read callback */
 	bool unregister_in_read;

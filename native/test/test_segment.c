@@ -170,8 +170,9 @@ static void too_big(struct t *t, unsigned headroom)
 		pump_cond(&p);
 		test_loop_run_once(&t->loop, 10);
 	}
-	test_loop_run_until(&t->loop, NULL, NULL, 50);
-	CHECK_EQ(r.nerr, 1);
+	/* reported as soon as the length is known (not after buffering 64 KiB of a message that cannot be); the
+	 * framing is lost, so every later read is handed over with the error too until the user closes */
+	CHECK(r.nerr >= 1);
 	CHECK_EQ(r.last_err, -EPROTO);
 	CHECK_EQ(r.nmsg, 0);
 	oio_fd_free(r.iofd);

@@ -142,9 +142,9 @@ static void rec_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 
 static void rec_connected(struct oio_fd *iofd, int res)
 {
-	(void)res;
 	struct rec *r = oio_fd_user(iofd);
 	r->nconnected++;
+	r->connect_res = res;
 }
 
 const struct oio_cbs rec_cbs = { .read = rec_read, .write = rec_write, .connected = rec_connected };

@@ -38,12 +38,16 @@ export type AcceptHandler = (res: number, peer: SockAddr | null) => void;
  */
 interface CoreState {
   events: Int32Array;
-  live: (IoFd | undefined)[];
+  live: (IoFd | undefined)[];     // registered iofds: their I/O keeps them alive
+  weak: (WeakRef<IoFd> | undefined)[]; // unregistered ones: events still reach them, GC may take them
+
   initialised: boolean;
   nextId: number;
   // writes, batched per tick
   subSlots: Int32Array;
   subFlags: Int32Array;
+  subToks: Int32Array;
+  subRcs: Int32Array;
   subBufs: Buffer[];
   subDests: (SockAddr | null)[];
   subCtls: (Buffer | null)[];
@@ -57,12 +61,14 @@ interface CoreState {
 const kCore = Symbol.for('osmo.io.core.v1');
 const g = globalThis as unknown as Record<symbol, CoreState | undefined>;
 const core: CoreState = g[kCore] ??= {
-  events: new Int32Array(EV_CAPACITY * EV_SIZE), live: [], initialised: false, nextId: 1,
-  subSlots: new Int32Array(256), subFlags: new Int32Array(256), subBufs: [], subDests: [], subCtls: [],
+  events: new Int32Array(EV_CAPACITY * EV_SIZE), live: [], weak: [], initialised: false, nextId: 1,
+  subSlots: new Int32Array(256), subFlags: new Int32Array(256), subToks: new Int32Array(256),
+  subRcs: new Int32Array(256), subBufs: [], subDests: [], subCtls: [],
   subOwners: [], subEpochs: [], subN: 0, subHasDest: false, subHasCtl: false, flushScheduled: false,
 };
 const events = core.events;
 const live = core.live;
+const weak = core.weak;
 
 function ensureInit(): void {
   if (core.initialised) return;
@@ -73,13 +79,19 @@ function ensureInit(): void {
   log('backend %s', backend);
 }
 
-/** One call per loop iteration with every completion of that iteration. */
-function dispatch(n: number, slab: Buffer): void {
+/** One call per loop iteration with every completion of that iteration (several when there are more). */
+function dispatch(n: number, slab: Buffer, fatal?: { errno: number; syscall: string }): void {
+  if (fatal) {
+    const e = new OsmoIoError('ERR_OSMO_IO_BACKEND_FAILED',
+      `the ${backend} backend failed for good: ${fatal.syscall}: ${errnoName(fatal.errno)}; no more I/O is possible`);
+    (e as OsmoIoError & { errno: number }).errno = fatal.errno;
+    throw e;
+  }
   let failure: unknown;
   let failed = false;
   for (let i = 0; i < n; i++) {
     const b = i * EV_SIZE;
-    const io = live[events[b]];
+    const io = live[events[b]] ?? weak[events[b]]?.deref();
     if (io === undefined || io._id !== events[b + 1]) continue;
     try {
       io._event(b, slab);
@@ -90,15 +102,18 @@ function dispatch(n: number, slab: Buffer): void {
   if (failed) throw failure;
 }
 
-function queueWrite(io: IoFd, buf: Buffer, dest: SockAddr | null, flags: number, ctl: Buffer | null): void {
+function queueWrite(io: IoFd, buf: Buffer, dest: SockAddr | null, flags: number, ctl: Buffer | null, token: number): void {
   const c = core;
   if (c.subN === c.subSlots.length) {
     const s = new Int32Array(c.subN * 2); s.set(c.subSlots); c.subSlots = s;
     const f = new Int32Array(c.subN * 2); f.set(c.subFlags); c.subFlags = f;
+    const t = new Int32Array(c.subN * 2); t.set(c.subToks); c.subToks = t;
+    c.subRcs = new Int32Array(c.subN * 2);
   }
   const n = c.subN++;
   c.subSlots[n] = io._slot;
   c.subFlags[n] = flags;
+  c.subToks[n] = token;
   c.subBufs[n] = buf;
   c.subDests[n] = dest;
   c.subCtls[n] = ctl;
@@ -122,23 +137,33 @@ function flushWrites(): void {
     if (c.subOwners[i]!._epoch !== c.subEpochs[i]) continue;
     if (k !== i) {
       c.subSlots[k] = c.subSlots[i]; c.subFlags[k] = c.subFlags[i]; c.subBufs[k] = c.subBufs[i];
-      c.subDests[k] = c.subDests[i]; c.subCtls[k] = c.subCtls[i];
+      c.subDests[k] = c.subDests[i]; c.subCtls[k] = c.subCtls[i]; c.subOwners[k] = c.subOwners[i];
+      c.subToks[k] = c.subToks[i];
     }
     k++;
   }
-  if (k) native.submit(c.subSlots, c.subBufs, k, c.subHasDest ? c.subDests : null, c.subFlags,
-                       c.subHasCtl ? c.subCtls : null);
+  const refused = k ? native.submit(c.subSlots, c.subBufs, k, c.subHasDest ? c.subDests : null, c.subFlags,
+                                    c.subHasCtl ? c.subCtls : null, c.subToks, c.subRcs) : 0;
+  // the core refused these (e.g. a destination it cannot send to): their completion is the error, now
+  const failures: [IoFd, number, number][] = [];
+  if (refused) for (let i = 0; i < k; i++) if (c.subRcs[i] < 0) failures.push([c.subOwners[i]!, c.subToks[i], c.subRcs[i]]);
   for (let i = 0; i < c.subN; i++) {
     c.subBufs[i] = EMPTY; c.subOwners[i] = undefined; c.subDests[i] = null; c.subCtls[i] = null;
   }
   c.subN = 0;
   c.subHasDest = c.subHasCtl = false;
+  for (const [io, token, rc] of failures) io._refused(token, rc);
 }
 
-const registry = new FinalizationRegistry<number>((slot) => native.free(slot));
+/** An IoFd that was never closed is closed when it is collected, with a warning (like fs.FileHandle). */
+const registry = new FinalizationRegistry<{ slot: number; name: string; fd: number }>(({ slot, name, fd }) => {
+  if (native.free(slot))
+    process.emitWarning(`IoFd "${name}" (fd ${fd}) was not closed; closing it on garbage collection`,
+                        { code: 'OSMO_IO_UNCLOSED_IOFD' });
+});
 
 function checkMode(mode: unknown): number {
-  if (typeof mode !== 'string' || !(mode in MODES))
+  if (typeof mode !== 'string' || !Object.hasOwn(MODES, mode))
     throw new OsmoIoTypeError('ERR_OSMO_IO_MODE', `invalid mode ${String(mode)}: read_write, recvfrom_sendto or recvmsg_sendmsg`);
   return MODES[mode as Mode];
 }
@@ -171,10 +196,13 @@ export class IoFd {
   private _closed = false;
   private _readOn = false;
   private _accept: AcceptHandler | null = null;
-  // tx FIFO mirrored from the core's queue: the Buffers for the write callbacks
+  // tx FIFO mirrored from the core's queue: the Buffers for the write callbacks, named by token
   private _tx: (Buffer | null)[] = [];
   private _txDest: (SockAddr | null)[] = [];
+  private _txTok: number[] = [];
   private _txHead = 0;
+  private _txSeq = 0;
+  private _gcInfo: { slot: number; name: string; fd: number };
   private _stash: [number, Buffer, SockAddr | null, RecvmsgInfo | null][] = [];
   private _stashScheduled = false;
   name: string;
@@ -189,8 +217,10 @@ export class IoFd {
     this._ops = ops;
     this._fd = fd;
     this.name = name;
-    registry.register(this, this._slot);
-    live[this._slot] = this;
+    this._gcInfo = { slot: this._slot, name, fd };
+    registry.register(this, this._gcInfo, this);
+    live[this._slot] = undefined;
+    weak[this._slot] = new WeakRef(this);
     this._applyOps();
   }
 
@@ -220,15 +250,18 @@ export class IoFd {
     const rc = native.register(this._slot, fd ?? -1);
     if (rc < 0) throw ioError(rc, 'register', this.name);
     this._fd = native.getFd(this._slot);
+    this._gcInfo.fd = this._fd;
     this._registered = true;
     this._closed = false;
     live[this._slot] = this;
+    weak[this._slot] ??= new WeakRef(this);
     if (this._stash.length) this._scheduleStash();
   }
 
   unregister(): void {
     native.unregister(this._slot);
     this._registered = false;
+    live[this._slot] = undefined; // the user's reference keeps it now (weak[] still routes late events)
   }
 
   /** Close the fd. No callback of this iofd fires after close() returns; it may be registered again. */
@@ -242,6 +275,7 @@ export class IoFd {
     this._dropTx();
     this._stash.length = 0;
     live[this._slot] = undefined;
+    weak[this._slot] = undefined;
   }
 
   write(msg: Buffer): number {
@@ -334,9 +368,11 @@ export class IoFd {
     if (msg.length === 0) return -errno.EINVAL;
     if (this._closed) return -errno.EBADF;
     if (this.txqueueLen >= this.txqueueMaxLength) return -errno.ENOSPC;
+    const token = this._txSeq = (this._txSeq + 1) | 0;
     this._tx.push(msg);
     this._txDest.push(dest);
-    queueWrite(this, msg, dest, flags, ctl);
+    this._txTok.push(token);
+    queueWrite(this, msg, dest, flags, ctl, token);
     return 0;
   }
 
@@ -344,21 +380,50 @@ export class IoFd {
     this._epoch++;
     this._tx.length = 0;
     this._txDest.length = 0;
+    this._txTok.length = 0;
     this._txHead = 0;
   }
 
-  private _txShift(): void {
-    this._tx[this._txHead] = null;
-    this._txDest[this._txHead] = null;
+  /** Index of the queued message with this token (the head, unless the core refused one before it). */
+  private _txFind(token: number): number {
+    if (this._txTok[this._txHead] === token) return this._txHead;
+    return this._txTok.indexOf(token, this._txHead);
+  }
+
+  private _txRemove(i: number): void {
+    if (i !== this._txHead) {
+      this._tx.splice(i, 1); this._txDest.splice(i, 1); this._txTok.splice(i, 1);
+      return;
+    }
+    this._tx[i] = null;
+    this._txDest[i] = null;
     if (++this._txHead === this._tx.length) {
       this._tx.length = 0;
       this._txDest.length = 0;
+      this._txTok.length = 0;
       this._txHead = 0;
     } else if (this._txHead >= 1024 && this._txHead * 2 >= this._tx.length) {
       this._tx.splice(0, this._txHead);
       this._txDest.splice(0, this._txHead);
+      this._txTok.splice(0, this._txHead);
       this._txHead = 0;
     }
+  }
+
+  private _writeDone(res: number, msg: Buffer, dest: SockAddr | null): void {
+    const o = this._ops;
+    if (this._mode === 0) o.writeCb?.(this, res, msg);
+    else if (this._mode === 1) o.sendtoCb?.(this, res, msg, dest);
+    else o.sendmsgCb?.(this, res, msg);
+  }
+
+  /** @internal the core refused a queued message: it completes with that error (no other completion follows) */
+  _refused(token: number, rc: number): void {
+    const i = this._txFind(token);
+    if (i < 0 || this._closed) return;
+    const msg = this._tx[i] ?? EMPTY, dest = this._txDest[i] ?? null;
+    this._txRemove(i);
+    this._writeDone(rc, msg, dest);
   }
 
   /** @internal one event record of the current batch */
@@ -389,14 +454,12 @@ export class IoFd {
       }
       this._deliverRead(res, msg, from, info);
     } else if (type === EVT_WRITE) {
-      const i = this._txHead;
+      const i = this._txFind(events[b + 11]);
+      if (i < 0) return; // cleared since
       const msg = this._tx[i] ?? EMPTY;
       const dest = this._txDest[i] ?? null;
-      if (events[b + 10] & 1) this._txShift();
-      const o = this._ops;
-      if (this._mode === 0) o.writeCb?.(this, res, msg);
-      else if (this._mode === 1) o.sendtoCb?.(this, res, msg, dest);
-      else o.sendmsgCb?.(this, res, msg);
+      if (events[b + 10] & 1) this._txRemove(i);
+      this._writeDone(res, msg, dest);
     } else if (type === EVT_CONNECTED) {
       const o = this._ops;
       // res 0: connected; -errno: the connect failed

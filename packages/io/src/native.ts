@@ -11,7 +11,7 @@ import { OsmoIoError } from './errors.js';
 import type { Backend } from './types.js';
 
 export interface NativeBinding {
-  init(onEvents: (n: number, slab: Buffer) => void, ev: Int32Array, backend: Backend, entries: number,
+  init(onEvents: (n: number, slab: Buffer, fatal?: { errno: number; syscall: string }) => void, ev: Int32Array, backend: Backend, entries: number,
        immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number, noMultishot: boolean): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
@@ -19,7 +19,7 @@ export interface NativeBinding {
   register(slot: number, fd: number): number;
   unregister(slot: number): number;
   close(slot: number, newId: number): number;
-  free(slot: number): void;
+  free(slot: number): boolean;
   getFd(slot: number): number;
   setReadEnabled(slot: number, on: boolean): void;
   setSegmentation(slot: number, kind: number, fn: ((d: Buffer) => number) | null, headerLen?: number,
@@ -32,7 +32,7 @@ export interface NativeBinding {
   txqueueClear(slot: number): void;
   setRef(slot: number, on: boolean): void;
   submit(slots: Int32Array, bufs: Buffer[], n: number, dests: unknown[] | null, flags: Int32Array | null,
-         ctls: (Buffer | null)[] | null): number;
+         ctls: (Buffer | null)[] | null, tokens: Int32Array, rcs: Int32Array): number;
   sockInit(domain: number, type: number, proto: number, local: object | null, remote: object | null,
            flags: number, backlog: number): number;
   accept(fd: number): number;

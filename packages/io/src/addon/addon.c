@@ -57,6 +57,11 @@ static void env_cleanup(void *arg)
 	}
 	free(e->slots);
 	free(e->free_slots);
+	free(e->rec);
+	free(e->slab);
+	e->rec = NULL;
+	e->slab = NULL;
+	e->nev = e->rec_cap = 0;
 	if (e->ctx)
 		oio_ctx_free(e->ctx);
 	e->ctx = NULL;
@@ -165,6 +170,7 @@ static napi_value n_stats(napi_env env, napi_callback_info info)
 	napi_set_named_property(env, o, "uringBacklog", js_int(env, (int64_t)s->uring_backlog));
 	napi_set_named_property(env, o, "uringSqes", js_int(env, (int64_t)s->uring_sqes));
 	napi_set_named_property(env, o, "uringStaleWaits", js_int(env, (int64_t)s->uring_stale_waits));
+	napi_set_named_property(env, o, "truncated", js_int(env, (int64_t)s->truncated));
 	napi_set_named_property(env, o, "uringEntries", js_int(env, s->uring_entries));
 	napi_set_named_property(env, o, "uringFlags", js_int(env, s->uring_flags));
 	return o;

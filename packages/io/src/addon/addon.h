@@ -7,7 +7,7 @@
 #include "oio.h"
 
 /* One event record in the Int32Array shared with JS. */
-enum { EV_SLOT, EV_ID, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_PAD, EV_SIZE };
+enum { EV_SLOT, EV_ID, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN, EV_SIZE };
 enum { EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3 };
 #define EV_CAPACITY 8192
 
@@ -38,8 +38,12 @@ struct env {
 	napi_ref resource;
 	napi_async_context actx;
 	napi_ref ev_ref;
-	int32_t *ev;
-	uint32_t nev;
+	int32_t *ev;                 /* the Int32Array shared with JS: EV_CAPACITY records */
+	int32_t *rec;                /* this iteration's records, copied into ev at dispatch */
+	uint32_t nev, rec_cap;
+	int fatal_err;               /* the backend failed for good (-errno); JS throws it once */
+	bool fatal_told;
+	char fatal_what[32];
 	unsigned batch_wait_us;      /* io_uring: see on_check() */
 	unsigned wait_backoff, wait_skip;
 	uint8_t *slab;
@@ -59,6 +63,8 @@ void loop_update_ref(struct env *e);
 int32_t *ev_push(struct env *e, struct nfd *n, int type, int res);
 int32_t slab_put(struct env *e, const void *data, size_t len);
 void ev_dispatch(struct env *e);
+void ev_fail(struct env *e, int err, const char *what);
+void ev_idle_noop(uv_idle_t *h);
 extern const struct oio_cbs nfd_cbs;
 /* bindings */
 napi_value iofd_bindings(napi_env env, napi_value exports);

@@ -5,6 +5,7 @@
  */
 #include "addon.h"
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 int32_t slab_put(struct env *e, const void *data, size_t len)
@@ -26,13 +27,25 @@ int32_t slab_put(struct env *e, const void *data, size_t len)
 	return off;
 }
 
+/*
+ * Records are kept in C and copied into the shared array at dispatch, EV_CAPACITY at a time: however many
+ * events one iteration produces (a 1 KiB read of 3-byte frames makes hundreds), JS is never called from inside
+ * the core, where a read callback closing or re-registering its iofd would pull the read buffer from under the
+ * segmentation loop. The array only grows (no allocation per message).
+ */
 int32_t *ev_push(struct env *e, struct nfd *n, int type, int res)
 {
-	if (e->nev >= EV_CAPACITY)
-		ev_dispatch(e);
-	if (e->nev >= EV_CAPACITY)
-		return NULL; /* only while JS is dispatching, which never produces events */
-	int32_t *r = e->ev + (size_t)e->nev++ * EV_SIZE;
+	if (e->nev == e->rec_cap) {
+		uint32_t cap = e->rec_cap ? e->rec_cap * 2 : EV_CAPACITY;
+		int32_t *p = realloc(e->rec, (size_t)cap * EV_SIZE * sizeof(*p));
+		if (!p) {
+			ev_fail(e, -ENOMEM, "event batch");
+			return NULL;
+		}
+		e->rec = p;
+		e->rec_cap = cap;
+	}
+	int32_t *r = e->rec + (size_t)e->nev++ * EV_SIZE;
 	memset(r, 0, EV_SIZE * sizeof(*r));
 	r[EV_SLOT] = (int32_t)n->slot;
 	r[EV_ID] = n->id;
@@ -40,6 +53,15 @@ int32_t *ev_push(struct env *e, struct nfd *n, int type, int res)
 	r[EV_RES] = res;
 	r[EV_AOFF] = r[EV_COFF] = -1;
 	return r;
+}
+
+void ev_fail(struct env *e, int err, const char *what)
+{
+	if (e->fatal_err)
+		return;
+	e->fatal_err = err;
+	snprintf(e->fatal_what, sizeof(e->fatal_what), "%s", what);
+	uv_idle_start(&e->idle, ev_idle_noop); /* reach the check phase, where JS hears of it */
 }
 
 static void on_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len, const struct oio_rxinfo *info)
@@ -70,9 +92,10 @@ static void on_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 	struct nfd *n = oio_fd_user(iofd);
 	int32_t *r = ev_push(n->env, n, EVT_WRITE, res);
 
-	(void)token;
-	if (r)
+	if (r) {
 		r[EV_FLAGS] = done;
+		r[EV_TOKEN] = (int32_t)token; /* names the message: completions cannot shift */
+	}
 }
 
 static void on_connected(struct oio_fd *iofd, int res)
@@ -121,37 +144,79 @@ const struct oio_cbs nfd_cbs = {
 	.segment = on_segment,
 };
 
+static void call_js(napi_env env, napi_value fn, uint32_t n, napi_value slab, napi_value fatal)
+{
+	napi_value args[3], recv, ret;
+
+	napi_create_uint32(env, n, &args[0]);
+	args[1] = slab;
+	args[2] = fatal;
+	napi_get_undefined(env, &recv);
+	if (napi_call_function(env, recv, fn, 3, args, &ret) != napi_ok) {
+		bool pending = false;
+		napi_is_exception_pending(env, &pending);
+		if (pending) {
+			napi_value err;
+			napi_get_and_clear_last_exception(env, &err);
+			napi_fatal_exception(env, err);
+		}
+	}
+}
+
+/* { errno, syscall } of a backend failure for JS to throw, or undefined. */
+static napi_value fatal_value(struct env *e)
+{
+	napi_env env = e->napi;
+	napi_value v;
+
+	if (!e->fatal_err || e->fatal_told) {
+		napi_get_undefined(env, &v);
+		return v;
+	}
+	e->fatal_told = true;
+	napi_create_object(env, &v);
+	napi_set_named_property(env, v, "errno", js_int(env, e->fatal_err));
+	napi_value what;
+	napi_create_string_utf8(env, e->fatal_what, NAPI_AUTO_LENGTH, &what);
+	napi_set_named_property(env, v, "syscall", what);
+	return v;
+}
+
 void ev_dispatch(struct env *e)
 {
 	napi_env env = e->napi;
 	napi_handle_scope hs;
 	napi_callback_scope cs;
-	napi_value fn, resource, args[2], ret;
+	napi_value fn, resource, slab, undef;
 	void *p;
 
-	if (!e->nev || e->dispatching)
+	if ((!e->nev && (!e->fatal_err || e->fatal_told)) || e->dispatching)
 		return;
 	if (napi_open_handle_scope(env, &hs) != napi_ok)
 		return;
 	e->dispatching = true;
 	if (napi_get_reference_value(env, e->resource, &resource) == napi_ok &&
 	    napi_open_callback_scope(env, resource, e->actx, &cs) == napi_ok) {
+		uint32_t total = e->nev;
 		napi_get_reference_value(env, e->on_events, &fn);
-		napi_create_uint32(env, e->nev, &args[0]);
-		napi_create_buffer_copy(env, e->slab_len, e->slab_len ? (void *)e->slab : (void *)"", &p, &args[1]);
-		napi_value recv;
-		napi_get_undefined(env, &recv);
-		if (napi_call_function(env, recv, fn, 2, args, &ret) != napi_ok) {
-			bool pending = false;
-			napi_is_exception_pending(env, &pending);
-			if (pending) {
-				napi_value err;
-				napi_get_and_clear_last_exception(env, &err);
-				napi_fatal_exception(env, err);
-			}
+		napi_get_undefined(env, &undef);
+		napi_create_buffer_copy(env, e->slab_len, e->slab_len ? (void *)e->slab : (void *)"", &p, &slab);
+		for (uint32_t done = 0; done < total;) {
+			uint32_t k = total - done < EV_CAPACITY ? total - done : EV_CAPACITY;
+			memcpy(e->ev, e->rec + (size_t)done * EV_SIZE, (size_t)k * EV_SIZE * sizeof(*e->ev));
+			call_js(env, fn, k, slab, undef);
+			done += k;
 		}
-		e->nev = 0;
-		e->slab_len = 0;
+		if (e->nev > total) {
+			/* produced while JS ran (not expected): keep them, and the slab their offsets point into */
+			memmove(e->rec, e->rec + (size_t)total * EV_SIZE, (size_t)(e->nev - total) * EV_SIZE * sizeof(*e->rec));
+			e->nev -= total;
+		} else {
+			e->nev = 0;
+			e->slab_len = 0;
+		}
+		if (e->fatal_err && !e->fatal_told)
+			call_js(env, fn, 0, slab, fatal_value(e));
 		e->dispatching = false;
 		napi_close_callback_scope(env, cs);
 	} else {

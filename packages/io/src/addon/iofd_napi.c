@@ -89,7 +89,10 @@ static napi_value n_register(napi_env env, napi_callback_info info)
 	struct nfd *n = nfd_get(env, argv[0]);
 	if (!n)
 		return js_int(env, -EBADF);
-	int rc = oio_fd_register(n->iofd, arg_i32(env, argv[1], -1));
+	int fd = arg_i32(env, argv[1], -1);
+	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(n->env->uv))
+		return js_int(env, -EBUSY); /* libuv's own epoll fd: closing it through an iofd would break the loop */
+	int rc = oio_fd_register(n->iofd, fd);
 	nfd_set_ref(n);
 	return js_int(env, rc);
 }
@@ -124,6 +127,7 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 	struct env *e = env_get(env);
 	if (!n)
 		return NULL;
+	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
 	oio_fd_free(n->iofd);
 	n->iofd = NULL;
 	nfd_set_ref(n);
@@ -132,7 +136,9 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 	e->slots[n->slot] = NULL;
 	e->free_slots[e->nfree++] = n->slot;
 	free(n);
-	return NULL;
+	napi_value r;
+	napi_get_boolean(env, was_open, &r);
+	return r; /* true: the fd was closed here (the JS object was collected without close()) */
 }
 
 static napi_value n_get_fd(napi_env env, napi_callback_info info)
@@ -255,11 +261,13 @@ static napi_value n_set_ref(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
-/* submit(slots: Int32Array, bufs: Buffer[], n, dests?: (SockAddr|null)[], flags?: Int32Array, ctls?: (Buffer|null)[])
- * Queues n messages in one call (the JS layer batches writes per tick). Returns the number that failed. */
+/* submit(slots: Int32Array, bufs: Buffer[], n, dests?: (SockAddr|null)[], flags?: Int32Array, ctls?: (Buffer|null)[],
+ *        tokens: Int32Array, rcs: Int32Array)
+ * Queues n messages in one call (the JS layer batches writes per tick); each carries its token, which its
+ * write completion names. rcs[i]: 0 or the -errno that refused message i. Returns the number refused. */
 static napi_value n_submit(napi_env env, napi_callback_info info)
 {
-	ARGS(6);
+	ARGS(8);
 	napi_typedarray_type tt;
 	size_t len, off;
 	void *sdata, *fdata = NULL;
@@ -277,8 +285,16 @@ static napi_value n_submit(napi_env env, napi_callback_info info)
 	napi_valuetype dt, ct;
 	napi_typeof(env, argv[3], &dt);
 	napi_typeof(env, argv[5], &ct);
+	void *tdata, *rdata;
+	size_t tlen, rlen;
+	NAPI_OK(napi_get_typedarray_info(env, argv[6], &tt, &tlen, &tdata, &ab, &off));
+	NAPI_OK(napi_get_typedarray_info(env, argv[7], &tt, &rlen, &rdata, &ab, &off));
+	if (tlen < n || rlen < n)
+		n = (uint32_t)(tlen < rlen ? tlen : rlen);
 	const int32_t *slots = sdata;
 	const int32_t *flags = fdata;
+	const int32_t *tokens = tdata;
+	int32_t *rcs = rdata;
 	struct env *e = env_get(env);
 	for (uint32_t i = 0; i < n; i++) {
 		napi_value v;
@@ -287,15 +303,17 @@ static napi_value n_submit(napi_env env, napi_callback_info info)
 		size_t dlen;
 		int rc;
 
+		uint64_t token = (uint32_t)tokens[i];
 		nf = slots[i] >= 0 ? nfd_at(e, (uint32_t)slots[i]) : NULL;
-		if (!nf || napi_get_element(env, argv[1], i, &v) != napi_ok ||
+		if (!nf || !nf->iofd || napi_get_element(env, argv[1], i, &v) != napi_ok ||
 		    napi_get_buffer_info(env, v, &data, &dlen) != napi_ok) {
+			rcs[i] = -EBADF;
 			failed++;
 			continue;
 		}
 		enum oio_mode mode = oio_fd_mode(nf->iofd);
 		if (mode == OIO_MODE_READ_WRITE) {
-			rc = oio_fd_write(nf->iofd, data, dlen, 0);
+			rc = oio_fd_write(nf->iofd, data, dlen, token);
 		} else {
 			union oio_sockaddr sa;
 			int salen = 0;
@@ -318,16 +336,18 @@ static napi_value n_submit(napi_env env, napi_callback_info info)
 					napi_get_buffer_info(env, c, &cdata, &clen);
 			}
 			if (salen < 0) {
+				rcs[i] = salen;
 				failed++;
 				continue;
 			}
 			int fl = flags ? flags[i] : 0;
 			if (mode == OIO_MODE_RECVFROM_SENDTO)
-				rc = oio_fd_sendto(nf->iofd, data, dlen, fl, salen ? &sa : NULL, (socklen_t)salen, 0);
+				rc = oio_fd_sendto(nf->iofd, data, dlen, fl, salen ? &sa : NULL, (socklen_t)salen, token);
 			else
 				rc = oio_fd_sendmsg(nf->iofd, data, dlen, fl, salen ? &sa : NULL, (socklen_t)salen,
-						    cdata, clen, 0);
+						    cdata, clen, token);
 		}
+		rcs[i] = rc < 0 ? rc : 0;
 		if (rc < 0)
 			failed++;
 	}

@@ -1,5 +1,7 @@
 /* N-API bindings for sockets: creation (bind / non-blocking connect / listen), accept, addresses, options. */
 #include "addon.h"
+#include <net/if.h>
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -30,9 +32,9 @@ int sockaddr_from_js(napi_env env, napi_value v, union oio_sockaddr *sa)
 	}
 	napi_value a, po;
 	uint32_t port = 0;
-	char ip[INET6_ADDRSTRLEN + 1];
+	char ip[INET6_ADDRSTRLEN + IF_NAMESIZE + 2]; /* with a zone: "fe80::1%eth0" */
 	if (napi_get_named_property(env, v, "address", &a) != napi_ok ||
-	    napi_get_value_string_utf8(env, a, ip, sizeof(ip), &len) != napi_ok)
+	    napi_get_value_string_utf8(env, a, ip, sizeof(ip), &len) != napi_ok || len >= sizeof(ip) - 1)
 		return -EINVAL;
 	if (napi_get_named_property(env, v, "port", &po) == napi_ok)
 		napi_get_value_uint32(env, po, &port);
@@ -44,7 +46,7 @@ int sockaddr_from_js(napi_env env, napi_value v, union oio_sockaddr *sa)
 napi_value sockaddr_to_js(napi_env env, const union oio_sockaddr *sa, socklen_t len)
 {
 	napi_value o, s;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN + 12];
 
 	if (len < sizeof(sa_family_t)) {
 		napi_get_null(env, &o);
@@ -62,6 +64,8 @@ napi_value sockaddr_to_js(napi_env env, const union oio_sockaddr *sa, socklen_t 
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &sa->sin6.sin6_addr, ip, sizeof(ip));
+		if (sa->sin6.sin6_scope_id) /* the zone, numerically: accepted back as a destination */
+			snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "%%%u", sa->sin6.sin6_scope_id);
 		napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &s);
 		napi_set_named_property(env, o, "address", s);
 		napi_set_named_property(env, o, "port", js_int(env, ntohs(sa->sin6.sin6_port)));

@@ -3,7 +3,7 @@
 #include "addon.h"
 #include <stdlib.h>
 
-static void on_idle(uv_idle_t *h)
+void ev_idle_noop(uv_idle_t *h)
 {
 	(void)h; /* exists only to keep the loop from blocking while events wait for JS */
 }
@@ -64,7 +64,7 @@ static int adapter_watch(struct oio_loop *loop, struct oio_watch *w, unsigned ev
 	w->events = events;
 	if (uw->always) {
 		if (events)
-			uv_idle_start(&e->idle, on_idle);
+			uv_idle_start(&e->idle, ev_idle_noop);
 		return 0;
 	}
 	if (events & OIO_EV_READ)
@@ -162,7 +162,7 @@ static void on_prepare(uv_prepare_t *h)
 	if (e->ctx)
 		flush(e, 0, 0);
 	if (e->nev || e->flush_wanted || busy)
-		uv_idle_start(&e->idle, on_idle);
+		uv_idle_start(&e->idle, ev_idle_noop);
 }
 
 /* Dispatch rounds per check phase: bounded so Node's own handles and timers still get their turn. */
@@ -217,8 +217,14 @@ static void on_check(uv_check_t *h)
 	}
 }
 
+static void adapter_fatal(struct oio_loop *loop, int err, const char *what)
+{
+	ev_fail((struct env *)((char *)loop - offsetof(struct env, loop)), err, what);
+}
+
 void loop_adapter_init(struct env *e)
 {
+	e->loop.fatal = adapter_fatal;
 	e->loop.watch = adapter_watch;
 	e->loop.unwatch = adapter_unwatch;
 	e->loop.flush_needed = adapter_flush_needed;
