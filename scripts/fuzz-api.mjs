@@ -422,8 +422,10 @@ const connecting = new Map(); // client local port -> End
 function openListener() {
   const lfd = sock.inet({ proto: 'tcp', local: { address: '127.0.0.1', port: 0 }, listen: 64 });
   listenPort = sock.localAddress(lfd).port;
+  const me = { closed: false };
   acceptor = Acceptor.open(lfd, 'fuzz-listener', (fd, peer) => {
     cb('acceptCb');
+    if (me.closed) fail('acceptCb after Acceptor.close()', `fd ${fd}`);
     const c = peer && connecting.get(peer.port);
     if (!c) { sock.close(fd); return; }
     connecting.delete(peer.port);
@@ -433,8 +435,10 @@ function openListener() {
     if (chance(0.9)) registerEnd(S.e);
     trace(`acceptCb: accepted ${S.e} for ${c}`);
     if (!quiescing && chance(0.3)) { depth++; try { randomOp('acceptCb', S.e); } finally { depth--; } }
-  }, (res) => { note(`accept ${errnoName(res)}`); });
+  }, (res) => { if (me.closed) fail('accept error callback after Acceptor.close()'); note(`accept ${errnoName(res)}`); });
+  acceptorState = me;
 }
+let acceptorState = null;
 function createTcp(ctx) {
   if (ends.size >= MAX_ENDS) return;
   if (!acceptor) openListener();
@@ -572,7 +576,7 @@ const OPS = {
     e.notifies++;
     try { e.io.notifyConnected(); } catch (err) { e.notifies--; expectedError(err, 'notifyConnected'); }
   },
-  closeListener: () => { if (acceptor) { acceptor.close(); acceptor = null; } },
+  closeListener: () => { if (acceptor) { acceptor.close(); acceptorState.closed = true; acceptor = null; } },
 };
 const WEIGHTS = { setup: 6, register: 6, unregister: 5, reregister: 5, write: 30, close: 3, setAllocInfo: 4, setIoBuffers: 2, setSqes: 2, txqueueClear: 2, setIoOps: 5, notifyConnected: 2, closeListener: 0.2 };
 const WTOTAL = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
@@ -665,7 +669,7 @@ function quiesce() {
 
 function finish() {
   for (const e of [...ends]) doClose(e, 'end');
-  if (acceptor) acceptor.close();
+  OPS.closeListener();
   for (const [, c] of connecting) if (!c.closed) doClose(c, 'end');
   for (const io of allIo) io.close();
   // the process must now exit by itself: a hang here is a failure (scripts/test-fuzz.sh has a timeout)
