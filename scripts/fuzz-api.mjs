@@ -316,6 +316,19 @@ function onWrite(e, res, msg, ctx) {
   return ctx;
 }
 
+/** UDP: a datagram comes from the peer's address (nobody else sends to these ports). */
+function checkFrom(e, res, from) {
+  if (!e.dest || !e.peer || res <= 0) return;
+  if (!from || from.port !== e.peer.addr.port || from.address !== e.peer.addr.address)
+    fail('recvfrom: wrong source address', `${e} from ${JSON.stringify(from)} want ${JSON.stringify(e.peer.addr)}`);
+}
+
+// odd destinations: scoped IPv6 (issue 10 item 6), wrong family, a port nobody listens on
+const ODD_DESTS = [
+  { address: 'fe80::1%lo', port: 9 }, { address: 'fe80::1%nonexistent0', port: 9 }, { address: '::1', port: 9 },
+  { address: '127.0.0.1', port: 9 }, { address: '0.0.0.0', port: 0 }, { path: '/nonexistent/fuzz.sock' },
+];
+
 function makeOps(e, opts = {}) {
   const readOn = opts.read ?? true, writeOn = opts.write ?? true;
   const ops = {};
@@ -326,10 +339,10 @@ function makeOps(e, opts = {}) {
     const seg = opts.seg ?? 'none';
     if (seg !== 'none') ops.segmentationCb = segFn(e, seg);
   } else if (e.mode === 'recvfrom_sendto') {
-    if (readOn) ops.recvfromCb = (io, res, msg) => { const x = cbEnter(io, 'recvfromCb'); onRead(x, res, msg, 'recvfromCb'); nested(x, 'recvfromCb', pr()); };
+    if (readOn) ops.recvfromCb = (io, res, msg, from) => { const x = cbEnter(io, 'recvfromCb'); checkFrom(x, res, from); onRead(x, res, msg, 'recvfromCb'); nested(x, 'recvfromCb', pr()); };
     if (writeOn) ops.sendtoCb = (io, res, msg) => { const x = cbEnter(io, 'sendtoCb'); onWrite(x, res, msg, 'sendtoCb'); nested(x, 'sendtoCb', 0.05); };
   } else {
-    if (readOn) ops.recvmsgCb = (io, res, msg) => { const x = cbEnter(io, 'recvmsgCb'); onRead(x, res, msg, 'recvmsgCb'); nested(x, 'recvmsgCb', pr()); };
+    if (readOn) ops.recvmsgCb = (io, res, msg, info) => { const x = cbEnter(io, 'recvmsgCb'); checkFrom(x, res, info && info.from); onRead(x, res, msg, 'recvmsgCb'); nested(x, 'recvmsgCb', pr()); };
     if (writeOn) ops.sendmsgCb = (io, res, msg) => { const x = cbEnter(io, msg ? 'sendmsgCb' : 'connectCb'); const c = onWrite(x, res, msg, 'sendmsgCb'); nested(x, c, 0.05); };
   }
   return ops;
@@ -461,6 +474,22 @@ function createTcp(ctx) {
   trace(`${ctx}: tcp client ${C.e} port ${port}`);
 }
 
+// UDP: two unconnected sockets on loopback that send to each other with sendto / sendmsg and an address
+function createUdp(ctx) {
+  if (ends.size >= MAX_ENDS) return;
+  const fa = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+  const fb = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+  const A = newEnd('dgram', 'udp', fa, pick(MODES), 'pattern', null);
+  const B = newEnd('dgram', 'udp', fb, pick(MODES), 'pattern', null);
+  A.e.addr = sock.localAddress(fa); B.e.addr = sock.localAddress(fb);
+  A.e.dest = { address: B.e.addr.address, port: B.e.addr.port };
+  B.e.dest = { address: A.e.addr.address, port: A.e.addr.port };
+  pairUp(A.e, B.e, 'dgram', 'pattern', 'pattern');
+  if (chance(0.9)) registerEnd(A.e);
+  if (chance(0.9)) registerEnd(B.e);
+  trace(`${ctx}: udp ${A.e} <-> ${B.e}`);
+}
+
 // ---- operations --------------------------------------------------------------------------------------------------
 function expectedError(err, what) {
   const code = err && err.code;
@@ -501,8 +530,8 @@ function doWrite(e, ctx) {
     let rc;
     try {
       rc = e.mode === 'read_write' ? e.io.write(buf)
-        : e.mode === 'recvfrom_sendto' ? e.io.sendto(buf, null)
-        : e.io.sendmsg(buf, {});
+        : e.mode === 'recvfrom_sendto' ? e.io.sendto(buf, e.dest ? (chance(0.05) ? pick(ODD_DESTS) : e.dest) : null)
+        : e.io.sendmsg(buf, e.dest ? { dest: chance(0.05) ? pick(ODD_DESTS) : e.dest } : {});
     } catch (err) { expectedError(err, 'write'); return; }
     count(`write@${ctx}`);
     if (VERBOSE) trace(`${ctx}: write ${e} ${buf.length} B -> rc ${rc}`);
@@ -534,7 +563,12 @@ function doClose(e, ctx) {
 }
 
 const OPS = {
-  setup: (e, ctx) => { try { if (chance(0.75)) createSocketpair(ctx); else createTcp(ctx); } catch (err) { expectedError(err, 'setup'); } },
+  setup: (e, ctx) => {
+    try {
+      const r = rnd();
+      if (r < 0.6) createSocketpair(ctx); else if (r < 0.8) createTcp(ctx); else createUdp(ctx);
+    } catch (err) { expectedError(err, 'setup'); }
+  },
   register: (e) => { if (!e.registered) registerEnd(e); else { try { e.io.register(); } catch (err) { expectedError(err, 'register (again)'); } } },
   unregister: (e) => { try { e.io.unregister(); } catch (err) { expectedError(err, 'unregister'); } e.registered = false; },
   reregister: (e) => { OPS.unregister(e); OPS.register(e); },
