@@ -166,6 +166,9 @@ int oio_fd_unregister(struct oio_fd *iofd);
 bool oio_fd_registered(const struct oio_fd *iofd);
 /* Close the fd (and cancel what is in flight); the object stays and may be registered with a new fd. */
 int oio_fd_close(struct oio_fd *iofd);
+/* The fd was closed behind the iofd's back and its number now names another file: forget it (true), so that
+ * freeing the iofd does not close somebody else's file. */
+bool oio_fd_forget_if_stale(struct oio_fd *iofd);
 /* Close and free. Safe inside any callback of this iofd; memory lives until in-flight operations end. */
 void oio_fd_free(struct oio_fd *iofd);
 

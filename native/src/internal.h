@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #define OIO_INLINE_DATA 256
@@ -92,6 +93,8 @@ struct oio_fd {
 	enum oio_mode mode;
 	unsigned flags;
 	int sotype;                 /* SO_TYPE of a socket (SOCK_STREAM, SOCK_DGRAM ...), 0 otherwise */
+	dev_t st_dev;               /* identity of the file behind fd when it was given to us: a number closed */
+	ino_t st_ino;               /* behind our back and reused names another file */
 	uint32_t gen;
 	uint32_t fdgen;             /* bumped when the fd is closed */
 	struct oio_cbs cbs;

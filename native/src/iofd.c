@@ -5,12 +5,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static void release_fd(struct oio_fd *iofd);
+
+static void remember_file(struct oio_fd *iofd)
+{
+	struct stat st;
+
+	iofd->st_dev = 0;
+	iofd->st_ino = 0;
+	if (iofd->fd >= 0 && fstat(iofd->fd, &st) == 0) {
+		iofd->st_dev = st.st_dev;
+		iofd->st_ino = st.st_ino;
+	}
+}
+
+/* Is fd still the file it was when given to us (not closed behind our back and its number reused)? */
+static bool same_file(const struct oio_fd *iofd, const struct stat *st)
+{
+	return st->st_dev == iofd->st_dev && st->st_ino == iofd->st_ino;
+}
+
+bool oio_fd_forget_if_stale(struct oio_fd *iofd)
+{
+	struct stat st;
+
+	if (iofd->fd < 0 || (fstat(iofd->fd, &st) == 0 && same_file(iofd, &st)))
+		return false;
+	release_fd(iofd);
+	iofd->fd = -1;
+	return true;
+}
+
 struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const struct oio_cbs *cbs, void *user)
 {
 	struct oio_fd *iofd;
 
-	if (mode > OIO_MODE_ACCEPT || !cbs || !cbs->read)
-		return NULL;
+	if (mode > OIO_MODE_ACCEPT || !cbs || !cbs->read || (fd >= 0 && ctx->ops->owns_fd(ctx, fd)))
+		return NULL; /* the core's own ring or eventfd is never an iofd's: freeing it would close the ring */
 	iofd = calloc(1, sizeof(*iofd));
 	if (!iofd)
 		return NULL;
@@ -29,6 +60,7 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->num_sqes = mode == OIO_MODE_ACCEPT ? 1 : ctx->read_sqes;
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
+	remember_file(iofd);
 	ctx->nfds++;
 	iofd->all_next = ctx->all;
 	if (ctx->all)
@@ -67,8 +99,10 @@ static int claim_fd(struct oio_fd *iofd)
 		ctx->fd_owner = o;
 		ctx->fd_owner_cap = cap;
 	}
-	if (ctx->fd_owner[fd] && ctx->fd_owner[fd] != iofd)
+	struct oio_fd *owner = ctx->fd_owner[fd];
+	if (owner && owner != iofd && owner->st_dev == iofd->st_dev && owner->st_ino == iofd->st_ino)
 		return -EBUSY;
+	/* else the owner's fd was closed behind its back and the number now names another file */
 	ctx->fd_owner[fd] = iofd;
 	return 0;
 }
@@ -98,15 +132,17 @@ int oio_fd_register(struct oio_fd *iofd, int fd)
 		return (fd < 0 || fd == iofd->fd) ? 0 : -ENOTSUP;
 	if (iofd->ctx->fatal)
 		return -EIO;
+	if (fd >= 0 && ops->owns_fd(iofd->ctx, fd))
+		return -EBUSY; /* the core's own ring or eventfd: closing it through an iofd would break the backend */
 	if (fd >= 0)
 		iofd->fd = fd;
 	if (iofd->fd < 0)
 		return -EBADF;
-	if (ops->owns_fd(iofd->ctx, iofd->fd))
-		return -EBUSY; /* the core's own ring or eventfd: closing it through an iofd would break the backend */
 	iofd->ctx->stats.syscalls++;
 	if (fstat(iofd->fd, &st) < 0)
 		return -errno;
+	iofd->st_dev = st.st_dev;
+	iofd->st_ino = st.st_ino;
 	iofd->sotype = 0;
 	iofd->flags &= ~F_IS_SOCKET;
 	if (S_ISSOCK(st.st_mode)) {

@@ -267,10 +267,11 @@ TEST(the_ring_fd_is_refused_and_a_broken_ring_is_fatal_not_a_spin)
 	CHECK(rfd >= 0);
 	socketpair_nb(SOCK_STREAM, sv);
 	rec_init(&r);
-	rec_fd(t, t->ctx, &r, rfd, OIO_MODE_READ_WRITE);
-	CHECK_EQ(oio_fd_register(r.iofd, -1), -EBUSY);
-	oio_fd_free(r.iofd); /* closes rfd itself (an application holding a stale number): */
-	/* ... every enter now fails with EBADF: reported once, then nothing spins */
+	CHECK(!oio_fd_new(t->ctx, rfd, OIO_MODE_READ_WRITE, &rec_cbs, &r)); /* refused at setup */
+	rec_fd(t, t->ctx, &r, -1, OIO_MODE_READ_WRITE);
+	CHECK_EQ(oio_fd_register(r.iofd, rfd), -EBUSY); /* and at register */
+	oio_fd_free(r.iofd);
+	close(rfd); /* an application closing a stale number: every enter now fails with EBADF, reported once */
 	rec_fini(&r);
 	rec_init(&r);
 	rec_fd(t, t->ctx, &r, sv[0], OIO_MODE_READ_WRITE);

@@ -215,9 +215,14 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
   }
 
   #onRead(conn: CtrlConnection, res: number, frame: Buffer): void {
-    if (res <= 0) {
-      // EOF, socket error, -EMSGSIZE (frame over 1200 bytes) or another segmentation error: close (the stream
-      // server closes on EOF/fatal errors by itself; do it explicitly for the rest)
+    if (res === 0) {
+      // EOF, maybe a half-close (nc -N): the replies already queued still go out
+      debug('ctrl(%s): EOF, closing after the tx queue drained', conn.stream.name);
+      conn.stream.setFlushAndDestroy();
+      return;
+    }
+    if (res < 0) {
+      // socket error, -EMSGSIZE (frame over 1200 bytes) or another segmentation error: close now
       debug('ctrl(%s): read result %d, closing', conn.stream.name, res);
       conn.close();
       return;

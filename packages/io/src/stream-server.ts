@@ -23,6 +23,8 @@ const debug = debuglog('osmo-io');
 const E = osConstants.errno;
 /** Linux ESHUTDOWN (not in os.constants.errno) */
 const ESHUTDOWN = 108;
+/** What one queued message costs beyond its bytes (the core's pooled entry, the JS bookkeeping), roughly. */
+export const TXENT_COST = 512;
 
 /** Options of {@link StreamServer}. */
 export interface StreamServerOptions {
@@ -42,6 +44,11 @@ export interface StreamServerOptions {
   segmentationCb?: (data: Buffer) => number;
   /** tx queue maximum length of every connection; default 1024 */
   txqueueMaxLength?: number;
+  /**
+   * memory a connection's unsent messages may take: their bytes plus {@link TXENT_COST} per message (the core's
+   * queue entry); default 1 MiB. See {@link StreamServerConn.send}.
+   */
+  txqueueMaxBytes?: number;
   /** set TCP_NODELAY on accepted TCP connections */
   nodelay?: boolean;
   /**
@@ -80,6 +87,12 @@ export class StreamServer {
   readonly segmentationCb: ((data: Buffer) => number) | undefined;
   /** tx queue maximum length of new connections */
   txqueueMaxLength: number;
+  /** most unsent bytes per connection */
+  txqueueMaxBytes: number;
+  /** connections destroyed because they did not read what was sent to them (slow consumers) */
+  slowConsumerDrops = 0;
+  /** times a connection stopped reading until its tx queue drained (back-pressure) */
+  readPauses = 0;
   /** see {@link StreamServerOptions.closeOnEof} */
   closeOnEof: boolean;
 
@@ -122,6 +135,7 @@ export class StreamServer {
     this.acceptErrorCb = opts.acceptErrorCb;
     this.segmentationCb = opts.segmentationCb;
     this.txqueueMaxLength = opts.txqueueMaxLength ?? 1024;
+    this.txqueueMaxBytes = opts.txqueueMaxBytes ?? 1024 * 1024;
     this.closeOnEof = opts.closeOnEof ?? true;
   }
 
@@ -269,8 +283,10 @@ export class StreamServerConn {
   closedCb: ((conn: StreamServerConn) => void) | undefined;
 
   #iofd: IoFd | null;
+  #ops: IoOps;
   #destroyed = false;
   #flush = false;
+  #paused = false;
   /** bytes handed to IoFd.write() that no writeCb has reported written yet */
   #unsent = 0;
 
@@ -294,6 +310,7 @@ export class StreamServerConn {
     this.closedCb = server.closedCb;
     const ops: IoOps = { readCb: StreamServerConn.#read, writeCb: StreamServerConn.#write };
     if (server.segmentationCb !== undefined) ops.segmentationCb = server.segmentationCb;
+    this.#ops = ops;
     let iofd: IoFd;
     try {
       iofd = IoFd.setup(fd, this.name, 'read_write', ops);
@@ -342,19 +359,54 @@ export class StreamServerConn {
     return this.#iofd ? this.#iofd.txqueueLen : 0;
   }
 
+  /** True while reading is paused because the peer does not read what we send (see {@link send}). */
+  get readPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Replace the segmentation callback (e.g. a larger frame limit once a peer is identified).
+   */
+  setSegmentationCb(fn: (data: Buffer) => number): void {
+    this.#ops = { ...this.#ops, segmentationCb: fn };
+    this.#iofd?.setIoOps(this.#paused ? { ...this.#ops, readCb: undefined } : this.#ops);
+  }
+
   /**
    * Queue a message for sending. Returns 0 (queued; do not modify the Buffer until it is sent), -ENOTCONN after
-   * destroy, -ESHUTDOWN after setFlushAndDestroy (the message is dropped), or the IoFd's error (-ENOSPC, -EINVAL).
+   * destroy, -ESHUTDOWN after setFlushAndDestroy (the message is dropped), -EINVAL for an empty message.
+   *
+   * Nothing accepted is dropped silently. Back-pressure: once the queue is three quarters full (messages or bytes)
+   * the connection stops reading until it drained to a quarter, as TCP and Node streams do, so a peer that
+   * pipelines requests and reads late gets every reply. A peer that still lets the queue fill up (it does not read
+   * what is sent to it unasked, e.g. traps) is a slow consumer: as upstream, the connection is destroyed, counted
+   * in `server.slowConsumerDrops`, and -ENOSPC is returned.
    */
   send(msg: Buffer): number {
-    if (this.#iofd === null) return -E.ENOTCONN;
+    const io = this.#iofd;
+    if (io === null) return -E.ENOTCONN;
     if (this.#flush) {
       debug('stream_srv(%s): flushing, dropping %d bytes', this.name, msg.length);
       return -ESHUTDOWN;
     }
-    const rc = this.#iofd.write(msg);
-    if (rc === 0) this.#unsent += msg.length;
-    return rc;
+    const srv = this.server;
+    const cost = this.#unsent + msg.length + (io.txqueueLen + 1) * TXENT_COST;
+    const rc = cost > srv.txqueueMaxBytes ? -E.ENOSPC : io.write(msg);
+    if (rc === -E.ENOSPC) {
+      srv.slowConsumerDrops++;
+      debug('stream_srv(%s): slow consumer (%d messages, %d bytes unsent), destroying', this.name, io.txqueueLen,
+            this.#unsent);
+      this.destroy();
+      return rc;
+    }
+    if (rc !== 0) return rc;
+    this.#unsent += msg.length;
+    if (!this.#paused && (io.txqueueLen * 4 >= io.txqueueMaxLength * 3 || cost * 4 >= srv.txqueueMaxBytes * 3)) {
+      this.#paused = true;
+      srv.readPauses++;
+      io.setIoOps({ ...this.#ops, readCb: undefined }); // reads that already came wait, in order
+    }
+    return 0;
   }
 
   /** Drop all queued, not yet written messages (no callbacks). */
@@ -407,7 +459,9 @@ export class StreamServerConn {
     }
     if (this.server.closeOnEof && isConnectionLost(res)) {
       debug('stream_srv(%s): read %d, closing', this.name, res);
-      this.destroy();
+      // EOF may be a half-close (the peer shut down only its sending side): what we queued still goes out
+      if (res === 0) this.setFlushAndDestroy();
+      else this.destroy();
     }
   }
 
@@ -436,7 +490,15 @@ export class StreamServerConn {
       return;
     }
     this.#unsent = Math.max(0, this.#unsent - res);
-    if (this.#flush && this.#unsent === 0) this.destroy();
+    if (this.#flush && this.#unsent === 0) {
+      this.destroy();
+      return;
+    }
+    if (this.#paused && !this.#flush && io.txqueueLen * 4 <= io.txqueueMaxLength &&
+        (this.#unsent + io.txqueueLen * TXENT_COST) * 4 <= this.server.txqueueMaxBytes) {
+      this.#paused = false;
+      io.setIoOps(this.#ops);
+    }
   }
 }
 

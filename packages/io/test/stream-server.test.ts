@@ -171,6 +171,7 @@ describe('StreamServer', function () {
     let lateRc = 0;
     const srv = track(new StreamServer({
       address: '127.0.0.1',
+      txqueueMaxBytes: 8 << 20, // a bulk sender raises the slow-consumer bound
       acceptCb: (conn) => {
         for (let i = 0; i < n; i++) expect(conn.send(payload.subarray(i * chunk, (i + 1) * chunk))).to.equal(0);
         conn.setFlushAndDestroy();

@@ -37,6 +37,13 @@ export interface IpaServerOptions extends IpaLinkOptions {
   accept?: IpaAcceptFn;
   /** largest accepted frame incl. header (default 65535); longer -> the connection is closed */
   maxFrameLength?: number;
+  /**
+   * with the handshake: largest frame accepted before the peer is identified (default 1024: an ID_RESP fits), so
+   * that an unauthenticated connection cannot make the server hold 64 KiB for a frame it parks half-sent
+   */
+  unidentifiedMaxFrameLength?: number;
+  /** with the handshake: close a connection not identified within this many ms (default 10000; 0: never) */
+  handshakeTimeoutMs?: number;
   txqueueMaxLength?: number;
 }
 
@@ -72,6 +79,7 @@ export class IpaServerConn extends IpaLink {
   #open = true;
   #deciding = false;
   #downReason: [string, number] | undefined;
+  #handshakeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly server: IpaServer,
@@ -127,6 +135,15 @@ export class IpaServerConn extends IpaLink {
     if (this.opts.handshake ?? true) {
       debug('ipa(%s): TX ID_GET', this.name);
       this.sendFrame(encodeCcmFrame(ccmIdGet(this.opts.idTags ?? IPA_DEFAULT_ID_GET_TAGS)));
+      const ms = this.opts.handshakeTimeoutMs ?? 10_000;
+      if (ms > 0) {
+        this.#handshakeTimer = setTimeout(() => {
+          this.#handshakeTimer = null;
+          debug('ipa(%s): not identified within %d ms, closing', this.name, ms);
+          this.#closeWith('handshake timeout', 0);
+        }, ms);
+        this.#handshakeTimer.unref();
+      }
     } else {
       this.setUp();
     }
@@ -136,9 +153,16 @@ export class IpaServerConn extends IpaLink {
   /** @internal stream read callback */
   onRead(res: number, msg: Buffer): void {
     if (!this.#open) return;
-    if (res <= 0) {
+    if (res === 0) {
+      // maybe only a half-close: what we queued (replies to its last requests) still goes out
+      debug('ipa(%s): EOF, closing after the tx queue drained', this.name);
+      this.#downReason = ['connection closed by peer', 0];
+      this.stream.setFlushAndDestroy();
+      return;
+    }
+    if (res < 0) {
       debug('ipa(%s): read result %d, closing', this.name, res);
-      this.#closeWith(res === 0 ? 'connection closed by peer' : 'read error', res);
+      this.#closeWith('read error', res);
       return;
     }
     this.handleFrame(msg);
@@ -159,8 +183,18 @@ export class IpaServerConn extends IpaLink {
     return this.upFlag;
   }
 
+  protected override setUp(): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    // identified: frames up to the full limit from now on
+    if ((this.opts.handshake ?? true) && this.server.fullSegmentation) this.stream.setSegmentationCb(this.server.fullSegmentation);
+    super.setUp();
+  }
+
   protected linkDown(reason: string, res: number): void {
     if (!this.#open) return;
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
     this.#open = false;
     this.upFlag = false;
     this.ka?.stop();
@@ -237,6 +271,8 @@ export class IpaServerConn extends IpaLink {
 export class IpaServer extends EventEmitter<IpaServerEvents> {
   readonly stream: StreamServer;
   readonly name: string;
+  /** @internal the segmentation of identified connections, when it differs from the unidentified one */
+  readonly fullSegmentation: ((data: Buffer) => number) | null;
   readonly #conns = new Set<IpaServerConn>();
   readonly #opts: IpaServerOptions;
   #seq = 0;
@@ -246,6 +282,10 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     trackMessageListeners(this);
     this.#opts = opts;
     this.name = opts.name ?? 'ipa_srv';
+    const full = ipaSegmentation(opts.maxFrameLength !== undefined ? { maxLength: opts.maxFrameLength } : {});
+    const preId = Math.min(opts.unidentifiedMaxFrameLength ?? 1024, opts.maxFrameLength ?? 65535);
+    const handshake = opts.handshake ?? true;
+    this.fullSegmentation = handshake ? full : null;
     this.stream = new StreamServer({
       ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
       ...(opts.address !== undefined ? { address: opts.address } : {}),
@@ -254,7 +294,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
       ...(opts.txqueueMaxLength !== undefined ? { txqueueMaxLength: opts.txqueueMaxLength } : {}),
       name: this.name,
       nodelay: (opts.proto ?? 'tcp') === 'tcp',
-      segmentationCb: ipaSegmentation(opts.maxFrameLength !== undefined ? { maxLength: opts.maxFrameLength } : {}),
+      segmentationCb: handshake ? ipaSegmentation({ maxLength: preId }) : full,
       acceptCb: (sc: StreamServerConn) => this.#accept(sc),
     });
   }

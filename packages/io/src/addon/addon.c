@@ -25,14 +25,7 @@ napi_value throw_errno(napi_env env, int err, const char *syscall)
 
 	if (err < 0)
 		err = -err;
-#define E(x) case x: name = #x; break
-	switch (err) {
-	E(EADDRINUSE); E(EADDRNOTAVAIL); E(ECONNREFUSED); E(EACCES); E(EPERM); E(EINVAL); E(ENOENT);
-	E(EAFNOSUPPORT); E(EPROTONOSUPPORT); E(ENOSYS); E(EMFILE); E(ENFILE); E(ENOMEM); E(EBADF);
-	E(ENOTSOCK); E(ENETUNREACH); E(EHOSTUNREACH); E(ESOCKTNOSUPPORT); E(ENOTSUP); E(EISCONN);
-	default: name = "EIO";
-	}
-#undef E
+	name = uv_err_name(-err); /* libuv knows every errno name (EBUSY, ENOTCONN ...) */
 	snprintf(msg, sizeof(msg), "%s %s (%s)", syscall, name, strerror(err));
 	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
 	napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);

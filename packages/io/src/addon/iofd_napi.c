@@ -45,13 +45,15 @@ static napi_value n_setup(napi_env env, napi_callback_info info)
 		napi_throw_error(env, "ERR_OSMO_IO_INTERNAL", "not initialised");
 		return NULL;
 	}
+	if (fd >= 0 && fd == uv_backend_fd(e->uv))
+		return throw_errno(env, EBUSY, "setup"); /* libuv's own epoll fd */
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return throw_errno(env, ENOMEM, "setup");
 	n->iofd = oio_fd_new(e->ctx, fd, (enum oio_mode)mode, &nfd_cbs, n);
 	if (!n->iofd) {
 		free(n);
-		return throw_errno(env, EINVAL, "setup");
+		return throw_errno(env, mode >= 0 && mode <= OIO_MODE_ACCEPT && fd >= 0 ? EBUSY : EINVAL, "setup");
 	}
 	if (e->nfree) {
 		slot = e->free_slots[--e->nfree];
@@ -127,6 +129,9 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 	struct env *e = env_get(env);
 	if (!n)
 		return NULL;
+	/* from the finalizer: the fd may have been closed elsewhere and its number reused: never close that one */
+	if (!oio_fd_registered(n->iofd))
+		oio_fd_forget_if_stale(n->iofd);
 	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
 	oio_fd_free(n->iofd);
 	n->iofd = NULL;
