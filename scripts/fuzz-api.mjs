@@ -16,7 +16,7 @@
 // I12 operations inside segmentationCb and 8,000+ frame bursts) so that a run can look for other ones; CI uses none.
 // Exit 0: no failure; 1: an invariant failed (the message names it, with the seed, the failing iofd's history and
 // the last operations).
-import { IoFd, socketpair, sock, Acceptor, lengthPrefixSegmentation, getBackend, errno, errnoName } from '@osmo/io';
+import { IoFd, socketpair, sock, Acceptor, lengthPrefixSegmentation, getBackend, errno, errnoName, stats } from '@osmo/io';
 
 // ---- arguments, PRNG ---------------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -525,6 +525,8 @@ function streamChunk(e) {
 
 function doWrite(e, ctx) {
   if (e.txBytes > (1 << 20)) return;
+  // UDP: a closed peer's port may be bound again by a new socket of another pair: stop sending to it
+  if (e.dest && peerGone(e)) return;
   const bufs = e.kind === 'stream' ? streamChunk(e) : [dgramPayload(e.tx, chance(0.7) ? ri(12, 512) : ri(513, 8192))];
   for (const buf of bufs) {
     let rc;
@@ -712,7 +714,10 @@ function finish() {
   for (const [, c] of connecting) if (!c.closed) doClose(c, 'end');
   for (const io of allIo) io.close();
   // the process must now exit by itself: a hang here is a failure (scripts/test-fuzz.sh has a timeout)
-  const t = setTimeout(() => { console.error(`fuzz-api: ${getBackend()}: still running 20 s after everything was closed`); }, 20000);
+  const t = setTimeout(() => {
+    const handles = process._getActiveHandles().map((h) => h.constructor.name);
+    console.error(`fuzz-api: ${getBackend()}: still running 20 s after everything was closed; active handles ${JSON.stringify(handles)}; core stats ${JSON.stringify(stats())}`);
+  }, 20000);
   t.unref();
   printCounts();
   console.log(`fuzz-api: ${getBackend()} OK`);

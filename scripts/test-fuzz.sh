@@ -3,7 +3,8 @@
 # once per backend. Node itself is not sanitized: gcc's libasan is preloaded. A sanitizer report, a crash, a hang
 # or an invariant failure fails that backend's run. Ends with "N passed, N failed" (one count per backend);
 # OSMO_TEST_COUNTS=<file>: also appends "passed failed" there (see scripts/test.sh, .ci/run).
-#   FUZZ_SECONDS (default 60) per backend, FUZZ_SEED (default: random, printed), FUZZ_ARGS: more fuzzer options.
+#   FUZZ_SECONDS (default 60) per backend, FUZZ_SEED (default: random, printed), FUZZ_ARGS: more fuzzer options,
+#   FUZZ_BACKENDS (default "poll io_uring").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
@@ -22,7 +23,7 @@ if ! npx tsc -b || ! node packages/io/scripts/build-asan.mjs; then failed=1; fin
 libasan=$(gcc -print-file-name=libasan.so)
 if [ ! -e "$libasan" ]; then echo "!! gcc's libasan.so not found"; failed=1; finish; fi
 
-for be in poll io_uring; do
+for be in ${FUZZ_BACKENDS:-poll io_uring}; do
   echo "== fuzz-api, OSMO_IO_BACKEND=$be, ${secs} s, seed $seed"
   log=$(mktemp)
   # detect_leaks=0: V8 and Node keep memory until exit; halt_on_error / -fno-sanitize-recover: first report is fatal
