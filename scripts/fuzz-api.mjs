@@ -132,8 +132,8 @@ class End {
     this.reorder = false;     // setSqes('read', n > 1) on a datagram socket: order is not guaranteed
     this.allocSize = 1024;
     this.h = [];              // recent events of this End (printed with a failure)
+    this.prev = null;         // the End whose IoFd this one reuses
     this.eofs = 0;            // EOFs since the last register()
-    endOf.set(io, this);
   }
   toString() { return `#${this.n}(${this.label},${this.mode}${this.closed ? ',closed' : this.registered ? '' : ',unreg'})`; }
 }
@@ -374,7 +374,6 @@ function segFn(e, kind) {
 function newEnd(kind, label, fd, mode, content, reuse) {
   let io;
   const e = new End(null, kind, mode, label);
-  endOf.delete(null);
   const seg = mode === 'read_write' && kind === 'stream'
     ? (content === 'ipa' ? pick(['native-ipa', 'native-ipa', 'js-ipa', 'js-actor', 'none', 'js-chunk']) : pick(['none', 'none', 'js-chunk', 'js-actor', 'native-ipa']))
     : 'none';
