@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real Osmocom peers for interop tests (see shared/reference/real-peers.md).
+# Real Osmocom peers for interop tests (docs/design.md, "Real peers"). Their configs: test/peers/*.cfg.
 #   scripts/peers.sh install                 install the Debian packages (idempotent, fast when present)
 #   scripts/peers.sh start <hlr|bsc|stp|sgsn>...   start daemons on loopback, wait for their ports, print env
 #   scripts/peers.sh stop                    stop every daemon started by 'start', wait for them to exit
@@ -13,13 +13,8 @@ START_TIMEOUT="${OSMO_PEERS_TIMEOUT:-20}"   # seconds to wait for a daemon's por
 
 die() { echo "peers.sh: $*" >&2; exit 1; }
 
-shared_dir() {
-  local top
-  if [[ -n "${OSMO_SHARED_DIR:-}" ]]; then echo "$OSMO_SHARED_DIR"; return; fi
-  top="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null)" \
-    || die "not inside a git checkout; set OSMO_SHARED_DIR"
-  echo "$top/../shared"
-}
+# the daemon configs live in the repository, next to this script's parent
+CFG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/peers"
 
 # per daemon: binary, config file, TCP ports to wait for, env entries (NAME=port)
 peer_bin()   { case "$1" in hlr) echo osmo-hlr;; bsc) echo osmo-bsc;; stp) echo osmo-stp;; sgsn) echo osmo-sgsn;; *) return 1;; esac; }
@@ -57,7 +52,7 @@ pid_alive() { local pid="$1"; kill -0 "$pid" 2>/dev/null && [[ "$(ps -o stat= -p
 running() { [[ -f "$SCRATCH/$1.pid" ]] && pid_alive "$(cat "$SCRATCH/$1.pid")"; }
 
 start_one() {
-  local name="$1" bin cfg ports shared args=() port waited=0
+  local name="$1" bin cfg ports args=() port waited=0
   bin="$(peer_bin "$name")" || die "unknown peer '$name' (use: ${ALL_PEERS[*]})"
   cfg="$(peer_cfg "$name")"; ports="$(peer_ports "$name")"
   command -v "$bin" >/dev/null || die "$bin not installed (run: scripts/peers.sh install)"
@@ -65,10 +60,9 @@ start_one() {
   for port in $ports; do
     listening "$port" && die "port $port (for $name) is already in use by another process"
   done
-  shared="$(shared_dir)"
-  [[ -f "$shared/peers/$cfg" ]] || die "missing $shared/peers/$cfg"
+  [[ -f "$CFG_DIR/$cfg" ]] || die "missing $CFG_DIR/$cfg"
   mkdir -p "$SCRATCH/$name"
-  cp "$shared/peers/$cfg" "$SCRATCH/$name/$cfg"
+  cp "$CFG_DIR/$cfg" "$SCRATCH/$name/$cfg"
   args=(-c "$cfg")
   [[ "$name" == hlr ]] && args+=(-l "$SCRATCH/$name/hlr.db")
   ( cd "$SCRATCH/$name" && exec nohup "$bin" "${args[@]}" </dev/null >"$SCRATCH/$name.log" 2>&1 ) &

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Interop tests against real Osmocom daemons (Debian packages), see shared/reference/real-peers.md.
+# Interop tests against real Osmocom daemons (Debian packages), see docs/design.md ("Real peers").
 # Installs the peers, starts them on loopback, exports their addresses (OSMO_*=host:port), runs mocha over the
 # interop specs, stops the peers on exit and exits with mocha's status.
 set -euo pipefail
-cd "$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PEERS="${OSMO_INTEROP_PEERS:-hlr bsc stp sgsn}"
 

@@ -1,6 +1,6 @@
 // TCP echo server on @osmo/io: sock.inet listen + Acceptor + one IoFd (read_write) per connection with the
 // native IPA-style length-prefix segmentation; every received message is written back as it is
-// (received Buffers belong to the application, DESIGN.md §3, so echoing the same Buffer is allowed).
+// (received Buffers belong to the application, docs/design.md §3, so echoing the same Buffer is allowed).
 // The backend comes from OSMO_IO_BACKEND (poll | io_uring), set by bench/run.js.
 //
 //   node bench/servers/osmo-tcp-echo.js [--port 0] [--host 127.0.0.1] [--txqueue-max N]

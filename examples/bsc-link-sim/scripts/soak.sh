@@ -23,7 +23,9 @@ for b in "${backends[@]}"; do
   set -e
   [[ $rc -eq 0 ]] || status=$rc
   node -e '
-    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), r = s.resources;
+    // --json streams progress objects; the summary is the last line
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+    const s = JSON.parse(lines[lines.length - 1]), r = s.resources;
     const mib = (kb) => (kb / 1024).toFixed(1);
     console.log(`soak ${s.backend}: ${s.durationS.toFixed(0)} s, ${s.sent} sent / ${s.received} received / ${s.lost} lost / ` +
       `${s.unaccounted} unaccounted, links ${s.omlLinksUp}+${s.rslLinksUp}/${s.linksExpected}, reconnects ${s.reconnects}, CPU ${s.cpuPercent.toFixed(1)} %`);

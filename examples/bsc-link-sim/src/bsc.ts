@@ -2,7 +2,8 @@
  * BSC side: accepts OML (3002) and RSL (3003) IPA links (the transport sends ID_GET), drives the OML bring-up
  * minimally (bsc-oml.ts), checks the RSL MEASurement RESult sequence numbers per TRX, and reports link changes
  * for the CTRL interface (ctrl-tree.ts). A peer that sends garbage is disconnected; one that stalls mid-frame only
- * holds its own connection.
+ * holds its own connection. State is kept only for the BTS/TRX it is configured for (`maxBts` x `maxTrx`, as
+ * osmo-bsc knows only its configured BTS): a unit id outside is refused, so peers cannot grow it without bound.
  */
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
@@ -23,7 +24,14 @@ export interface BscSideOptions {
   rslPort: number;
   /** BTS number N of unit id `site/…` is site - siteBase */
   siteBase: number;
+  /** BTS numbers 0..maxBts-1 are accepted (default 1024); other unit ids are refused (the connection is closed) */
+  maxBts?: number;
+  /** TRX numbers 0..maxTrx-1 are accepted (default 8) */
+  maxTrx?: number;
 }
+
+export const DEFAULT_MAX_BTS = 1024;
+export const DEFAULT_MAX_TRX = 8;
 
 export interface BscTrxState { rslUp: boolean; rx: SeqCheck; rslConnects: number }
 export interface BscBtsState {
@@ -45,6 +53,8 @@ export interface BscSideEvents {
 export class BscSide extends EventEmitter<BscSideEvents> {
   readonly bts = new Map<number, BscBtsState>();
   garbageDrops = 0;
+  /** connections refused because their unit id is outside maxBts x maxTrx (or does not parse) */
+  rejectedUnits = 0;
   private omlSrv: ServerLink | null = null;
   private rslSrv: ServerLink | null = null;
 
@@ -56,8 +66,9 @@ export class BscSide extends EventEmitter<BscSideEvents> {
   private parseUnit(conn: ServerConn): { nr: number; trx: number } | null {
     const m = /^(\d+)\/(\d+)\/(\d+)/.exec(conn.unitId ?? '');
     if (!m) return null;
-    const nr = Number(m[1]) - this.opts.siteBase;
-    return nr >= 0 ? { nr, trx: Number(m[3]) } : null;
+    const nr = Number(m[1]) - this.opts.siteBase, trx = Number(m[3]);
+    if (nr < 0 || nr >= (this.opts.maxBts ?? DEFAULT_MAX_BTS) || trx >= (this.opts.maxTrx ?? DEFAULT_MAX_TRX)) return null;
+    return { nr, trx };
   }
 
   private btsState(nr: number): BscBtsState {
@@ -93,7 +104,7 @@ export class BscSide extends EventEmitter<BscSideEvents> {
     }
     oml.on('up', (c) => {
       const u = this.parseUnit(c);
-      if (!u) { this.garbageDrops++; c.close(); return; }
+      if (!u) { this.garbageDrops++; this.rejectedUnits++; debug('%s: unit id %s refused', c.name, c.unitId); c.close(); return; }
       const b = this.btsState(u.nr);
       c.data = b;
       b.omlUp = true; b.omlConnects++;
@@ -122,7 +133,7 @@ export class BscSide extends EventEmitter<BscSideEvents> {
     });
     rsl.on('up', (c) => {
       const u = this.parseUnit(c);
-      if (!u) { this.garbageDrops++; c.close(); return; }
+      if (!u) { this.garbageDrops++; this.rejectedUnits++; debug('%s: unit id %s refused', c.name, c.unitId); c.close(); return; }
       const b = this.btsState(u.nr);
       const t = this.trxState(b, u.trx);
       c.data = t;

@@ -5,6 +5,7 @@
  * TRX sequence numbers continue, so the receiver sees any loss as a gap).
  */
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { debuglog } from 'node:util';
 import { OmlBringup } from './oml-bringup.js';
 import { decodeOml, OmlDecodeError, describeOml } from './oml.js';
@@ -34,6 +35,8 @@ export interface BtsSideEvents {
   'bts-up': [bts: number];
   'rsl-up': [bts: number, trx: number];
   'rsl-down': [bts: number, trx: number, reason: string];
+  /** an OML connect attempt failed (refused, timed out, name not found ...); the link retries */
+  'connect-error': [bts: number, err: { code?: string; message: string }];
 }
 
 class SimTrx {
@@ -51,11 +54,19 @@ class SimBts {
   bringups = 0;
   omlDecodeErrors = 0;
   constructor(readonly index: number, readonly site: number, readonly side: BtsSide, o: BtsSideOptions) {
-    this.fsm = new OmlBringup({ trx: o.trx, omlPeerIp: o.host });
+    // ip.access OML carries IPv4 addresses only: over IPv6 the RSL Connect ACK reports 0.0.0.0
+    this.fsm = new OmlBringup({ trx: o.trx, omlPeerIp: net.isIPv4(o.host) ? o.host : '0.0.0.0' });
     this.trxs = Array.from({ length: o.trx }, (_, t) => new SimTrx(t));
     this.oml = o.transport.client({ host: o.host, port: o.omlPort, unitId: `${site}/0/0`, name: `oml-${site}`, reconnectMs: o.reconnectMs });
+    this.oml.on('connected', () => { side.omlConnects++; });
+    this.oml.on('connectError', (err) => {
+      side.connectErrors++;
+      side.lastConnectError = { ...(err.code !== undefined ? { code: err.code } : {}), message: err.message };
+      side.emit('connect-error', index, err);
+    });
     this.oml.on('up', () => {
       debug('bts %d: OML up', index);
+      side.omlUps++;
       side.emit('oml-up', index);
       for (const b of this.fsm.start()) this.oml.send(IPA_PROTO_OML, b);
     });
@@ -115,6 +126,13 @@ class SimBts {
 export class BtsSide extends EventEmitter<BtsSideEvents> {
   readonly btss: SimBts[] = [];
   reconnects = 0;
+  /** OML links that completed the identity handshake, over the run */
+  omlUps = 0;
+  /** OML TCP connections established (handshake done or not) */
+  omlConnects = 0;
+  /** failed OML connect attempts, and the last one's error */
+  connectErrors = 0;
+  lastConnectError: { code?: string; message: string } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private last = 0;
   private trafficOn = false;

@@ -1,4 +1,5 @@
 /** One simulator run: BSC side (unless a remote BSC is given) + BTS side, progress, optional link chaos, summary. */
+import { resolveHost } from './args.js';
 import { BscSide } from './bsc.js';
 import { BtsSide } from './bts.js';
 import { startCtrl, type CtrlHandle } from './ctrl-tree.js';
@@ -17,6 +18,8 @@ export interface SimOptions {
   omlPort: number;     // 0 = any free port (local BSC side)
   rslPort: number;
   ctrlPort: number | null;   // null: no CTRL interface
+  /** address the CTRL interface listens on (default 127.0.0.1: loopback even when OML/RSL listen on 0.0.0.0) */
+  ctrlHost?: string;
   siteBase: number;
   reconnectMs: number;
   /** drop a random OML or RSL link every this many seconds (0 = never) */
@@ -36,7 +39,11 @@ export interface SimOptions {
 export interface SimStarted { transport: Transport; bsc: BscSide | null; bts: BtsSide | null; omlPort: number; rslPort: number; ctrlPort: number | null }
 
 /** msgsPerS: RSL messages sent per second (BTS side), or received (BSC side only) */
-export interface SimProgress { t: number; omlUp: number; rslUp: number; msgsPerS: number; cpuPercent: number; backend: string; rssKb?: number; fds?: number }
+export interface SimProgress {
+  t: number; omlUp: number; rslUp: number; msgsPerS: number; cpuPercent: number; backend: string; rssKb?: number; fds?: number;
+  /** BTS side: failed OML connect attempts so far */
+  connectErrors?: number;
+}
 
 export const DEFAULTS: SimOptions = {
   bts: 100, trx: 4, rate: 25, durationS: 10, backend: 'auto', host: '127.0.0.1', omlPort: 0, rslPort: 0,
@@ -49,7 +56,8 @@ export async function pickTransport(backend: SimOptions['backend']): Promise<{ t
   try {
     return { transport: await loadTransport('osmo-io' satisfies TransportKind) };
   } catch (e) {
-    if (backend !== 'auto') throw e;
+    // an explicit choice (--backend, OSMO_IO_BACKEND) that cannot work is an error, not a silent fallback
+    if (backend !== 'auto' || (e as { code?: string }).code === 'ERR_OSMO_IO_BACKEND') throw e;
     return { transport: await loadTransport('node-net'), warning: `@osmo/io unavailable (${(e as Error).message.split('\n')[0]}); using node-net` };
   }
 }
@@ -58,17 +66,26 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export interface SimRun { summary: SimSummary; ctrlPort: number | null; warning?: string }
 
-export async function runSimulation(o: SimOptions, transportIn?: Transport): Promise<SimRun> {
+export async function runSimulation(oIn: SimOptions, transportIn?: Transport): Promise<SimRun> {
+  // host names -> addresses once (rejects with the dns error, code ENOTFOUND, for a name that does not resolve)
+  const o: SimOptions = { ...oIn, host: await resolveHost(oIn.host),
+    ...(oIn.bsc ? { bsc: { host: await resolveHost(oIn.bsc.host), port: oIn.bsc.port } } : {}),
+    ...(oIn.ctrlHost !== undefined ? { ctrlHost: await resolveHost(oIn.ctrlHost) } : {}) };
   const picked = transportIn ? { transport: transportIn } : await pickTransport(o.backend);
   const transport = picked.transport;
   let bsc: BscSide | null = null;
   let ctrl: CtrlHandle | null = null;
   let omlPort: number, host: string;
   if (o.bsc) { host = o.bsc.host; omlPort = o.bsc.port; } else {
-    bsc = new BscSide({ transport, host: o.host, omlPort: o.omlPort, rslPort: o.rslPort, siteBase: o.siteBase });
+    bsc = new BscSide({ transport, host: o.host, omlPort: o.omlPort, rslPort: o.rslPort, siteBase: o.siteBase, maxBts: o.bts, maxTrx: o.trx });
     await bsc.start();
     host = o.host; omlPort = bsc.omlPort;
-    if (o.ctrlPort !== null) ctrl = await startCtrl(bsc, o.ctrlPort, o.host);
+    try {
+      if (o.ctrlPort !== null) ctrl = await startCtrl(bsc, o.ctrlPort, o.ctrlHost ?? '127.0.0.1');
+    } catch (e) {
+      bsc.close();
+      throw e;
+    }
   }
   const mode: SimSummary['mode'] = o.listen ? 'bsc' : o.bsc ? 'bts' : 'both';
   const bts = o.listen ? null
@@ -102,6 +119,7 @@ export async function runSimulation(o: SimOptions, transportIn?: Transport): Pro
     const p: SimProgress = {
       t: (now - t0) / 1000, omlUp: l.omlUp, rslUp: l.rslUp, msgsPerS: (1000 * (l.count - lastCount)) / Math.max(1, now - lastT),
       cpuPercent: cpu.sample(), backend: transport.backend, ...(last ? { rssKb: last.rssKb, fds: last.fds } : {}),
+      ...(bts ? { connectErrors: bts.connectErrors } : {}),
     };
     lastCount = l.count; lastT = now;
     o.onProgress?.(p);
@@ -151,6 +169,10 @@ export async function runSimulation(o: SimOptions, transportIn?: Transport): Pro
     cpuPercent: (100 * cpuUs) / (wallS * 1e6), cpuUsPerMessage: counted > 0 ? cpuUs / counted : null,
     msgsPerSecond: counted / Math.max(0.001, wallS),
     ...(o.sampleS && o.sampleS > 0 ? { resources: resourceReport(o.sampleS, samples, steadyIndex) } : {}),
+    ctrlPort: ctrl?.port ?? null,
+    ...(bts ? { omlUps: bts.omlUps, omlConnects: bts.omlConnects, connectErrors: bts.connectErrors,
+      lastConnectError: bts.lastConnectError } : {}),
+    ...(bsc ? { rejectedUnits: bsc.rejectedUnits } : {}),
   };
   const ctrlPort = ctrl?.port ?? null;
   bts?.close();

@@ -94,35 +94,51 @@ export interface SimSummary {
   msgsPerSecond: number;
   /** --sample: RSS and open fds over the run */
   resources?: ResourceReport;
+  /** the BSC side's CTRL port (null: none, e.g. mode 'bts' or --ctrl-port none) */
+  ctrlPort?: number | null;
+  /** BTS side: OML links that came up (handshake done) and OML TCP connections over the run, failed attempts */
+  omlUps?: number;
+  omlConnects?: number;
+  connectErrors?: number;
+  lastConnectError?: { code?: string; message: string } | null;
+  /** BSC side: connections refused for a unit id outside the configured BTS x TRX */
+  rejectedUnits?: number;
 }
 
+/** The summary table; rows that do not apply to the mode are left out (no BSC side: nothing received here ...). */
 export function formatSummary(s: SimSummary): string {
-  const rows: [string, string][] = [
+  const bscHere = s.mode !== 'bts', btsHere = s.mode !== 'bsc';
+  const modeText = { both: 'BSC side + BTS side in this process', bts: 'BTS side against a remote BSC', bsc: 'BSC side only (--listen)' };
+  const rows: [string, string | null][] = [
+    ['mode', modeText[s.mode]],
     ['backend', s.backend],
     ['topology', `${s.bts} BTS x ${s.trxPerBts} TRX (${s.linksExpected} links)`],
+    ['CTRL port', bscHere ? (s.ctrlPort === undefined || s.ctrlPort === null ? 'none' : String(s.ctrlPort)) : null],
     ['duration', `${s.durationS.toFixed(1)} s`],
     ['links up at end', `OML ${s.omlLinksUp}/${s.bts}, RSL ${s.rslLinksUp}/${s.bts * s.trxPerBts}`],
-    ['OML bring-ups completed', String(s.omlBringupsCompleted)],
+    [btsHere ? 'OML bring-ups completed' : 'OML connections accepted', String(s.omlBringupsCompleted)],
     ['link reconnects', String(s.reconnects)],
-    ['RSL messages sent', String(s.sent)],
-    ['RSL messages received', String(s.received)],
-    ['lost (gaps seen by BSC)', String(s.lost)],
-    ['duplicated', String(s.duplicates)],
-    ['unaccounted', String(s.unaccounted)],
-    ['RSL decode errors', String(s.rslDecodeErrors)],
-    ['messages/s', s.msgsPerSecond.toFixed(0)],
+    ['failed connect attempts', btsHere && s.connectErrors !== undefined ? String(s.connectErrors) : null],
+    ['refused unit ids', bscHere && s.rejectedUnits !== undefined ? String(s.rejectedUnits) : null],
+    ['RSL messages sent', btsHere ? String(s.sent) : null],
+    ['RSL messages received', bscHere ? String(s.received) : null],
+    ['lost (gaps seen by BSC)', bscHere ? String(s.lost) : null],
+    ['duplicated', bscHere ? String(s.duplicates) : null],
+    ['unaccounted', s.mode === 'both' ? String(s.unaccounted) : null],
+    ['RSL decode errors', bscHere ? String(s.rslDecodeErrors) : null],
+    [s.mode === 'bsc' ? 'messages/s received' : 'messages/s sent', s.msgsPerSecond.toFixed(0)],
     ['CPU', `${s.cpuPercent.toFixed(1)} % of one core`],
     ['CPU per message', s.cpuUsPerMessage === null ? 'n/a' : `${s.cpuUsPerMessage.toFixed(2)} us`],
   ];
-  if (s.mode === 'bsc') rows.splice(6, 1, ['RSL messages sent', 'n/a (BSC side only)']);
   const r = s.resources;
+  const shown = rows.filter((x): x is [string, string] => x[1] !== null);
   if (r?.start && r.end && r.min && r.max) {
-    rows.push(['RSS start -> end', `${(r.start.rssKb / 1024).toFixed(1)} -> ${(r.end.rssKb / 1024).toFixed(1)} MiB ` +
+    shown.push(['RSS start -> end', `${(r.start.rssKb / 1024).toFixed(1)} -> ${(r.end.rssKb / 1024).toFixed(1)} MiB ` +
       `(min ${(r.min.rssKb / 1024).toFixed(1)}, max ${(r.max.rssKb / 1024).toFixed(1)}; t ${r.start.t}..${r.end.t} s)`]);
-    rows.push(['open fds start -> end', `${r.start.fds} -> ${r.end.fds} (min ${r.min.fds}, max ${r.max.fds})`]);
+    shown.push(['open fds start -> end', `${r.start.fds} -> ${r.end.fds} (min ${r.min.fds}, max ${r.max.fds})`]);
   }
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)))}-+`;
+  const w = Math.max(...shown.map(([k]) => k.length));
+  const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...shown.map(([, v]) => v.length)))}-+`;
   const vw = line.length - w - 7;
-  return [line, ...rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v.padEnd(vw)} |`), line].join('\n');
+  return [line, ...shown.map(([k, v]) => `| ${k.padEnd(w)} | ${v.padEnd(vw)} |`), line].join('\n');
 }

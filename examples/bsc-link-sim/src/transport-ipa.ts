@@ -22,6 +22,8 @@ class IpaClientLink extends EventEmitter<ClientLinkEvents> implements ClientLink
     this.cli.on('up', () => this.emit('up'));
     this.cli.on('down', (reason) => this.emit('down', reason));
     this.cli.on('message', (msg) => this.emit('frame', msg.proto, msg.payload));
+    this.cli.on('connect', () => this.emit('connected'));
+    this.cli.on('connectError', (err) => this.emit('connectError', err));
   }
   get isUp(): boolean { return this.cli.isUp; }
   open(): void { this.cli.open(); }

@@ -53,7 +53,12 @@ class NetClient extends EventEmitter<ClientLinkEvents> implements ClientLink {
       const err = d.push(chunk, (proto, payload) => this.onFrame(proto, payload));
       if (err) s.destroy(new Error(err));
     });
-    s.on('error', (e) => debug('%s: %s', this.o.name, e.message));
+    let connected = false;
+    s.once('connect', () => { connected = true; this.emit('connected'); });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      debug('%s: %s', this.o.name, e.message);
+      if (!connected) this.emit('connectError', { ...(e.code !== undefined ? { code: e.code } : {}), message: e.message });
+    });
     s.on('close', () => {
       if (this.sock !== s) return;
       this.sock = null;

@@ -14,6 +14,10 @@ export interface ClientLinkEvents {
   up: [];                              // connected and identified (ID_ACK from the server)
   down: [reason: string];
   frame: [proto: number, payload: Buffer];
+  /** TCP connected (the identity handshake follows) */
+  connected: [];
+  /** a connect attempt failed: code 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND' ...; the link retries by itself */
+  connectError: [err: { code?: string; message: string }];
 }
 export interface ClientLink extends EventEmitter<ClientLinkEvents> {
   readonly isUp: boolean;

@@ -1,4 +1,4 @@
-// Test helper: read the captured omldummy <-> osmo-bsc exchange and split it into IPA frames.
+// Test helper: read a captured omldummy <-> osmo-bsc exchange (test/fixtures/*.tsv) and split it into IPA frames.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -21,20 +21,6 @@ export function loadCapture(name: string): CapturedFrame[] {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const [from, hex] = line.split('\t') as ['BTS' | 'BSC', string];
-    for (const f of splitIpa(Buffer.from(hex, 'hex'))) frames.push({ from, proto: f[2]!, payload: f.subarray(3), frame: f });
-  }
-  return frames;
-}
-
-export function loadSharedTsv(): CapturedFrame[] {
-  const path = fileURLToPath(new URL('../../../../shared/reference/omldummy-oml-exchange.tsv', import.meta.url));
-  const frames: CapturedFrame[] = [];
-  let btsPort = '';
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const [port, hex] = line.split('\t') as [string, string];
-    if (!btsPort && port !== '3002') btsPort = port;
-    const from = port === '3002' ? 'BSC' : 'BTS';
     for (const f of splitIpa(Buffer.from(hex, 'hex'))) frames.push({ from, proto: f[2]!, payload: f.subarray(3), frame: f });
   }
   return frames;

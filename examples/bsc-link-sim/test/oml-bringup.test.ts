@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { OmlBringup, type BringupEvent } from '../src/oml-bringup.js';
 import { decodeOml, describeOml, encodeOml, OmlMsgType, OmlObjClass, OmlAttr, encodeOmlAttrs, OmlOperState, OmlAvail, parseOmlAttrs, findAttr } from '../src/oml.js';
-import { loadCapture, loadSharedTsv, type CapturedFrame } from './capture.js';
+import { loadCapture, type CapturedFrame } from './capture.js';
 
 const OML = 0xff;
 
@@ -33,8 +33,8 @@ describe('OML bring-up FSM (BTS side)', () => {
     expect(events.filter((e) => e.type === 'nack' || e.type === 'ignored')).to.deep.equal([]);
   });
 
-  it('matches the shared omldummy-oml-exchange.tsv (a shorter run) as a prefix', () => {
-    const frames = loadSharedTsv();
+  it('matches the short omldummy run (omldummy-short-run.tsv) as a prefix', () => {
+    const frames = loadCapture('omldummy-short-run.tsv');
     const { sent } = replay(frames);
     const expected = frames.filter((f) => f.from === 'BTS' && f.proto === OML).map((f) => f.payload.toString('hex'));
     expect(sent.map((b) => b.toString('hex')).slice(0, expected.length)).to.deep.equal(expected);

@@ -1,17 +1,41 @@
 /**
  * osmo-ctrl-server --port P [--bind ADDR] [--json] [--progress SECONDS]
  * Runs the example CTRL server until SIGINT/SIGTERM; prints progress lines and a summary at the end.
+ * Failures are one line on stderr and a non-zero exit. The server (and with it the native addon) is imported only
+ * after the arguments were checked: --help and usage errors work without a built addon.
  */
 import { parseArgs } from 'node:util';
-import { createExampleServer } from './server.js';
 
-export const USAGE = 'usage: osmo-ctrl-server --port P [--bind ADDR] [--json] [--progress SECONDS]';
+export const USAGE = `usage: osmo-ctrl-server --port P [--bind ADDR] [--json] [--progress SECONDS]
+  -p, --port P          CTRL port to listen on, 0..65535 (0 = any free port; the port is printed)
+  -b, --bind ADDR       address to listen on: IPv4, IPv6 ([::1] or ::1) or a host name such as localhost
+                        (default 127.0.0.1)
+  --json                one JSON object per line on stdout (listening / progress / summary events)
+  --progress SECONDS    print connection and message counts every SECONDS while they change (default 5, 0 = off)
+  -h, --help            this text
+environment: OSMO_IO_BACKEND=poll|io_uring selects the I/O backend
+exit codes: 0 stopped by SIGINT/SIGTERM, 1 cannot listen / I/O backend unavailable, 2 usage`;
+
+function usageError(msg: string): number {
+  process.stderr.write(`osmo-ctrl-server: ${msg} (see osmo-ctrl-server --help)\n`);
+  return 2;
+}
+
+/** `--port -1`: a negative number after an option is its value (parseArgs would call it ambiguous). */
+function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    if (valued.includes(a) && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
+  }
+  return out;
+}
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, ['--port', '-p', '--bind', '-b', '--progress']),
       strict: true,
       options: {
         port: { type: 'string', short: 'p' },
@@ -22,32 +46,49 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       },
     }));
   } catch (e) {
-    process.stderr.write(`osmo-ctrl-server: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError((e as Error).message);
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const port = Number(values.port ?? NaN);
-  const progress = Number(values.progress);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`osmo-ctrl-server: --port P is required (0..65535, 0 = any free port)\n${USAGE}\n`);
-    return 2;
+  if (values.port === undefined) return usageError('--port P is required (0..65535, 0 = any free port)');
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) return usageError(`invalid port ${values.port}: 0..65535`);
+  const progress = /^\d+(\.\d+)?$/.test(values.progress!) ? Number(values.progress) : NaN;
+  if (!(progress >= 0 && progress <= 86400)) return usageError(`invalid --progress ${values.progress}: seconds, 0..86400`);
+  const bind = values.bind!;
+  if (bind === '' || bind === '[]') return usageError('--bind must not be empty');
+
+  let lib;
+  try {
+    const [io, server] = await Promise.all([import('@osmo/io'), import('./server.js')]);
+    lib = { lookupHost: io.lookupHost, createExampleServer: server.createExampleServer };
+  } catch (e) {
+    process.stderr.write(`osmo-ctrl-server: ${firstLine(e)}\n`);
+    return 1;
   }
+  let address: string;
+  try {
+    address = (await lib.lookupHost(bind))[0]!.address;
+  } catch (e) {
+    process.stderr.write(`osmo-ctrl-server: cannot resolve --bind ${bind}: ${firstLine(e)}\n`);
+    return 1;
+  }
+  const shown = address.includes(':') ? `[${address}]` : address;
   const json = values.json === true;
   const out = (kind: string, obj: Record<string, unknown>, text: string): void => {
     process.stdout.write(json ? `${JSON.stringify({ event: kind, ...obj })}\n` : `${text}\n`);
   };
   let srv;
   try {
-    srv = createExampleServer({ port, bind: values.bind! });
+    srv = lib.createExampleServer({ port, bind: address });
   } catch (e) {
-    process.stderr.write(`osmo-ctrl-server: cannot listen on ${values.bind}:${port}: ${(e as Error).message}\n`);
+    process.stderr.write(`osmo-ctrl-server: cannot listen on ${shown}:${port}: ${firstLine(e)}\n`);
     return 1;
   }
   const s = srv;
-  out('listening', { address: values.bind, port: s.ctrl.port }, `osmo-ctrl-server: listening on ${values.bind}:${s.ctrl.port}`);
+  out('listening', { address, port: s.ctrl.port }, `osmo-ctrl-server: listening on ${shown}:${s.ctrl.port}`);
   let last = '';
   const timer = progress > 0
     ? setInterval(() => {
@@ -67,4 +108,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   out('summary', st, `osmo-ctrl-server: summary: uptime ${st.uptime}s, ${st.accepted} connection(s) served, `
     + `${st.msgsIn} messages in, ${st.msgsOut} out, ${st.traps} TRAP(s) sent`);
   return 0;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }

@@ -3,24 +3,63 @@
  *   osmo-ctrl [--host H] [--port P] [--timeout MS] get VARIABLE
  *   osmo-ctrl [--host H] [--port P] [--timeout MS] set VARIABLE VALUE...
  *   osmo-ctrl [--host H] [--port P] [--json] monitor        (prints TRAPs until interrupted)
- * Exit codes: 0 ok, 1 the server answered ERROR, 2 usage error, 3 cannot connect / connection lost, 4 timeout.
+ * Exit codes: 0 ok, 1 the server answered ERROR, 2 usage error, 3 cannot connect / connection lost, 4 timeout,
+ * 5 the I/O core cannot start (invalid OSMO_IO_BACKEND, addon not built).
+ * Errors are one line on stderr. The client (and with it the native addon) is imported only after the arguments
+ * were checked, so --help and usage errors work without a built addon. Text from the peer is printed with control
+ * characters escaped (\xHH), never raw to the terminal.
  */
 import { parseArgs } from 'node:util';
-import { CtrlClient } from './client.js';
-import { CtrlClientError } from './errors.js';
+import type { CtrlClient as CtrlClientT } from './client.js';
+import { encodeCtrl } from './codec.js';
+import type { CtrlClientError } from './errors.js';
+import { CTRL_MAX_TEXT } from './frame.js';
 import { isValidCtrlVariable } from './identifier.js';
 
-export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, CONNECTION: 3, TIMEOUT: 4 } as const;
+export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, CONNECTION: 3, TIMEOUT: 4, IO_SETUP: 5 } as const;
 export const DEFAULT_CTRL_PORT = 4249;
 
 export const USAGE = `usage: osmo-ctrl [--host H] [--port P] [--timeout MS] get VARIABLE
        osmo-ctrl [--host H] [--port P] [--timeout MS] set VARIABLE VALUE...
        osmo-ctrl [--host H] [--port P] [--json] monitor
-  --host H       CTRL server address (default 127.0.0.1)
+  --host H       CTRL server: host name, IPv4 or IPv6 address ([::1] or ::1), optionally with the port:
+                 localhost:4249, [::1]:4249 (default 127.0.0.1)
   --port P       CTRL server port (default ${DEFAULT_CTRL_PORT})
   --timeout MS   reply timeout in milliseconds (default 5000)
   --json         monitor: one JSON object per TRAP
-exit codes: 0 ok, 1 ERROR reply, 2 usage, 3 connection failed or lost, 4 timeout`;
+exit codes: 0 ok, 1 ERROR reply, 2 usage, 3 connection failed or lost, 4 timeout, 5 I/O backend unavailable`;
+
+/**
+ * C0 controls, DEL and C1 controls as \xHH: peer text must not drive the terminal (ESC sequences, BEL, CR ...).
+ * `multiline`: tab and newline stay (GET/SET replies such as subscriber lists are multi-line by design).
+ */
+export function escapeControls(s: string, multiline = false): string {
+  const re = multiline ? /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g : /[\x00-\x1f\x7f-\x9f]/g;
+  return s.replace(re, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** JSON.stringify escapes C0 controls; DEL and C1 controls too, as \u00HH. */
+export function safeJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `--host`: `name`, `1.2.3.4`, `::1` (IPv6 without port), `[::1]`, and with a port `name:4249`, `[::1]:4249`.
+ * The host comes back without brackets.
+ */
+export function splitHost(s: string): { host: string; port?: string } {
+  const br = /^\[([^\]]*)\](?::(.*))?$/.exec(s);
+  if (br) return br[2] !== undefined ? { host: br[1]!, port: br[2] } : { host: br[1]! };
+  const i = s.indexOf(':');
+  if (i >= 0 && s.indexOf(':', i + 1) < 0) return { host: s.slice(0, i), port: s.slice(i + 1) };
+  return { host: s };
+}
+
+/** One line for an error of the I/O layer's setup (ERR_OSMO_IO_BACKEND, ERR_OSMO_IO_NOT_BUILT ...). */
+export function ioSetupMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!;
+}
 
 export interface CliIo {
   stdout(line: string): void;
@@ -29,8 +68,14 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
+function isClientError(e: unknown): e is CtrlClientError {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_OSMO_CTRL_');
+}
+
 function exitFor(e: unknown): number {
-  if (e instanceof CtrlClientError) {
+  // by code, not instanceof: the client module is imported lazily (a loader may give it its own module instance)
+  if (isClientError(e)) {
     switch (e.code) {
       case 'ERR_OSMO_CTRL_ERROR_REPLY': return EXIT.ERROR_REPLY;
       case 'ERR_OSMO_CTRL_TIMEOUT': return EXIT.TIMEOUT;
@@ -40,40 +85,55 @@ function exitFor(e: unknown): number {
   return EXIT.CONNECTION;
 }
 
+/**
+ * `--port -5` would be parseArgs' "argument is ambiguous": a negative number after an option that takes a value is
+ * that value (`--port=-5`), so that our own range check names the problem.
+ */
+export function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    if (valued.includes(a) && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
+  }
+  return out;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
+  const usage = (msg: string): number => {
+    io.stderr(`osmo-ctrl: ${msg} (see osmo-ctrl --help)`);
+    return EXIT.USAGE;
+  };
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, ['--host', '--port', '-p', '--timeout', '-t']),
       allowPositionals: true,
       strict: true,
       options: {
         host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', short: 'p', default: String(DEFAULT_CTRL_PORT) },
+        port: { type: 'string', short: 'p' },
         timeout: { type: 'string', short: 't', default: '5000' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (e) {
-    io.stderr(`osmo-ctrl: ${(e as Error).message}`);
-    io.stderr(USAGE);
-    return EXIT.USAGE;
+    return usage((e as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(USAGE);
     return EXIT.OK;
   }
-  const port = Number(values.port);
-  const timeout = Number(values.timeout);
-  const usage = (msg: string): number => {
-    io.stderr(`osmo-ctrl: ${msg}`);
-    io.stderr(USAGE);
-    return EXIT.USAGE;
-  };
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return usage(`invalid port ${values.port}`);
-  if (!Number.isFinite(timeout) || timeout <= 0) return usage(`invalid timeout ${values.timeout}`);
+  const hp = splitHost(values.host!);
+  if (hp.port !== undefined && values.port !== undefined && hp.port !== values.port) {
+    return usage(`--host ${values.host} names port ${hp.port}, --port says ${values.port}`);
+  }
+  const portStr = hp.port ?? values.port ?? String(DEFAULT_CTRL_PORT);
+  const port = /^\d{1,5}$/.test(portStr) ? Number(portStr) : NaN;
+  const timeout = /^\d+$/.test(values.timeout!) ? Number(values.timeout) : NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return usage(`invalid port ${portStr} (1..65535)`);
+  if (!Number.isSafeInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1) return usage(`invalid timeout ${values.timeout} (milliseconds, 1..2147483647)`);
   const [cmd, variable, ...rest] = positionals;
   if (cmd === undefined) return usage('missing command');
   switch (cmd) {
@@ -94,47 +154,71 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const value = rest.join(' ');
   if (cmd === 'set' && (value.length === 0 || /[\n\0]/.test(value))) return usage('VALUE must be non-empty and contain no newline');
+  if (cmd === 'set') {
+    // the CLI sends one request: id 1
+    const len = encodeCtrl({ type: 'SET', id: '1', variable: variable!, value }).length;
+    if (len > CTRL_MAX_TEXT) {
+      io.stderr(`osmo-ctrl: VALUE too long: the SET message would be ${len} bytes, a CTRL frame holds at most ${CTRL_MAX_TEXT}`);
+      return EXIT.USAGE;
+    }
+  }
+  const host = hp.host;
+  if (host === '') return usage('--host must not be empty');
 
-  const host = values.host!;
+  let CtrlClient: typeof CtrlClientT;
+  try {
+    ({ CtrlClient } = await import('./client.js'));
+  } catch (e) {
+    io.stderr(`osmo-ctrl: ${ioSetupMessage(e)}`);
+    return EXIT.IO_SETUP;
+  }
   const client = new CtrlClient({ host, port, timeout, connectTimeout: timeout });
   try {
     await client.connect();
   } catch (e) {
-    io.stderr(`osmo-ctrl: ${(e as Error).message}`);
+    io.stderr(`osmo-ctrl: ${escapeControls((e as Error).message)}`);
     return EXIT.CONNECTION;
   }
   try {
     if (cmd === 'get') {
-      io.stdout(await client.get(variable!));
+      io.stdout(escapeControls(await client.get(variable!), true));
       return EXIT.OK;
     }
     if (cmd === 'set') {
-      io.stdout(await client.set(variable!, value));
+      io.stdout(escapeControls(await client.set(variable!, value), true));
       return EXIT.OK;
     }
-    return await monitor(client, io, values.json === true, `${host}:${port}`);
+    return await monitor(client, io, values.json === true, client.host.includes(':') ? `[${client.host}]:${port}` : `${client.host}:${port}`);
   } catch (e) {
-    if (e instanceof CtrlClientError && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${e.reply ?? e.message}`);
-    else io.stderr(`osmo-ctrl: ${(e as Error).message}`);
+    if (isClientError(e) && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${escapeControls(e.reply ?? e.message)}`);
+    else io.stderr(`osmo-ctrl: ${escapeControls((e as Error).message)}`);
     return exitFor(e);
   } finally {
     client.close();
   }
 }
 
-function monitor(client: CtrlClient, io: CliIo, json: boolean, where: string): Promise<number> {
+function monitor(client: CtrlClientT, io: CliIo, json: boolean, where: string): Promise<number> {
   io.stderr(`osmo-ctrl: monitoring TRAPs from ${where} (Ctrl-C to stop)`);
   return new Promise<number>((resolve) => {
     let traps = 0;
+    let done = false;
     client.on('trap', (t) => {
+      if (done) return;
       traps++;
-      io.stdout(json ? JSON.stringify({ time: new Date().toISOString(), variable: t.variable, value: t.value }) : `TRAP ${t.variable} ${t.value}`);
+      io.stdout(json ? safeJson({ time: new Date().toISOString(), variable: t.variable, value: t.value })
+        : `TRAP ${escapeControls(t.variable)} ${escapeControls(t.value)}`);
     });
     client.on('close', () => {
+      // our own close() after Ctrl-C is not a lost connection
+      if (done) return;
+      done = true;
       io.stderr(`osmo-ctrl: connection to ${where} lost after ${traps} TRAP(s)`);
       resolve(EXIT.CONNECTION);
     });
     const stop = (): void => {
+      if (done) return;
+      done = true;
       io.stderr(`osmo-ctrl: ${traps} TRAP(s) received`);
       resolve(EXIT.OK);
     };
@@ -149,11 +233,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const onSig = (): void => ac.abort();
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
-  const code = await runCli(argv, {
-    stdout: (l) => process.stdout.write(`${l}\n`),
-    stderr: (l) => process.stderr.write(`${l}\n`),
-    signal: ac.signal,
-  });
+  let code: number;
+  try {
+    code = await runCli(argv, {
+      stdout: (l) => process.stdout.write(`${l}\n`),
+      stderr: (l) => process.stderr.write(`${l}\n`),
+      signal: ac.signal,
+    });
+  } catch (e) {
+    // never a stack trace: one line and a non-zero exit
+    process.stderr.write(`osmo-ctrl: ${escapeControls(ioSetupMessage(e))}\n`);
+    code = EXIT.CONNECTION;
+  }
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
   process.exitCode = code;

@@ -3,7 +3,7 @@
  * ids and are matched with GET_REPLY / SET_REPLY / ERROR by id; TRAPs are emitted as 'trap' events.
  */
 import { EventEmitter } from 'node:events';
-import { StreamClient } from '@osmo/io';
+import { StreamClient, formatHostPort, stripBrackets, type LookupFamily, type NetError } from '@osmo/io';
 import { ipaSegmentation } from '@osmo/ipa';
 import { decodeCtrl, encodeCtrl, type CtrlMessage } from './codec.js';
 import { debug } from './debug.js';
@@ -11,8 +11,10 @@ import { CtrlClientError } from './errors.js';
 import { ccmFrame, classifyIpaFrame, ctrlFrameFromText, IPAC_MSGT_PING, IPAC_MSGT_PONG } from './frame.js';
 
 export interface CtrlClientOptions {
-  /** default 127.0.0.1 */
+  /** IPv4/IPv6 literal (IPv6 with or without brackets) or a host name (dns.lookup); default 127.0.0.1 */
   host?: string;
+  /** address family for name lookups: 0 (any, default), 4 or 6 */
+  family?: LookupFamily;
   port: number;
   /** per-request timeout in ms; default 5000 */
   timeout?: number;
@@ -54,7 +56,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
 
   constructor(opts: CtrlClientOptions) {
     super();
-    this.host = opts.host ?? '127.0.0.1';
+    this.host = stripBrackets(opts.host ?? '127.0.0.1');
     this.port = opts.port;
     this.timeout = opts.timeout ?? 5000;
     this.#connectTimeout = opts.connectTimeout ?? 5000;
@@ -62,6 +64,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
       proto: 'tcp',
       address: this.host,
       port: this.port,
+      ...(opts.family !== undefined ? { family: opts.family } : {}),
       name: opts.name ?? 'ctrl_cli',
       reconnectTimeout: -1,
       nodelay: true,
@@ -69,23 +72,26 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
       connectCb: () => this.#onConnect(),
       disconnectCb: () => this.#onDisconnect(),
       readCb: (_c, res, msg) => this.#onRead(res, msg),
+      errorCb: (_c, err) => this.#failConnect(err),
     });
   }
 
   get isConnected(): boolean { return this.#cli.isConnected; }
 
-  /** Connect; rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server cannot be reached. */
+  /**
+   * Connect; rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server cannot be reached. Its `cause`
+   * is the Node-style error of the attempt: code 'ECONNREFUSED' (errno, address, port), 'ENOTFOUND' (hostname) ...
+   */
   connect(): Promise<void> {
     if (this.#cli.isConnected) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#connecting = null;
         this.#cli.close();
-        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.host}:${this.port} timed out`));
+        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.#where()} timed out`));
       }, this.#connectTimeout);
       this.#connecting = { resolve, reject, timer };
-      const rc = this.#cli.open();
-      if (rc < 0) this.#failConnect(rc);
+      this.#cli.open(); // a failure (at once or later) arrives through errorCb
     });
   }
 
@@ -161,19 +167,21 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     }
   }
 
-  #failConnect(rc: number): void {
+  #where(): string { return formatHostPort(this.host, this.port); }
+
+  #failConnect(err: NetError | null): void {
     const c = this.#connecting;
     this.#connecting = null;
     if (!c) return;
     clearTimeout(c.timer);
     this.#cli.close();
     c.reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED',
-      `cannot connect to ${this.host}:${this.port}${rc < 0 ? ` (errno ${-rc})` : ' (connection refused or reset)'}`));
+      `cannot connect to ${this.#where()}: ${err ? describeNetError(err) : 'connection closed'}`, undefined, err ?? undefined));
   }
 
   #onDisconnect(): void {
     if (this.#connecting) {
-      this.#failConnect(0);
+      this.#failConnect(this.#cli.lastError);
       return;
     }
     this.#failAll('connection closed by the server');
@@ -241,4 +249,16 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
         this.emit('unmatched', msg);
     }
   }
+}
+
+/** One short, human text for a failed connect: 'connection refused (ECONNREFUSED)', 'host not found (ENOTFOUND)' ... */
+export function describeNetError(err: { code?: string; message: string; hostname?: string }): string {
+  const what: Record<string, string> = {
+    ECONNREFUSED: 'connection refused', ETIMEDOUT: 'timed out', EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable', ECONNRESET: 'connection reset', ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed temporarily', EADDRNOTAVAIL: 'address not available',
+  };
+  const w = err.code !== undefined ? what[err.code] : undefined;
+  if (w === undefined) return err.message;
+  return `${w}${err.hostname !== undefined ? ` (${err.code} ${err.hostname})` : ` (${err.code})`}`;
 }

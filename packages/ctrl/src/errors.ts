@@ -79,8 +79,8 @@ export class CtrlClientError extends Error {
   readonly code: CtrlClientErrorCode;
   /** for ERR_OSMO_CTRL_ERROR_REPLY: the peer's reply text */
   readonly reply: string | undefined;
-  constructor(code: CtrlClientErrorCode, message: string, reply?: string) {
-    super(message);
+  constructor(code: CtrlClientErrorCode, message: string, reply?: string, cause?: Error) {
+    super(message, cause !== undefined ? { cause } : undefined);
     this.name = 'CtrlClientError';
     this.code = code;
     this.reply = reply;

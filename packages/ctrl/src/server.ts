@@ -182,6 +182,8 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
     this.#srv.close({ destroyConnections: true });
   }
   get port(): number { return this.#srv.port; }
+  /** connections destroyed because they did not read what was sent to them (upstream's slow-consumer policy) */
+  get slowConsumerDrops(): number { return this.#srv.slowConsumerDrops; }
   get listening(): boolean { return this.#srv.listening; }
   get connections(): ReadonlySet<CtrlConnection> { return this.#conns; }
   ref(): this { this.#srv.ref(); return this; }

@@ -44,7 +44,7 @@ describe('ctrl fixtures dissected by tshark (gsm_ipa.ctrl.data)', function () {
   before(function () {
     if (!haveTshark) {
       if (process.env.CI) throw new Error('tshark/text2pcap missing in CI (.ci/run installs them)');
-      console.warn('    (skipped: tshark/text2pcap not installed; apt-get install tshark, see real-peers.md section 1)');
+      console.warn('    (skipped: tshark/text2pcap not installed; apt-get install tshark, see docs/design.md §7)');
       this.skip();
     }
   });

@@ -1,4 +1,4 @@
-/** @osmo/io: the osmo_io model for Node.js (DESIGN.md §3). */
+/** @osmo/io: the osmo_io model for Node.js (docs/design.md §3). */
 export { IoFd, getBackend, stats } from './iofd.js';
 export { errno, errnoName } from './errno.js';
 export { sock, socketpair } from './sock.js';
@@ -9,3 +9,5 @@ export type { LengthPrefixSpec, SegmentationFn } from './segmentation.js';
 export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError } from './errors.js';
 export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, SendmsgOptions } from './types.js';
 export * from './stream.js';
+export { lookupHost, stripBrackets, formatHostPort, connectError } from './resolve.js';
+export type { LookupFamily, LookupAddress, LookupFunction, NetError } from './resolve.js';

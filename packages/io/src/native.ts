@@ -1,5 +1,5 @@
 /**
- * Loads the addon and picks the backend once per process (DESIGN.md §3): OSMO_IO_BACKEND=poll|io_uring
+ * Loads the addon and picks the backend once per process (docs/design.md §3): OSMO_IO_BACKEND=poll|io_uring
  * (case-insensitive; LIBOSMO_IO_BACKEND=POLL|IO_URING too). Unset: io_uring when the kernel allows it, else
  * poll with one warning naming the reason. io_uring demanded but unusable: a clear error.
  */
@@ -43,9 +43,15 @@ export interface NativeBinding {
   closeFd(fd: number): number;
   shutdown(fd: number, how: number): number;
   socketpair(type: number): [number, number];
+  sockListen(fd: number, backlog: number): number;
+  sockoptBuf(fd: number, level: number, name: number, buf: Buffer, get: boolean): number;
   constants: Record<string, number>;
 }
 
+/**
+ * Finds the addon the way native addons are found (node-gyp-build): a build from source (build/Release, then
+ * build/Debug) wins, else the prebuilt binary for this platform shipped in prebuilds/ (N-API: any Node version).
+ */
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
   // OSMO_IO_ADDON=<path>: load that build instead (the ASan build of scripts/test-fuzz.sh)
@@ -54,9 +60,23 @@ function load(): NativeBinding {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   // src/ or dist/src/: walk up to the package root
   for (let i = 0; i < 4 && !existsSync(path.join(dir, 'binding.gyp')); i++) dir = path.dirname(dir);
-  const candidates = [path.join(dir, 'build', 'Release', 'osmo_io.node'), path.join(dir, 'build', 'Debug', 'osmo_io.node')];
-  for (const c of candidates) if (existsSync(c)) return require(c) as NativeBinding;
-  throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT', `@osmo/io: native addon not built (looked in ${candidates.join(', ')}); run "npm run build"`);
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  let file: string;
+  try {
+    file = nodeGypBuild.path(dir);
+  } catch {
+    throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT',
+      `@osmo/io: no native addon for ${process.platform}-${process.arch} in ${dir} (looked in build/Release, ` +
+      `build/Debug and prebuilds/). In the repository run "npm run build"; where @osmo/io is a dependency, build it ` +
+      `from source with "OSMO_IO_BUILD_FROM_SOURCE=1 npm rebuild @osmo/io" (gcc, make, python3).`);
+  }
+  try {
+    return require(file) as NativeBinding;
+  } catch (e) {
+    throw new OsmoIoError('ERR_OSMO_IO_NOT_BUILT',
+      `@osmo/io: the native addon ${file} does not load here (${(e as Error).message.split('\n')[0]}); ` +
+      `build it from source: "OSMO_IO_BUILD_FROM_SOURCE=1 npm rebuild @osmo/io" (or "npm run build" in the repository)`);
+  }
 }
 
 export const native = load();

@@ -94,6 +94,20 @@ export const sock = {
     return native.shutdown(fd, how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : C.SHUT_RDWR);
   },
   close(fd: number): number { return native.closeFd(checkInt('fd', fd, 0, 0x7fffffff)); },
+  /** listen() on a socket set up step by step (e.g. SCTP options first): 0 or -errno. */
+  listen(fd: number, backlog = 128): number {
+    return native.sockListen(checkInt('fd', fd, 0, 0x7fffffff), checkInt('backlog', backlog, 1, 65535));
+  },
+  /**
+   * setsockopt / getsockopt with a Buffer that is both argument and result (get: the kernel reads the
+   * argument from it and writes the result back, e.g. SCTP peeloff / SCTP_STATUS). Returns setsockopt's
+   * value (SCTP connectx: the association id) or getsockopt's result length, or -errno; never throws.
+   */
+  sockoptBuf(fd: number, level: number, name: number, buf: Buffer, get: boolean): number {
+    checkInt('fd', fd, 0, 0x7fffffff);
+    if (!Buffer.isBuffer(buf)) throw new OsmoIoTypeError('ERR_INVALID_ARG_TYPE', 'The "buf" argument must be a Buffer');
+    return native.sockoptBuf(fd, checkInt('level', level, 0, 0x7fffffff), checkInt('name', name, 0, 0x7fffffff), buf, !!get);
+  },
 };
 
 /** A connected pair of Unix sockets (O_NONBLOCK, O_CLOEXEC). */

@@ -5,7 +5,7 @@
  * States: CLOSED -> (open) -> CONNECTING -> CONNECTED; connection loss or connect failure -> WAIT_RECONNECT
  * (reconnect timer armed) -> CONNECTING ... A negative `reconnectTimeout` disables the timer (then CLOSED).
  *
- * Callback rules (as upstream, see reference/osmo_io-semantics.md §4.1):
+ * Callback rules (as upstream, see docs/design.md §6, stream helpers):
  * - `connectCb(cli)` once the connection is established: on the connect notification (writeCb(0, null)) or on the
  *   first read, whichever comes first. A read that arrives first is passed on to `readCb` after `connectCb`.
  * - `readCb(cli, res, msg)` per (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno.
@@ -19,12 +19,23 @@
  * - A write error (res < 0 for a message) in CONNECTED is handled like a connection loss.
  * - `close()`, `destroy()` and `open()` are safe from inside any callback: no callback of the old connection fires after
  *   them.
+ * - `errorCb(cli, err)` for every failed connect attempt (an extension: upstream only logs it), with a Node-style
+ *   error: `code` 'ECONNREFUSED' / 'ETIMEDOUT' ... (`errno` negative, `syscall` 'connect', `address`, `port`), or the
+ *   dns error of a name that does not resolve (`code` 'ENOTFOUND', `hostname`). Also kept as `cli.lastError`.
+ *
+ * Host names: `address` may be an IPv4/IPv6 literal (IPv6 with or without brackets) or a name, resolved with
+ * `dns.lookup` (honouring `family`) before every connect attempt, like `net.connect`. A name with several
+ * addresses is tried address by address until one connects; the attempt fails with the last address's error.
  */
 import { debuglog } from 'node:util';
+import net from 'node:net';
 import { constants as osConstants } from 'node:os';
+import { errnoName } from './errno.js';
 import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import type { IoOps, SockAddr } from './types.js';
+import { checkFamily, connectError, formatHostPort, lookupHost, stripBrackets, type LookupAddress, type LookupFamily,
+  type LookupFunction, type NetError } from './resolve.js';
 
 const debug = debuglog('osmo-io');
 const E = osConstants.errno;
@@ -36,8 +47,12 @@ export type StreamClientState = 'CLOSED' | 'WAIT_RECONNECT' | 'CONNECTING' | 'CO
 export interface StreamClientOptions {
   /** 'tcp' (default) or 'unix' */
   proto?: 'tcp' | 'unix';
-  /** remote IPv4/IPv6 address for TCP; default '127.0.0.1' */
+  /** remote host for TCP: IPv4/IPv6 literal (IPv6 with or without brackets) or a host name; default '127.0.0.1' */
   address?: string;
+  /** address family for host name lookups: 0 (default, any), 4 or 6 - as net.connect's `family` */
+  family?: LookupFamily;
+  /** resolver for host names (default dns.lookup), as net.connect's `lookup`; called with `all: true` */
+  lookup?: LookupFunction;
   /** remote port for TCP (required for TCP) */
   port?: number;
   /** remote socket path for Unix */
@@ -62,6 +77,8 @@ export interface StreamClientOptions {
   disconnectCb?: (cli: StreamClient) => void;
   /** called per received (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno */
   readCb?: (cli: StreamClient, res: number, msg: Buffer) => void;
+  /** called for every failed connect attempt (lookup, socket or connect) with a Node-style error */
+  errorCb?: (cli: StreamClient, err: NetError) => void;
 }
 
 /** Read results after which a stream socket is no longer usable. */
@@ -102,9 +119,19 @@ export class StreamClient {
   disconnectCb: ((cli: StreamClient) => void) | undefined;
   /** called per received (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno */
   readCb: ((cli: StreamClient, res: number, msg: Buffer) => void) | undefined;
+  /** called for every failed connect attempt (lookup, socket or connect) with a Node-style error */
+  errorCb: ((cli: StreamClient, err: NetError) => void) | undefined;
 
   readonly #proto: 'tcp' | 'unix';
   readonly #address: string;
+  readonly #family: LookupFamily;
+  readonly #lookupFn: LookupFunction | undefined;
+  /** addresses of the current attempt still to try, and the one being tried */
+  #addrs: LookupAddress[] = [];
+  #current = '';
+  /** identifies the pending name lookup; any close/open/reconnect drops it */
+  #lookup: object | null = null;
+  #lastError: NetError | null = null;
   readonly #port: number;
   readonly #path: string;
   readonly #local: { address: string; port: number } | undefined;
@@ -129,7 +156,12 @@ export class StreamClient {
       throw Object.assign(new TypeError(`StreamClient: unsupported proto ${String(opts.proto)}`),
         { code: 'ERR_INVALID_ARG_VALUE' });
     }
-    this.#address = opts.address ?? '127.0.0.1';
+    this.#address = stripBrackets(opts.address ?? '127.0.0.1');
+    this.#family = checkFamily(opts.family);
+    if (opts.lookup !== undefined && typeof opts.lookup !== 'function') {
+      throw Object.assign(new TypeError('StreamClient: lookup must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    this.#lookupFn = opts.lookup;
     this.#port = opts.port ?? 0;
     this.#path = opts.path ?? '';
     if (this.#proto === 'unix' && this.#path === '') {
@@ -148,6 +180,12 @@ export class StreamClient {
     this.connectCb = opts.connectCb;
     this.disconnectCb = opts.disconnectCb;
     this.readCb = opts.readCb;
+    this.errorCb = opts.errorCb;
+  }
+
+  /** The error of the last failed connect attempt (null before any failure; kept after a later success). */
+  get lastError(): NetError | null {
+    return this.#lastError;
   }
 
   /** Current state (CLOSED / WAIT_RECONNECT / CONNECTING / CONNECTED). */
@@ -199,7 +237,8 @@ export class StreamClient {
    * Open the connection: create a non-blocking socket and start connecting (state CONNECTING).
    * Already CONNECTING/CONNECTED: nothing happens, returns 0. WAIT_RECONNECT: the timer is cancelled and a new attempt
    * starts now. Returns 0, or -errno when the socket could not be created / connect failed at once; then the reconnect
-   * timer is armed (if enabled) and no callback is called for this failure.
+   * timer is armed (if enabled); of the callbacks only `errorCb` is called for this failure. With a host name, 0: the
+   * name is looked up first (state CONNECTING), a failed lookup is a failed attempt (errorCb with ENOTFOUND).
    * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy()
    */
   open(): number {
@@ -285,17 +324,52 @@ export class StreamClient {
     }
     return sock.inet({
       proto: 'tcp',
-      remote: { address: this.#address, port: this.#port },
+      remote: { address: this.#current, port: this.#port },
       ...(this.#local !== undefined ? { local: this.#local } : {}),
       nodelay: this.#nodelay,
     });
   }
 
   #target(): string {
-    return this.#proto === 'unix' ? this.#path : `${this.#address}:${this.#port}`;
+    return this.#proto === 'unix' ? this.#path : formatHostPort(this.#current || this.#address, this.#port);
   }
 
+  /** Start an attempt: a literal (or Unix path) connects now, a name is looked up first. */
   #connect(): number {
+    if (this.#proto === 'tcp' && net.isIP(this.#address) === 0) {
+      const token = {};
+      this.#lookup = token;
+      this.#state = 'CONNECTING';
+      debug('stream_cli(%s): looking up %s', this.name, this.#address);
+      lookupHost(this.#address, this.#family, this.#lookupFn).then((addrs) => {
+        if (this.#lookup !== token) return;
+        this.#lookup = null;
+        this.#addrs = addrs;
+        try {
+          this.#connectNext(false);
+        } catch (e) {
+          // IoFd setup failed (not a network error): a failed attempt, not an unhandled rejection
+          this.#addrs = [];
+          this.#connectFailed(errnoOf(e));
+        }
+      }, (err: NetError) => {
+        if (this.#lookup !== token) return;
+        this.#lookup = null;
+        this.#addrs = [];
+        this.#connectFailed(-E.EIO, err);
+      });
+      return 0;
+    }
+    this.#addrs = this.#proto === 'tcp' ? [{ address: this.#address, family: net.isIPv6(this.#address) ? 6 : 4 }] : [];
+    return this.#connectNext(true);
+  }
+
+  /**
+   * Connect to the next address of the attempt; 0 or the -errno of a failure at once. `sync`: called from open() or
+   * the reconnect timer (a failure only re-arms the timer), else from a completion (a failure is #connectFailed).
+   */
+  #connectNext(sync: boolean): number {
+    this.#current = this.#addrs.shift()?.address ?? '';
     let fd: number;
     try {
       fd = this.#createSocket();
@@ -303,8 +377,15 @@ export class StreamClient {
       const res = errnoOf(err);
       debug('stream_cli(%s): connect to %s failed at once: %d (%s)', this.name, this.#target(), res,
         (err as Error).message);
+      if (this.#addrs.length > 0) return this.#connectNext(sync);
+      if (!sync) {
+        this.#connectFailed(res);
+        return res;
+      }
       this.#state = 'CLOSED';
-      this.#scheduleReconnect();
+      const epoch = this.#epoch;
+      this.#reportError(this.#errorFor(res));
+      if (epoch === this.#epoch && !this.#destroyed) this.#scheduleReconnect();
       return res;
     }
     const ops: IoOps = {
@@ -335,6 +416,7 @@ export class StreamClient {
   #closeIofd(): void {
     const io = this.#iofd;
     this.#iofd = null;
+    this.#lookup = null;
     this.#localAddr = null;
     this.#peerAddr = null;
     if (io !== null) io.close();
@@ -367,11 +449,35 @@ export class StreamClient {
     return true;
   }
 
-  /** A connect attempt failed (state CONNECTING). */
-  #connectFailed(res: number): void {
-    debug('stream_cli(%s): connect to %s failed: %d', this.name, this.#target(), res);
+  /** A Node-style error for a failure of the current address (a thrown error's own code when it has one). */
+  #errorFor(res: number): NetError {
+    if (this.#proto === 'unix') {
+      return Object.assign(connectError(res, this.#path, 0), { message: `connect ${errnoName(res)} ${this.#path}` });
+    }
+    return connectError(res, this.#current, this.#port);
+  }
+
+  /** Record and report a failed attempt; errorCb may close/open/destroy the client. */
+  #reportError(err: NetError): void {
+    this.#lastError = err;
+    this.errorCb?.(this, err);
+  }
+
+  /**
+   * A connect attempt failed (state CONNECTING): the next address of a name if there is one, else errorCb and
+   * reconnect timer (or disconnectCb when reconnecting is disabled). `err`: a lookup failure.
+   */
+  #connectFailed(res: number, err?: NetError): void {
+    debug('stream_cli(%s): connect to %s failed: %s', this.name, this.#target(), err?.message ?? res);
     this.#closeIofd();
+    if (err === undefined && this.#addrs.length > 0) {
+      this.#connectNext(false);
+      return;
+    }
     this.#state = 'CLOSED';
+    const epoch = this.#epoch;
+    this.#reportError(err ?? this.#errorFor(res));
+    if (epoch !== this.#epoch || this.#destroyed) return;
     if (!this.#scheduleReconnect()) {
       this.disconnectCb?.(this);
     }

@@ -1,4 +1,4 @@
-/** Public types of @osmo/io (DESIGN.md §3). */
+/** Public types of @osmo/io (docs/design.md §3). */
 import type { IoFd } from './iofd.js';
 
 export type Mode = 'read_write' | 'recvfrom_sendto' | 'recvmsg_sendmsg';

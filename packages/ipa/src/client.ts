@@ -1,5 +1,5 @@
 /** IPA client (BTS / GSUP-client role) on @osmo/io StreamClient: answers ID_GET, PING, keepalive, reconnect. */
-import { StreamClient } from '@osmo/io';
+import { StreamClient, type LookupFamily, type NetError } from '@osmo/io';
 import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
 import { type CcmMessage, ccmIdResp, idGetTags, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
 import type { IpaIdentityInit } from './idtags.js';
@@ -8,8 +8,10 @@ import { ipaSegmentation } from './segment.js';
 export interface IpaClientOptions extends IpaLinkOptions {
   /** 'tcp' (default) or 'unix' */
   proto?: 'tcp' | 'unix';
-  /** server address (TCP), default 127.0.0.1 */
+  /** server host (TCP): IPv4/IPv6 literal (IPv6 with or without brackets) or a name (dns.lookup); default 127.0.0.1 */
   address?: string;
+  /** address family for name lookups: 0 (any, default), 4 or 6 */
+  family?: LookupFamily;
   /** server port (TCP) */
   port?: number;
   /** server socket path (Unix) */
@@ -48,6 +50,7 @@ export class IpaClient extends IpaLink {
     this.stream = new StreamClient({
       ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
       ...(opts.address !== undefined ? { address: opts.address } : {}),
+      ...(opts.family !== undefined ? { family: opts.family } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.path !== undefined ? { path: opts.path } : {}),
       ...(opts.local !== undefined ? { local: opts.local } : {}),
@@ -59,7 +62,13 @@ export class IpaClient extends IpaLink {
       connectCb: () => this.#onConnect(),
       disconnectCb: () => this.linkDown('connection lost', 0),
       readCb: (_cli, res, msg) => this.#onRead(res, msg),
+      errorCb: (_cli, err) => { this.emit('connectError', err); },
     });
+  }
+
+  /** The error of the last failed connect attempt (ECONNREFUSED, ENOTFOUND with `hostname` ...), or null. */
+  get lastError(): NetError | null {
+    return this.stream.lastError;
   }
 
   /** start connecting (and reconnecting); 0 or the -errno of an immediate failure (a retry is scheduled) */

@@ -16,6 +16,11 @@ export const debug = debuglog('osmo-ipa');
 export interface IpaLinkEvents {
   /** transport connected (client only; server connections start connected) */
   connect: [];
+  /**
+   * client only: a connect attempt failed (Node-style error: code 'ECONNREFUSED' ... with errno/address/port, or
+   * 'ENOTFOUND' with hostname); the client retries after its reconnect timeout
+   */
+  connectError: [err: Error & { code: string; errno: number; syscall: string; hostname?: string }];
   /** identification done (ID_ACK received / sent), or at connect when the handshake is disabled */
   up: [];
   /** link lost (EOF, error, keepalive timeout, close); `reason` is a short text, `res` the negative errno if any */

@@ -2,7 +2,7 @@
 import { IpaDecodeError, checkByte } from './errors.js';
 import { IpaProto, encodeIpaFrame, decodeIpaFrame } from './header.js';
 
-/** Extension values (protocols.md §3). */
+/** Extension values (the OSMO extension byte, docs/design.md §4). */
 export const IpaOsmoExt = {
   CTRL: 0x00,
   MGCP: 0x01,

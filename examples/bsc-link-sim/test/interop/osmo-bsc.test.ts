@@ -1,4 +1,4 @@
-// BTS side against a real osmo-bsc (shared/peers/bsc.cfg, started by scripts/test-interop.sh; OSMO_BSC_OML/CTRL).
+// BTS side against a real osmo-bsc (test/peers/bsc.cfg, started by scripts/test-interop.sh; OSMO_BSC_OML/CTRL).
 import { expect } from 'chai';
 import { BtsSide } from '../../src/bts.js';
 import { pickTransport } from '../../src/sim.js';

@@ -191,6 +191,40 @@ static napi_value n_socketpair(napi_env env, napi_callback_info info)
 	return arr;
 }
 
+/* sockListen(fd, backlog) -> 0 | -errno (sockets built step by step, e.g. SCTP: options before listen) */
+static napi_value n_sock_listen(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	return js_int(env, listen(arg_i32(env, argv[0], -1), arg_i32(env, argv[1], 128)) < 0 ? -errno : 0);
+}
+
+/* sockoptBuf(fd, level, name, buf, get) -> setsockopt's return value / getsockopt's optlen, or -errno.
+ * The buffer is in/out for get: SCTP passes arguments in (peeloff's assoc id, SCTP_STATUS's assoc id) and
+ * reads results back; setsockopt(SCTP_SOCKOPT_CONNECTX) returns the association id. Never throws, so that
+ * EINPROGRESS and a kernel refusing one option are ordinary results. */
+static napi_value n_sockopt_buf(napi_env env, napi_callback_info info)
+{
+	ARGS(5);
+	int fd = arg_i32(env, argv[0], -1), level = arg_i32(env, argv[1], 0), name = arg_i32(env, argv[2], 0);
+	bool isbuf = false, get = false;
+	void *d = NULL;
+	size_t l = 0;
+	int rc;
+
+	napi_is_buffer(env, argv[3], &isbuf);
+	if (!isbuf)
+		return js_int(env, -EINVAL);
+	napi_get_buffer_info(env, argv[3], &d, &l);
+	napi_get_value_bool(env, argv[4], &get);
+	if (get) {
+		socklen_t ol = (socklen_t)l;
+		rc = getsockopt(fd, level, name, d, &ol);
+		return js_int(env, rc < 0 ? -errno : (int)ol);
+	}
+	rc = setsockopt(fd, level, name, d, (socklen_t)l);
+	return js_int(env, rc < 0 ? -errno : rc);
+}
+
 static void set_const(napi_env env, napi_value o, const char *name, int v)
 {
 	napi_set_named_property(env, o, name, js_int(env, v));
@@ -203,6 +237,7 @@ napi_value sock_bindings(napi_env env, napi_value exports)
 		F("sockInit", n_sock_init), F("accept", n_accept), F("localAddress", n_local_address),
 		F("peerAddress", n_peer_address), F("setsockopt", n_setsockopt), F("getsockopt", n_getsockopt),
 		F("closeFd", n_close_fd), F("shutdown", n_shutdown), F("socketpair", n_socketpair),
+		F("sockListen", n_sock_listen), F("sockoptBuf", n_sockopt_buf),
 #undef F
 	};
 	napi_value c;
@@ -216,6 +251,8 @@ napi_value sock_bindings(napi_env env, napi_value exports)
 	C(SCM_RIGHTS); C(MSG_DONTWAIT); C(MSG_NOSIGNAL); C(MSG_TRUNC); C(MSG_CTRUNC); C(MSG_EOR);
 	C(MSG_PEEK); C(MSG_OOB); C(SHUT_RD); C(SHUT_WR); C(SHUT_RDWR);
 	set_const(env, c, "IPPROTO_SCTP", 132);
+	set_const(env, c, "SOL_SCTP", 132);
+	C(EINPROGRESS);
 	set_const(env, c, "OIO_SOCK_BIND", OIO_SOCK_BIND); set_const(env, c, "OIO_SOCK_CONNECT", OIO_SOCK_CONNECT);
 	set_const(env, c, "OIO_SOCK_LISTEN", OIO_SOCK_LISTEN); set_const(env, c, "OIO_SOCK_REUSEADDR", OIO_SOCK_REUSEADDR);
 	set_const(env, c, "OIO_SOCK_NODELAY", OIO_SOCK_NODELAY);

@@ -1,5 +1,5 @@
 /**
- * IpaClient / IpaServer against real Osmocom programs (reference/real-peers.md). Run by scripts/test-interop.sh,
+ * IpaClient / IpaServer against real Osmocom programs (docs/design.md §7). Run by scripts/test-interop.sh,
  * which starts the daemons and exports OSMO_HLR_GSUP, OSMO_STP_IPA, OSMO_BSC_OML (host:port). Each test skips
  * when its peer is not configured.
  */

@@ -1,0 +1,126 @@
+/**
+ * SctpClient: a one-to-one SCTP client in the spirit of osmo_stream_cli over SCTP: connect (several remote
+ * addresses = sctp_connectx), optional reconnect, send with PPID/stream, 'message' / 'notification' events.
+ */
+import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
+import { createSocket, type SctpSocketOptions } from './socket.js';
+import { SctpSocket, type SendCallback } from './sctp-socket.js';
+import type { RcvInfo, SendInfo } from './cmsg.js';
+import type { InetEndpoint } from './addr.js';
+import type { SctpNotification } from './notification.js';
+import { errnoOf } from './errors.js';
+
+const debug = debuglog('osmo-sctp');
+const ENOTCONN = 107;
+
+export interface SctpClientOptions extends Omit<SctpSocketOptions, 'type' | 'listen' | 'remote' | 'backlog'> {
+  remote: InetEndpoint[];
+  name?: string;
+  /** ms before a new attempt after a failure or loss; negative (default) disables reconnecting */
+  reconnectTimeout?: number;
+  readSize?: number;
+  connectCb?: (cli: SctpClient) => void;
+  readCb?: (cli: SctpClient, data: Buffer, rcv: RcvInfo) => void;
+  notificationCb?: (cli: SctpClient, n: SctpNotification) => void;
+  disconnectCb?: (cli: SctpClient, res: number) => void;
+}
+
+export type SctpClientState = 'CLOSED' | 'WAIT_RECONNECT' | 'CONNECTING' | 'CONNECTED';
+
+export class SctpClient extends EventEmitter {
+  readonly name: string;
+  reconnectTimeout: number;
+  #opts: SctpClientOptions;
+  #sock: SctpSocket | null = null;
+  #state: SctpClientState = 'CLOSED';
+  #timer: NodeJS.Timeout | null = null;
+  #destroyed = false;
+
+  constructor(opts: SctpClientOptions) {
+    super();
+    this.#opts = opts;
+    this.name = opts.name ?? 'sctp_cli';
+    this.reconnectTimeout = opts.reconnectTimeout ?? -1;
+    if (opts.connectCb) this.on('connect', () => opts.connectCb!(this));
+    if (opts.readCb) this.on('message', (d: Buffer, r: RcvInfo) => opts.readCb!(this, d, r));
+    if (opts.notificationCb) this.on('notification', (n: SctpNotification) => opts.notificationCb!(this, n));
+    if (opts.disconnectCb) this.on('disconnect', (res: number) => opts.disconnectCb!(this, res));
+  }
+
+  get state(): SctpClientState { return this.#state; }
+  get isConnected(): boolean { return this.#state === 'CONNECTED'; }
+  /** the socket of the current attempt / connection */
+  get socket(): SctpSocket | null { return this.#sock; }
+  get outStreams(): number { return this.#sock?.outStreams ?? 0; }
+  get txqueueLen(): number { return this.#sock?.txqueueLen ?? 0; }
+
+  /** Start connecting. 0, or -errno when the socket could not even be created (then a retry is scheduled if enabled). */
+  open(): number {
+    if (this.#destroyed) throw Object.assign(new Error(`${this.name}: open() after destroy()`), { code: 'ERR_OSMO_STREAM_DESTROYED' });
+    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
+    this.#clearTimer();
+    return this.#connect();
+  }
+
+  /** Send one message (see SctpSocket.send); -ENOTCONN unless CONNECTED. */
+  send(data: Buffer, info?: SendInfo, cb?: SendCallback): number {
+    if (this.#state !== 'CONNECTED' || !this.#sock) return -ENOTCONN;
+    return this.#sock.send(data, info, cb);
+  }
+
+  /** Graceful shutdown after the queued messages; 'disconnect' follows when the association is closed. */
+  end(): void { this.#sock?.end(); }
+
+  /** Close at once (queued send callbacks get -ECANCELED), no reconnect, no 'disconnect'. */
+  close(): void {
+    this.#clearTimer();
+    const s = this.#sock;
+    this.#sock = null;
+    s?.close();
+    this.#state = 'CLOSED';
+  }
+
+  destroy(): void { this.close(); this.#destroyed = true; }
+
+  #clearTimer(): void { if (this.#timer) { clearTimeout(this.#timer); this.#timer = null; } }
+
+  #connect(): number {
+    const o = this.#opts;
+    let s: SctpSocket;
+    try {
+      const info = createSocket({ ...o, type: 'stream' });
+      s = new SctpSocket(info.fd, 'stream', { name: this.name, connecting: true, readSize: o.readSize });
+    } catch (e) {
+      const res = errnoOf(e);
+      debug('%s: connect failed at once: %s', this.name, (e as Error).message);
+      this.#state = 'CLOSED';
+      this.#retry();
+      if (this.listenerCount('error')) this.emit('error', e);
+      return res;
+    }
+    this.#sock = s;
+    this.#state = 'CONNECTING';
+    s.on('connect', () => { if (this.#sock === s) { this.#state = 'CONNECTED'; this.emit('connect'); } });
+    s.on('message', (d: Buffer, r: RcvInfo) => { if (this.#sock === s) this.emit('message', d, r); });
+    s.on('notification', (n: SctpNotification) => { if (this.#sock === s) this.emit('notification', n); });
+    s.on('decodeError', (e: Error) => { if (this.#sock === s) this.emit('decodeError', e); });
+    s.on('close', (res: number) => {
+      if (this.#sock !== s) return;
+      this.#sock = null;
+      const was = this.#state;
+      this.#state = 'CLOSED';
+      debug('%s: %s ended: %d', this.name, was, res);
+      this.emit('disconnect', res);
+      if (this.#state === 'CLOSED' && !this.#destroyed) this.#retry();
+    });
+    return 0;
+  }
+
+  #retry(): void {
+    if (this.#destroyed || this.reconnectTimeout < 0) return;
+    this.#state = 'WAIT_RECONNECT';
+    this.#timer = setTimeout(() => { this.#timer = null; if (this.#state === 'WAIT_RECONNECT') this.#connect(); },
+      this.reconnectTimeout);
+  }
+}
