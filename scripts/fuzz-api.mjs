@@ -578,20 +578,25 @@ const OPS = {
   setAllocInfo: (e) => {
     const size = pick([1, 2, 3, 7, 16, 100, 1024, 1024, 2048, 4096, 65535, ri(1, 65535)]);
     const headroom = chance(0.7) ? 0 : ri(0, 65535 - size);
+    hist(e, `  setAllocInfo(${size}, ${headroom})`);
     try { e.io.setAllocInfo(size, headroom); e.allocSize = size; } catch (err) { expectedError(err, 'setAllocInfo'); }
   },
   setIoBuffers: (e) => {
     const op = pick(['read', 'write']), n = pick([-1, 0, 1, 2, 3, 8, 64, 1000]);
     try {
       // read_write mode on a datagram socket: several queued messages may go out in one writev, as one datagram
-      if (e.io.setIoBuffers(op, n) >= 0 && op === 'write' && n > 1) multiWrite.add(e.io);
+      const rc = e.io.setIoBuffers(op, n);
+      hist(e, `  setIoBuffers('${op}', ${n}) -> ${rc}`);
+      if (rc >= 0 && op === 'write' && n > 1) multiWrite.add(e.io);
     } catch (err) { expectedError(err, 'setIoBuffers'); }
   },
   setSqes: (e) => {
     try {
       let n = pick([-1, 0, 1, 2, 4, 32, 256, 300]);
       if (AVOID.has('F7') && e.kind === 'stream' && e.mode !== 'read_write') n = 1;
-      if (e.io.setSqes('read', n) >= 0 && n > 1) e.reorder = true;
+      const rc = e.io.setSqes('read', n);
+      hist(e, `  setSqes('read', ${n}) -> ${rc}`);
+      if (rc >= 0 && n > 1) e.reorder = true;
     } catch (err) { expectedError(err, 'setSqes'); }
   },
   txqueueClear: (e) => {
@@ -699,10 +704,12 @@ function quiesce() {
     if (Date.now() < deadline) { setTimeout(check, 20); return; }
     if (pendingW.length) {
       const e = pendingW[0];
+      focus = e;
       fail('accepted writes never completed (live, registered pair)', `${pendingW.length} ends; ${e}: ${e.txq.length} messages (${e.txBytes} bytes) outstanding, txqueueLen ${e.io.txqueueLen}, peer ${e.peer}`);
     }
     const e = pendingR[0];
-    fail('bytes reported written never arrived (silent loss)', `${pendingR.length} ends; ${e}: received ${e.rx.received} of ${e.rx.completed}, peer ${e.peer}`);
+    focus = e;
+    fail('bytes reported written never arrived (silent loss)', `${pendingR.length} ends; ${e}: received ${e.rx.received} of ${e.rx.completed}, peer ${e.peer}; IoFd registered ${e.io.registered}, mode ${e.io.mode}, ops ${Object.keys(e.io.getIoOps()).join(',')}`);
   };
   setTimeout(check, 20);
 }
