@@ -695,21 +695,31 @@ function quiesce() {
     const rc = e.mode === 'read_write' ? e.io.write(b) : e.mode === 'recvfrom_sendto' ? e.io.sendto(b, null) : e.io.sendmsg(b, {});
     if (rc === 0) { e.txq.push({ buf: b, left: b.length, loose: false }); e.txBytes += b.length; e.tx.chunks.push(b); }
   }
-  const deadline = Date.now() + quiesceMs;
+  // liveness: a pair may be slow (1-byte reads under ASan) but must make progress; fail when one made none for
+  // quiesceMs, or when the whole phase takes ten times that
+  const hardDeadline = Date.now() + 10 * quiesceMs;
+  const progress = new Map(); // End -> [received + completions seen, time of the last change]
+  const stalled = (e) => {
+    const v = (e.rx ? e.rx.received : 0) + e.txq.length * 1e9 - e.txBytes;
+    const p = progress.get(e);
+    if (!p || p[0] !== v) { progress.set(e, [v, Date.now()]); return false; }
+    return Date.now() - p[1] > quiesceMs;
+  };
   const check = () => {
     const pendingW = [...ends].filter((e) => e.txq.length && !peerGone(e) && e.registered);
     // (a closed peer may reset the connection and take unread bytes with it: only open pairs are checked)
     const pendingR = [...ends].filter((e) => e.kind === 'stream' && e.rx && !e.rx.tainted && !peerGone(e) && e.registered && e.rx.received < e.rx.completed);
     if (!pendingW.length && !pendingR.length) return finish();
-    if (Date.now() < deadline) { setTimeout(check, 20); return; }
-    if (pendingW.length) {
-      const e = pendingW[0];
+    const stuckW = pendingW.filter(stalled), stuckR = pendingR.filter(stalled);
+    if (Date.now() < hardDeadline && !stuckW.length && !stuckR.length) { setTimeout(check, 20); return; }
+    if (stuckW.length || (pendingW.length && !stuckR.length)) {
+      const e = stuckW[0] ?? pendingW[0];
       focus = e;
       fail('accepted writes never completed (live, registered pair)', `${pendingW.length} ends; ${e}: ${e.txq.length} messages (${e.txBytes} bytes) outstanding, txqueueLen ${e.io.txqueueLen}, peer ${e.peer}`);
     }
-    const e = pendingR[0];
+    const e = stuckR[0] ?? pendingR[0];
     focus = e;
-    fail('bytes reported written never arrived (silent loss)', `${pendingR.length} ends; ${e}: received ${e.rx.received} of ${e.rx.completed}, peer ${e.peer}; IoFd registered ${e.io.registered}, mode ${e.io.mode}, ops ${Object.keys(e.io.getIoOps()).join(',')}`);
+    fail(`bytes reported written never arrived (silent loss; no progress for ${quiesceMs} ms)`, `${pendingR.length} ends; ${e}: received ${e.rx.received} of ${e.rx.completed}, peer ${e.peer}; IoFd registered ${e.io.registered}, mode ${e.io.mode}, ops ${Object.keys(e.io.getIoOps()).join(',')}`);
   };
   setTimeout(check, 20);
 }

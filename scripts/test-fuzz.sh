@@ -31,7 +31,7 @@ for be in ${FUZZ_BACKENDS:-poll io_uring}; do
   ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
   OSMO_IO_ADDON=packages/io/build-asan/osmo_io.node OSMO_IO_BACKEND=$be \
-    timeout --kill-after=10 $((secs + 60)) node scripts/fuzz-api.mjs --seconds "$secs" --seed "$seed" ${FUZZ_ARGS:-} \
+    timeout --kill-after=10 $((secs + 120)) node scripts/fuzz-api.mjs --seconds "$secs" --seed "$seed" ${FUZZ_ARGS:-} \
     2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 0 ] && grep -q "fuzz-api: $be OK" "$log" && ! grep -qE 'ERROR: AddressSanitizer|runtime error:' "$log"; then
@@ -39,7 +39,7 @@ for be in ${FUZZ_BACKENDS:-poll io_uring}; do
   else
     failed=$((failed + 1))
     case $rc in
-      86) why="AddressSanitizer report" ;; 87) why="UBSan report" ;; 124|137) why="hang (no exit after ${secs} s + 60 s)" ;;
+      86) why="AddressSanitizer report" ;; 87) why="UBSan report" ;; 124|137) why="hang (no exit after ${secs} s + 120 s)" ;;
       1) why="invariant failure" ;; *) why="exit status $rc" ;;
     esac
     grep -qE 'runtime error:' "$log" && why="UBSan report"
