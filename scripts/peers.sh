@@ -7,7 +7,7 @@
 # Scratch dir: ${OSMO_PEERS_DIR:-${TMPDIR:-/tmp}/osmo-peers} (configs, pid files, logs, hlr.db).
 set -euo pipefail
 
-PACKAGES=(osmo-bsc osmo-hlr osmo-stp osmo-sgsn osmo-bts libosmocore-utils tshark)
+PACKAGES=(osmo-bsc osmo-hlr osmo-stp osmo-sgsn osmo-bts osmo-pcu libosmocore-utils tshark)
 SCRATCH="${OSMO_PEERS_DIR:-${TMPDIR:-/tmp}/osmo-peers}"
 START_TIMEOUT="${OSMO_PEERS_TIMEOUT:-20}"   # seconds to wait for a daemon's ports
 

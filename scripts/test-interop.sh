@@ -54,4 +54,7 @@ rm -f "$log"
 if [[ -z "$p$f" ]]; then f=1; status=1; fi
 [[ -n "${OSMO_TEST_COUNTS:-}" ]] && echo "${p:-0} ${f:-0}" >> "$OSMO_TEST_COUNTS"
 echo "interop: ${p:-0} passed, ${f:-0} failed"
+# NS interop (@osmo/ns2-udp, both backends) starts its own osmo-sgsn and GPRS BSS chain: after the shared peers
+bash scripts/peers.sh stop || true
+bash scripts/test-interop-ns.sh || status=1
 exit "$status"

@@ -41,7 +41,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 [ -e /dev/ttyS1 ] || mknod /dev/ttyS1 c 4 65
 [ -e /dev/null ] || mknod /dev/null c 1 3
 for d in /tmp /run /var/tmp /dev/shm; do mount -t tmpfs tmpfs \$d; done
-mkdir -p /tmp/home "$CTL"
+mkdir -p /tmp/home "$CTL" "$WD"  # the repo may live under a path the tmpfs mounts hide (a CI clone in /tmp)
 export HOME=/tmp/home TMPDIR=/tmp
 mount -t hostfs -o "$CTL" none "$CTL"
 mount -t hostfs -o "$WD" none "$WD"

@@ -136,8 +136,9 @@ static void write_some(struct oio_fd *iofd)
 		unsigned n;
 		ssize_t rc;
 
-		if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE)) || !iofd->txq.len)
-			return;
+		if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE | F_NOTIFY_CONNECTED)) ||
+		    !iofd->txq.len)
+			return; /* (writes wait for the connect notification: a send would take the connect error) */
 		n = oio_fd_tx_iov(iofd, iov, ents, iofd->io_write_buffers);
 		ctx->stats.syscalls++;
 		if (iofd->flags & F_IS_SOCKET) {

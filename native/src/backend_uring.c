@@ -340,7 +340,9 @@ static void kick(struct oio_fd *iofd)
 			armed(iofd, op);
 		}
 	}
-	if (iofd->txq.len && !iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
+	/* writes wait for a pending connect notification too: a send on a refused socket would take its error */
+	if (iofd->txq.len && !iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight) &&
+	    !(iofd->flags & F_NOTIFY_CONNECTED)) {
 		struct oio_uop *op = &iofd->wr;
 		if (!(sqe = get_sqe(ctx, false)))
 			goto full;
@@ -700,6 +702,12 @@ static void uring_unregister(struct oio_fd *iofd)
 		cancel(ctx, &iofd->wr);
 	if (iofd->conn.busy)
 		cancel(ctx, &iofd->conn);
+	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)
+	 * connections until the cancellations run. With DEFER_TASKRUN they run in our own enter: do it now. */
+	if ((iofd->flags & F_CLOSED) && iofd->inflight && ST(ctx)->defer) {
+		enter(ctx, true);
+		return;
+	}
 	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(ctx)->ring))
 		ctx->loop->flush_needed(ctx->loop);
 }

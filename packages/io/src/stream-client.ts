@@ -499,21 +499,24 @@ export class StreamClient {
   }
 
   /**
-   * Connect completed (notification or first read): check SO_ERROR, go CONNECTED, call connectCb.
-   * For the notification the socket must also have a peer: a failed connect may be reported as "writable" while its
-   * error was already taken by a read that is still on its way (seen with io_uring), so SO_ERROR alone is not proof.
-   * A successful read is (as upstream).
+   * Connect completed (notification or first read): go CONNECTED, call connectCb. The notification carries the
+   * connect's real result (the core owns that check); a first read is checked with SO_ERROR here.
    */
   #established(io: IoFd, viaNotification: boolean): boolean {
     let err = 0;
     let peer: SockAddr | null = null;
-    try {
-      err = sock.soError(io.fd);
-      if (err === 0) peer = sock.peerAddress(io.fd);
-    } catch (e) {
-      err = -errnoOf(e);
+    if (viaNotification) {
+      // the core's notification already checked SO_ERROR and the peer (reading SO_ERROR clears it: asking again
+      // would only see 0), and reads wait for it, so no read can have taken the error first
+      try { peer = sock.peerAddress(io.fd); } catch { /* informative only */ }
+    } else {
+      try {
+        err = sock.soError(io.fd);
+        if (err === 0) peer = sock.peerAddress(io.fd);
+      } catch (e) {
+        err = -errnoOf(e);
+      }
     }
-    if (err === 0 && peer === null && viaNotification) err = E.ENOTCONN;
     if (err !== 0) {
       this.#connectFailed(-err);
       return false;
