@@ -468,8 +468,11 @@ function createTcp(ctx) {
   C.e.tx = new Dir('stream', content()); C.e.rx = new Dir('stream', rxContent);
   ends.add(C.e);
   connecting.set(port, C.e);
-  registerEnd(C.e);
+  // the documented order is notifyConnected() before register() (StreamClient); both orders are exercised
+  const early = chance(0.5);
+  if (!early) registerEnd(C.e);
   if (chance(0.9)) { C.e.notifies++; try { C.io.notifyConnected(); } catch (err) { C.e.notifies--; expectedError(err, 'notifyConnected'); } }
+  if (early) registerEnd(C.e);
   trace(`${ctx}: tcp client ${C.e} port ${port}`);
 }
 
