@@ -147,7 +147,10 @@ static void to_backlog(struct oio_fd *iofd)
  * stream socket has one (a multishot receive when it can); datagram sockets and files may have num_sqes. */
 static unsigned reads_wanted(const struct oio_fd *iofd)
 {
-	return iofd->mode == OIO_MODE_ACCEPT || (iofd->flags & F_STREAM) ? 1 : iofd->num_sqes;
+	/* only datagrams may have several readers: a byte stream or ordered messages (SOCK_STREAM in any mode,
+	 * SOCK_SEQPACKET) could be reordered by receives completing out of order */
+	bool many = iofd->sotype == SOCK_DGRAM || !(iofd->flags & F_IS_SOCKET);
+	return iofd->mode == OIO_MODE_ACCEPT || (iofd->flags & F_STREAM) || !many ? 1 : iofd->num_sqes;
 }
 
 static int ensure_read_slots(struct oio_fd *iofd)
@@ -654,10 +657,15 @@ static void uring_exit(struct oio_ctx *ctx)
 
 	if (!st)
 		return;
-	/* wait (bounded) for cancelled operations so their buffers are not freed under the kernel */
-	for (int i = 0; i < 1000 && st->inflight; i++) {
+	/* wait for cancelled operations so their buffers are not freed under the kernel, bounded in time (at most
+	 * ~200 ms): an operation that never completes must not keep the process from exiting. What is left is
+	 * cancelled by the kernel when the ring goes. */
+	for (int i = 0; i < 200 && st->inflight && !ctx->fatal; i++) {
 		ctx->stats.syscalls++;
-		oio_ring_enter(&st->ring, true, 1);
+		if (st->ring.features & IORING_FEAT_EXT_ARG)
+			oio_ring_enter_wait(&st->ring, 1, 1000000);
+		else
+			oio_ring_enter(&st->ring, true, 0);
 		drain(ctx);
 	}
 	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);

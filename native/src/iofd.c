@@ -182,6 +182,21 @@ int oio_fd_unregister(struct oio_fd *iofd)
 	return 0;
 }
 
+/* Reads io_uring completed while reading was off belong to this fd: after close they must not reach the next
+ * fd this iofd is registered with. (A NOP already delivering them is dropped by the fd generation check.) */
+static void drop_parked(struct oio_fd *iofd)
+{
+	for (unsigned i = 0; i < iofd->rd_cap; i++) {
+		struct oio_uop *op = &iofd->rd[i];
+		if (!op->parked || op->busy)
+			continue;
+		if (iofd->mode == OIO_MODE_ACCEPT)
+			close(op->parked_res); /* an accepted fd nobody took */
+		op->parked = false;
+		op->parked_res = 0;
+	}
+}
+
 int oio_fd_close(struct oio_fd *iofd)
 {
 	int fd = iofd->fd;
@@ -192,6 +207,7 @@ int oio_fd_close(struct oio_fd *iofd)
 	iofd->flags &= ~F_NOTIFY_CONNECTED;
 	oio_fd_txqueue_clear(iofd);
 	oio_seg_reset(&iofd->seg);
+	drop_parked(iofd);
 	oio_fd_unregister(iofd);
 	iofd->fdgen++;
 	iofd->fd = -1;
@@ -453,6 +469,11 @@ void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_
 			const struct oio_rxinfo *info)
 {
 	iofd->ctx->stats.reads++;
+	/* 0 is the end of a connection (not an empty datagram) on stream and seqpacket sockets in the datagram
+	 * modes too: stop reading until registered again, or the EOF would be reported in a tight loop */
+	if (res == 0 && iofd->mode != OIO_MODE_READ_WRITE && iofd->mode != OIO_MODE_ACCEPT &&
+	    (iofd->flags & F_IS_SOCKET) && iofd->sotype != SOCK_DGRAM)
+		iofd->flags |= F_EOF;
 	if (iofd->mode == OIO_MODE_READ_WRITE &&
 	    (res <= 0 || oio_seg_active(iofd) || iofd->io_read_buffers > 1 || iofd->seg.pending_len)) {
 		/* more than one callback per read, or bytes kept from earlier: segment.c delivers in order */

@@ -398,3 +398,57 @@ TEST(ipv6_zone_in_addresses)
 	CHECK_EQ(oio_sockaddr_from_ip(&sa, "::1", 5), (int)sizeof(sa.sin6));
 	CHECK_EQ(sa.sin6.sin6_scope_id, 0);
 }
+
+/* A stream socket driven in a datagram mode: 0 is its end, reported once (no EOF spin until the user closes). */
+TEST(eof_once_on_a_stream_socket_in_datagram_mode)
+{
+	struct rec r;
+	int sv[2];
+
+	socketpair_nb(SOCK_STREAM, sv);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, sv[0], OIO_MODE_RECVFROM_SENDTO);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	close(sv[1]);
+	test_loop_run_until(&t->loop, NULL, NULL, 100);
+	CHECK_EQ(r.neof, 1);
+	oio_fd_free(r.iofd);
+	rec_fini(&r);
+}
+
+/* Several receives asked for on a stream socket in a datagram mode: one reader all the same, so unregister /
+ * register cycles keep the bytes in order. */
+TEST(stream_in_datagram_mode_keeps_order_with_many_sqes)
+{
+	static uint8_t data[64 * 1024];
+	struct rec r;
+	int sv[2];
+	size_t off = 0;
+
+	make_pattern(data, sizeof(data), 12);
+	socketpair_nb(SOCK_STREAM, sv);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, sv[0], OIO_MODE_RECVMSG_SENDMSG);
+	if (t->backend == OIO_BACKEND_IO_URING)
+		CHECK_OK(oio_fd_set_sqes(r.iofd, OIO_OP_READ, 8));
+	CHECK_OK(oio_fd_set_alloc_info(r.iofd, 512, 0));
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	for (int i = 0; i < 2000 && r.len < sizeof(data); i++) {
+		if (off < sizeof(data)) {
+			ssize_t k = write(sv[1], data + off, sizeof(data) - off < 700 ? sizeof(data) - off : 700);
+			if (k > 0)
+				off += (size_t)k;
+		}
+		test_loop_run_once(&t->loop, 1);
+		if (i % 3 == 0) {
+			oio_fd_unregister(r.iofd);
+			CHECK_OK(oio_fd_register(r.iofd, -1));
+		}
+	}
+	struct want w = { &r, sizeof(data) };
+	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &w, 3000));
+	CHECK(memcmp(r.buf, data, sizeof(data)) == 0);
+	oio_fd_free(r.iofd);
+	close(sv[1]);
+	rec_fini(&r);
+}
