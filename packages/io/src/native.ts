@@ -54,6 +54,9 @@ export interface NativeBinding {
  */
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
+  // OSMO_IO_ADDON=<path>: load that build instead (the ASan build of scripts/test-fuzz.sh)
+  const override = process.env.OSMO_IO_ADDON;
+  if (override) return require(path.resolve(override)) as NativeBinding;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   // src/ or dist/src/: walk up to the package root
   for (let i = 0; i < 4 && !existsSync(path.join(dir, 'binding.gyp')); i++) dir = path.dirname(dir);
