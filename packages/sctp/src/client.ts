@@ -20,6 +20,8 @@ export interface SctpClientOptions extends Omit<SctpSocketOptions, 'type' | 'lis
   /** ms before a new attempt after a failure or loss; negative (default) disables reconnecting */
   reconnectTimeout?: number;
   readSize?: number;
+  /** see SctpSocketOpts.closeOnEof (default true) */
+  closeOnEof?: boolean;
   connectCb?: (cli: SctpClient) => void;
   readCb?: (cli: SctpClient, data: Buffer, rcv: RcvInfo) => void;
   notificationCb?: (cli: SctpClient, n: SctpNotification) => void;
@@ -90,7 +92,8 @@ export class SctpClient extends EventEmitter {
     let s: SctpSocket;
     try {
       const info = createSocket({ ...o, type: 'stream' });
-      s = new SctpSocket(info.fd, 'stream', { name: this.name, connecting: true, readSize: o.readSize });
+      s = new SctpSocket(info.fd, 'stream', { name: this.name, connecting: true, readSize: o.readSize,
+                                               ...(o.closeOnEof !== undefined ? { closeOnEof: o.closeOnEof } : {}) });
     } catch (e) {
       const res = errnoOf(e);
       debug('%s: connect failed at once: %s', this.name, (e as Error).message);

@@ -31,6 +31,11 @@ export interface SctpSocketOpts {
   readSize?: number;
   /** reassembled messages longer than this are dropped with a decodeError (default 16 MiB) */
   maxMessageSize?: number;
+  /**
+   * one-to-one: on EOF (the peer shut the association down) close and emit 'close' (0) — the default; false emits
+   * 'end' and leaves the socket to the application, which calls close() (upstream's osmo_stream_srv behaviour)
+   */
+  closeOnEof?: boolean;
 }
 
 /** One association of a one-to-many socket: its own 'message' / 'notification' events and send(). */
@@ -66,6 +71,7 @@ export class SctpSocket extends EventEmitter {
   #npartsLen = 0;
   #oversize = false;
   #peeled = false;
+  readonly #closeOnEof: boolean;
 
   constructor(fd: number, kind: 'stream' | 'seqpacket', opts: SctpSocketOpts = {}) {
     super();
@@ -74,6 +80,7 @@ export class SctpSocket extends EventEmitter {
     this.maxMessageSize = opts.maxMessageSize ?? 16 * 1024 * 1024;
     this.#fd = fd;
     this.#connecting = !!opts.connecting;
+    this.#closeOnEof = opts.closeOnEof ?? true;
     const io = IoFd.setup(fd, this.name, 'recvmsg_sendmsg', {
       recvmsgCb: (_io, res, msg, info) => this.#onRead(res, msg, info),
       sendmsgCb: (_io, res, msg) => this.#onWrite(res, msg),
@@ -277,7 +284,11 @@ export class SctpSocket extends EventEmitter {
     if (res < 0) { this.#gone(res); return; }
     const notif = (info.flags & MSG_NOTIFICATION) !== 0;
     if (res === 0 && !notif) {
-      if (this.kind === 'stream') { this.#gone(0); return; }
+      if (this.kind === 'stream') {
+        if (this.#closeOnEof) this.#gone(0);
+        else this.emit('end'); // reads stop (the core reports EOF once); close() is the application's
+        return;
+      }
       return; // a one-to-many socket has no EOF
     }
     if (this.#connecting && !notif) {

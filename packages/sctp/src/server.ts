@@ -14,12 +14,16 @@ export interface SctpServerOptions extends Omit<SctpSocketOptions, 'type' | 'lis
   local: InetEndpoint[];
   name?: string;
   readSize?: number;
+  /** see SctpSocketOpts.closeOnEof (default true) */
+  closeOnEof?: boolean;
   acceptCb?: (conn: SctpServerConn) => void;
 }
 
 export class SctpServerConn extends SctpSocket {
-  constructor(readonly server: SctpServer, fd: number, readonly peer: SctpAddress | null, readSize?: number) {
-    super(fd, 'stream', { name: `${server.name}[${peer ? `${peer.address}:${peer.port}` : fd}]`, readSize });
+  constructor(readonly server: SctpServer, fd: number, readonly peer: SctpAddress | null, readSize?: number,
+              closeOnEof?: boolean) {
+    super(fd, 'stream', { name: `${server.name}[${peer ? `${peer.address}:${peer.port}` : fd}]`, readSize,
+                          ...(closeOnEof !== undefined ? { closeOnEof } : {}) });
   }
 }
 
@@ -42,7 +46,7 @@ export class SctpServer extends EventEmitter {
     this.#acceptor = Acceptor.open(info.fd, this.name, (fd, peer) => {
       let c: SctpServerConn;
       try {
-        c = new SctpServerConn(this, fd, peer as SctpAddress | null, opts.readSize);
+        c = new SctpServerConn(this, fd, peer as SctpAddress | null, opts.readSize, opts.closeOnEof);
       } catch (e) {
         this.emit('acceptError', e);
         return;

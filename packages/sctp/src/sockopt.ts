@@ -71,7 +71,11 @@ export function setHeartbeat(fd: number, ms: number, pathMaxRetrans = 0): void {
  * equivalent where there is one; if SCTP_EVENT itself is unknown, the 14-byte SCTP_EVENTS struct is used.
  * Returns the types in effect; never fails the socket for a refused type.
  */
-export function subscribeEvents(fd: number, names: readonly SctpEventName[]): SctpEventName[] {
+/** The setsockopt subscribeEvents uses (a test gives a kernel that refuses what it wants). */
+export type SockoptFn = (fd: number, level: number, name: number, buf: Buffer, get: boolean) => number;
+
+export function subscribeEvents(fd: number, names: readonly SctpEventName[],
+                                setopt: SockoptFn = (...a) => sock.sockoptBuf(...a)): SctpEventName[] {
   const on: SctpEventName[] = [];
   const b = Buffer.alloc(8);
   let eventOptMissing = false;
@@ -79,7 +83,7 @@ export function subscribeEvents(fd: number, names: readonly SctpEventName[]): Sc
     b.fill(0);
     b.writeUInt16LE(SN[n], 4);
     b[6] = 1;
-    const rc = sock.sockoptBuf(fd, SOL_SCTP, SCTP_EVENT, b, false);
+    const rc = setopt(fd, SOL_SCTP, SCTP_EVENT, b, false);
     if (rc === -92 /* ENOPROTOOPT */) eventOptMissing = true;
     return rc === 0;
   };
@@ -98,7 +102,8 @@ export function subscribeEvents(fd: number, names: readonly SctpEventName[]): Sc
       s[SN[use] - 0x8000] = 1;
       on.push(use);
     }
-    set(fd, SCTP_EVENTS, s, 'SCTP_EVENTS');
+    const rc = setopt(fd, SOL_SCTP, SCTP_EVENTS, s, false);
+    if (rc < 0) throw new SctpError(rc, 'setsockopt', 'SCTP_EVENTS');
   }
   return on;
 }

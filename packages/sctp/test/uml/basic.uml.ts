@@ -76,4 +76,24 @@ describe(`@osmo/sctp one-to-one (${getBackend()})`, function () {
     expect(seen.indexOf('SHUTDOWN_EVENT')).to.be.lessThan(seen.indexOf('SHUTDOWN_COMP'));
     cli.close(); srv.close(true);
   });
+
+  it('closeOnEof: false: a peer shutdown emits \'end\' once, and the connection stays until close()', async () => {
+    const { SctpServer, SctpClient } = await import('../../src/index.js');
+    const srv = new SctpServer({ local: [{ address: '127.0.0.1', port: 0 }], closeOnEof: false });
+    const cli = new SctpClient({ remote: [{ address: '127.0.0.1', port: srv.port }] });
+    const connP = new Promise<any>((res) => srv.once('connection', res));
+    cli.open();
+    const conn = await connP;
+    let ends = 0, closes = 0;
+    conn.on('end', () => ends++);
+    conn.on('close', () => closes++);
+    cli.end();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ends).to.equal(1); // once: no EOF spin
+    expect(closes).to.equal(0);
+    expect(conn.closed).to.equal(false);
+    conn.close();
+    expect(conn.closed).to.equal(true);
+    cli.close(); srv.close(true);
+  });
 });
