@@ -297,6 +297,57 @@ static void armed(struct oio_fd *iofd, struct oio_uop *op)
 	iofd->inflight++;
 }
 
+static bool is_dgram(const struct oio_fd *iofd)
+{
+	return (iofd->flags & F_IS_SOCKET) && iofd->sotype == SOCK_DGRAM;
+}
+
+static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
+{
+	return k == 0 ? &iofd->wr : &iofd->wrx[k - 1];
+}
+
+/*
+ * A datagram socket keeps up to OIO_DGRAM_WRITES sends in flight, one message each: with one, every message would
+ * wait for the previous one's completion, i.e. a loop iteration, and a busy UDP endpoint could not send faster than
+ * its loop turns. A batch is armed when the previous one completed and submitted in queue order; the kernel issues
+ * each send at once, in that order (linking them would make each wait for a task-work run of ours). Only a send
+ * that must wait for socket memory could be overtaken by the next one of its batch, as a datagram may be on any
+ * path. False: no SQE (backlog).
+ */
+static bool kick_dgram_writes(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+	struct oio_txent *e = iofd->txq.head;
+
+	if (!iofd->wrx) {
+		iofd->wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->wrx));
+		if (!iofd->wrx)
+			return true; /* one send at a time, then */
+	}
+	/* a batch at a time: sends of separate batches could overtake each other (one waits for socket memory) */
+	for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++)
+		if (write_slot(iofd, k)->busy)
+			return true;
+	for (unsigned k = 0; e && k < OIO_DGRAM_WRITES; k++) {
+		struct oio_uop *op = write_slot(iofd, k);
+		struct io_uring_sqe *sqe;
+		if (!(sqe = get_sqe(ctx, false)))
+			return false;
+		op->iofd = iofd;
+		op->kind = UOP_WRITE;
+		op->iov[0].iov_base = e->data + e->off;
+		op->iov[0].iov_len = e->len - e->off;
+		op->ents[0] = e;
+		op->nents = 1;
+		e->inflight = true;
+		prep_write(iofd, op, sqe);
+		armed(iofd, op);
+		e = e->next;
+	}
+	return true;
+}
+
 /* Submit every operation the iofd wants and has no SQE for yet. */
 static void kick(struct oio_fd *iofd)
 {
@@ -344,18 +395,22 @@ static void kick(struct oio_fd *iofd)
 		}
 	}
 	/* writes wait for a pending connect notification too: a send on a refused socket would take its error */
-	if (iofd->txq.len && !iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight) &&
-	    !(iofd->flags & F_NOTIFY_CONNECTED)) {
-		struct oio_uop *op = &iofd->wr;
-		if (!(sqe = get_sqe(ctx, false)))
-			goto full;
-		op->iofd = iofd;
-		op->kind = UOP_WRITE;
-		op->nents = oio_fd_tx_iov(iofd, op->iov, op->ents, iofd->io_write_buffers);
-		for (unsigned i = 0; i < op->nents; i++)
-			op->ents[i]->inflight = true;
-		prep_write(iofd, op, sqe);
-		armed(iofd, op);
+	if (iofd->txq.len && !(iofd->flags & F_NOTIFY_CONNECTED)) {
+		if (is_dgram(iofd)) {
+			if (!kick_dgram_writes(iofd))
+				goto full;
+		} else if (!iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
+			struct oio_uop *op = &iofd->wr;
+			if (!(sqe = get_sqe(ctx, false)))
+				goto full;
+			op->iofd = iofd;
+			op->kind = UOP_WRITE;
+			op->nents = oio_fd_tx_iov(iofd, op->iov, op->ents, iofd->io_write_buffers);
+			for (unsigned i = 0; i < op->nents; i++)
+				op->ents[i]->inflight = true;
+			prep_write(iofd, op, sqe);
+			armed(iofd, op);
+		}
 	}
 	if (ctx->ring_immediate && !ST(ctx)->draining)
 		enter(ctx, false);
@@ -709,8 +764,9 @@ static void uring_unregister(struct oio_fd *iofd)
 	for (unsigned i = 0; i < iofd->rd_cap; i++)
 		if (iofd->rd[i].busy)
 			cancel(ctx, &iofd->rd[i]);
-	if (iofd->wr.busy)
-		cancel(ctx, &iofd->wr);
+	for (unsigned k = 0; k < (iofd->wrx ? OIO_DGRAM_WRITES : 1); k++)
+		if (write_slot(iofd, k)->busy)
+			cancel(ctx, write_slot(iofd, k));
 	if (iofd->conn.busy)
 		cancel(ctx, &iofd->conn);
 	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)

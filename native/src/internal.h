@@ -12,6 +12,7 @@
 #define OIO_INLINE_DATA 256
 #define OIO_INLINE_CTRL 64
 #define OIO_ENT_POOL_MAX 4096
+#define OIO_DGRAM_WRITES 16     /* io_uring: sends in flight per datagram socket (one message each) */
 
 /* One queued message. Pooled per context so steady-state writes allocate nothing. */
 struct oio_txent {
@@ -115,6 +116,7 @@ struct oio_fd {
 	struct oio_uop *rd;          /* num_sqes read slots */
 	unsigned rd_cap;
 	struct oio_uop wr;
+	struct oio_uop *wrx;         /* datagram sockets: more sends in flight (OIO_DGRAM_WRITES - 1 slots) */
 	struct oio_uop conn;
 	unsigned inflight;
 	unsigned cbdepth;
@@ -173,6 +175,7 @@ struct oio_txent *oio_txent_get(struct oio_ctx *ctx, size_t len, size_t ctrllen)
 void oio_txent_put(struct oio_ctx *ctx, struct oio_txent *e);
 void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e);
 struct oio_txent *oio_txq_pop(struct oio_txqueue *q);
+void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
 

@@ -230,6 +230,7 @@ static void release(struct oio_fd *iofd)
 		free(iofd->rd[i].ctrl);
 	}
 	free(iofd->rd);
+	free(iofd->wrx);
 	free(iofd->seg.pending);
 	ctx->nfds--;
 	if (iofd->all_prev)
@@ -250,10 +251,14 @@ void oio_fd_release_all_freed(struct oio_ctx *ctx)
 		if (!(iofd->flags & F_TO_FREE))
 			continue;
 		/* operations a dead ring never completed: their entries were orphaned at close */
-		for (unsigned i = 0; i < iofd->wr.nents; i++)
-			if (iofd->wr.ents[i]->orphan)
-				oio_txent_put(ctx, iofd->wr.ents[i]);
-		iofd->wr.nents = 0;
+		for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++) {
+			struct oio_uop *w = k == 0 ? &iofd->wr : iofd->wrx ? &iofd->wrx[k - 1] : NULL;
+			for (unsigned i = 0; w && i < w->nents; i++)
+				if (w->ents[i]->orphan)
+					oio_txent_put(ctx, w->ents[i]);
+			if (w)
+				w->nents = 0;
+		}
 		release(iofd);
 	}
 }
@@ -524,9 +529,10 @@ bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned 
 	if (res == -EAGAIN)
 		return true; /* stays at the head of the queue */
 	ctx->stats.writes++;
-	/* Detach the entries first so that a callback may clear or close freely. */
+	/* Detach the entries first so that a callback may clear or close freely. They are the head unless several
+	 * datagram sends are in flight and completed out of order. */
 	for (unsigned i = 0; i < n; i++)
-		oio_txq_pop(&iofd->txq);
+		oio_txq_remove(&iofd->txq, ents[i]);
 	if (res < 0) {
 		for (unsigned i = 0; i < n; i++) {
 			done[ndone] = ents[i];

@@ -73,6 +73,27 @@ struct oio_txent *oio_txq_pop(struct oio_txqueue *q)
 	return e;
 }
 
+/* Take e out of the queue (normally its head: completions usually come in order). */
+void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e)
+{
+	struct oio_txent *prev = NULL;
+
+	if (q->head == e) {
+		oio_txq_pop(q);
+		return;
+	}
+	for (struct oio_txent *x = q->head; x; prev = x, x = x->next) {
+		if (x != e)
+			continue;
+		prev->next = e->next;
+		if (q->tail == e)
+			q->tail = prev;
+		q->len--;
+		e->next = NULL;
+		return;
+	}
+}
+
 void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e)
 {
 	e->next = q->head;

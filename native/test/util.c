@@ -134,8 +134,12 @@ static void rec_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 			r->token_order_ok = false;
 		r->partial_token = UINT64_MAX;
 	}
-	if (token != r->next_token)
+	if (token != r->next_token) {
+		if (r->token_order_ok && getenv("REC_DEBUG"))
+			fprintf(stderr, "write done: token %llu, expected %llu, res %d\n", (unsigned long long)token,
+				(unsigned long long)r->next_token, res);
 		r->token_order_ok = false;
+	}
 	r->next_token = token + 1;
 	r->nwdone++;
 }
