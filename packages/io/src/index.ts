@@ -11,3 +11,4 @@ export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, S
 export * from './stream.js';
 export { lookupHost, stripBrackets, formatHostPort, connectError } from './resolve.js';
 export type { LookupFamily, LookupAddress, LookupFunction, NetError } from './resolve.js';
+export { formatIpv6 } from './sockaddr.js';

@@ -1,10 +1,19 @@
-/** Socket addresses as the kernel writes them (struct sockaddr bytes) -> SockAddr objects, and checks. */
+/**
+ * Socket addresses as the kernel writes them (struct sockaddr bytes) -> SockAddr objects, and checks. Also exported
+ * as '@osmo/io/sockaddr': no native addon behind it, for codecs.
+ */
 import net from 'node:net';
 import os from 'node:os';
 import { OsmoIoTypeError } from './errors.js';
 import type { SockAddr } from './types.js';
 
 const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+
+/** RFC 5952 text of the 16 address bytes at o (the one IPv6 formatter of the toolkit). */
+export function formatIpv6(bytes: Uint8Array, o: number): string {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return ipv6(b, o);
+}
 
 function ipv6(b: Buffer, o: number): string {
   const g: number[] = [];

@@ -1,5 +1,7 @@
 /** IPv4/IPv6 text <-> bytes without the DNS-capable machinery of node:net (the codec runs per PDU). */
 import net from 'node:net';
+// the address formatter only: importing it does not load the native addon (the codec runs without it)
+import { formatIpv6 } from '@osmo/io/sockaddr';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
@@ -30,21 +32,7 @@ export function ipToBytes(ip: string, family: IpFamily): Buffer {
 /** text of 4 (dotted quad) or 16 bytes (RFC 5952, as @osmo/io prints peer addresses) at off */
 export function bytesToIp(b: Uint8Array, off: number, family: IpFamily): string {
   if (family === 'IPv4') return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[off + i * 2]! << 8) | b[off + i * 2 + 1]!);
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff)
-    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatIpv6(b, off);
 }
 
 /** the canonical text of an address (as the core prints a datagram's source), so it can key a map */

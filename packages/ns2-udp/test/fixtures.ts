@@ -1,24 +1,5 @@
-/** Test helper: the shared fixture loader, imported by URL so the package's tsconfig (rootDir) stays untouched. */
-export interface Fixture<F> {
-  name: string;
-  hex: string;
-  fields: F;
-  source: string;
-  file: string;
-}
-interface Loader {
-  loadFixtures<F>(prefix: string): Fixture<F>[];
-}
-const url = new URL('../../../ttcn-fixtures/index.ts', import.meta.url).href;
-const loader = (await import(url)) as Loader;
-
-export function loadFixtures<F>(prefix: string): Fixture<F>[] {
-  return loader.loadFixtures<F>(prefix);
-}
-
-export function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
+/** Test helper: the shared fixture loader (the same as @osmo/ipa's tests use). */
+export { loadFixtures, hex, type Fixture } from '../../ipa/test/fixtures.js';
 
 /** JSON form of a decoded PDU as the fixtures write it: Buffers as hex strings */
 export function toJson(v: unknown): unknown {
