@@ -57,7 +57,8 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
 
   after(() => { stp?.kill('SIGTERM'); });
 
-  it('comes up ASP_ACTIVE with a dynamic routing key, exchanges DATA and BEAT, and leaves with ASPDN on SIGTERM', async () => {
+  it('comes up ASP_ACTIVE with a dynamic routing key, exchanges DATA and BEAT, and leaves with ASPDN on SIGTERM', async function () {
+    this.timeout(180000);
     // where tshark is installed, capture the exchange: Wireshark must decode our M3UA without malformed packets
     const pcap = `/tmp/m3ua-${getBackend()}.pcapng`;
     let cap: ChildProcess | null = null;
@@ -65,7 +66,8 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
       cap = spawn('tshark', ['-i', 'lo', '-f', 'sctp', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       cap.stderr!.on('data', (d) => { err += String(d); });
-      await withTimeout((async () => { while (!/Capturing on/.test(err)) await sleep(50); })(), 20000, () => `tshark start: ${err}`);
+      // tshark loads every dissector before it captures: under UML on a busy host that can take a minute
+      await withTimeout((async () => { while (!/Capturing on/.test(err)) await sleep(50); })(), 90000, () => `tshark start: ${err}`);
     } else console.log('      (tshark not installed: no capture)');
     const asp = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', here('../../src/main.ts'),
       '--stp', '127.0.0.1:2905', '--dpc', '0.23.2', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
