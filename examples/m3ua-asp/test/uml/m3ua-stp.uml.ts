@@ -58,7 +58,7 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
   after(() => { stp?.kill('SIGTERM'); });
 
   it('comes up ASP_ACTIVE with a dynamic routing key, exchanges DATA and BEAT, and leaves with ASPDN on SIGTERM', async function () {
-    this.timeout(180000);
+    this.timeout(300000);
     // where tshark is installed, capture the exchange: Wireshark must decode our M3UA without malformed packets
     const pcap = `/tmp/m3ua-${getBackend()}.pcapng`;
     let cap: ChildProcess | null = null;
@@ -75,7 +75,8 @@ describe(`examples/m3ua-asp against osmo-stp (${getBackend()})`, function () {
     createInterface({ input: asp.stdout! }).on('line', (l) => { try { events.push(JSON.parse(l)); } catch { /* not ours */ } });
     const seen = (e: string) => events.some((x) => x.event === e);
     try {
-      await withTimeout((async () => { while (!(seen('asp_active') && seen('beat_ack'))) await sleep(50); })(), 20000,
+      // the ASP runs from its TypeScript source (tsx): starting it under UML on a busy host can take a minute
+      await withTimeout((async () => { while (!(seen('asp_active') && seen('beat_ack'))) await sleep(50); })(), 100000,
         () => `ASP active + BEAT_ACK; events: ${JSON.stringify(events)}\nosmo-stp: ${stpLog.join('')}`);
       const show = await vty('show cs7 instance 0 asp');
       const rx = events.filter((e) => e.event === 'rx').map((e) => e.msg);
