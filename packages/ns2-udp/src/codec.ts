@@ -4,7 +4,7 @@
  * NsDecodeError (never a RangeError); `tryDecodeNs` returns the error instead of throwing (the receive path).
  */
 import { NsCause, NsIe, NsPduType, PDU_NAMES, PDU_TYPES, IE_NAMES, pduName, type NsPduName } from './constants.js';
-import { NsDecodeError, type NsDecodeErrorCode } from './errors.js';
+import { NsDecodeError, NsError, type NsDecodeErrorCode } from './errors.js';
 import { decodeElements, encodeElements, IPV4_ELEMENT_LEN, IPV6_ELEMENT_LEN, type IpElement } from './elements.js';
 import { bytesToIp, ipToBytes, type IpFamily } from './ip.js';
 import { TlvTable, TlvIndex, TlvDecodeError } from '@osmo/ipa/tlv';
@@ -270,7 +270,7 @@ class Writer {
   raw(b: Buffer): this { this.flushBytes(); this.parts.push(b); return this; }
   /** TvLV with the 1-octet length form when it fits (as libosmogb sends), else the 2-octet form */
   tlv(iei: number, value: Buffer): this {
-    if (value.length > 0x7fff) throw new RangeError(`IE ${iei} value of ${value.length} bytes is too long`);
+    if (value.length > 0x7fff) throw new NsError('ERR_NS_ENCODE', `IE ${iei} value of ${value.length} bytes is too long`);
     this.u8(iei);
     if (value.length <= 0x7f) this.u8(0x80 | value.length);
     else this.u16(value.length);
@@ -282,7 +282,7 @@ class Writer {
 }
 
 function checkRange(v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`value ${v} out of range 0..${max}`);
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new NsError('ERR_NS_ENCODE', `value ${v} out of range 0..${max}`);
   return v;
 }
 
@@ -302,10 +302,10 @@ export function encodeUnitdata(bvci: number, sdu: Buffer, sduControl = 0): Buffe
   return out;
 }
 
-/** Encode a PDU. Throws RangeError (code ERR_NS_ENCODE) for values that do not fit their IE. */
+/** Encode a PDU. Throws NsError (a RangeError, code ERR_NS_ENCODE) for values that do not fit their IE. */
 export function encodeNs(pdu: NsPdu): Buffer {
   const t = PDU_TYPES.get(pdu.type);
-  if (t === undefined) throw new RangeError(`unknown NS PDU type ${String((pdu as { type: unknown }).type)}`);
+  if (t === undefined) throw new NsError('ERR_INVALID_ARG_VALUE', `unknown NS PDU type ${String((pdu as { type: unknown }).type)}`);
   if (pdu.type === 'NS-UNITDATA') {
     checkRange(pdu.bvci, 0xffff); checkRange(pdu.sduControl, 0xff);
     return encodeUnitdata(pdu.bvci, pdu.sdu, pdu.sduControl);

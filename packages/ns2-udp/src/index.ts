@@ -1,6 +1,6 @@
 /** @osmo/ns2-udp: GPRS NS over UDP (TS 48.016 NS-IP, IP-SNS) on @osmo/io. */
 export { NsPduType, NsIe, NsCause, PDU_NAMES, PDU_TYPES, pduName, causeName, type NsPduName } from './constants.js';
-export { NsDecodeError, type NsDecodeErrorCode } from './errors.js';
+export { NsDecodeError, NsError, type NsDecodeErrorCode, type NsErrorCode } from './errors.js';
 export {
   decodeNs, tryDecodeNs, encodeNs, encodeUnitdata,
   type NsPdu, type NsUnitdata, type NsReset, type NsResetAck, type NsBlock, type NsBlockAck, type NsBare, type NsStatus,
