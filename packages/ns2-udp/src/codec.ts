@@ -7,7 +7,7 @@ import { NsCause, NsIe, NsPduType, PDU_NAMES, PDU_TYPES, IE_NAMES, pduName, type
 import { NsDecodeError, NsError, type NsDecodeErrorCode } from './errors.js';
 import { decodeElements, encodeElements, IPV4_ELEMENT_LEN, IPV6_ELEMENT_LEN, type IpElement } from './elements.js';
 import { bytesToIp, ipToBytes, type IpFamily } from './ip.js';
-import { TlvTable, TlvIndex, TlvDecodeError } from '@osmo/ipa/tlv';
+import { TlvTable, TlvIndex, TlvDecodeError, TlvEncodeError } from '@osmo/ipa/tlv';
 
 export type { IpElement } from './elements.js';
 
@@ -268,13 +268,16 @@ class Writer {
   u8(v: number): this { this.bytes.push(checkRange(v, 0xff)); return this; }
   u16(v: number): this { checkRange(v, 0xffff); this.bytes.push(v >> 8, v & 0xff); return this; }
   raw(b: Buffer): this { this.flushBytes(); this.parts.push(b); return this; }
-  /** TvLV with the 1-octet length form when it fits (as libosmogb sends), else the 2-octet form */
+  /** one IE as the table lays it out (TvLV: the 1-octet length form when it fits, as libosmogb sends) */
   tlv(iei: number, value: Buffer): this {
-    if (value.length > 0x7fff) throw new NsError('ERR_NS_ENCODE', `IE ${iei} value of ${value.length} bytes is too long`);
-    this.u8(iei);
-    if (value.length <= 0x7f) this.u8(0x80 | value.length);
-    else this.u16(value.length);
-    return this.raw(value);
+    let ie: Buffer;
+    try {
+      ie = NS_IES.encode([{ tag: iei, value }]);
+    } catch (e) {
+      if (!(e instanceof TlvEncodeError)) throw e;
+      throw new NsError('ERR_NS_ENCODE', `IE ${iei}: ${e.message}`);
+    }
+    return this.raw(ie);
   }
   tlv8(iei: number, v: number): this { return this.tlv(iei, Buffer.from([checkRange(v, 0xff)])); }
   tlv16(iei: number, v: number): this { checkRange(v, 0xffff); return this.tlv(iei, Buffer.from([v >> 8, v & 0xff])); }
