@@ -59,3 +59,9 @@ export function validateRange(v: unknown, name: string, min: number, max: number
   }
   return v;
 }
+
+/** A bad osmo-ns-dummy command line (code ERR_NS_USAGE); an empty message asks for the usage text alone. */
+export class NsUsageError extends Error {
+  override readonly name = 'NsUsageError';
+  readonly code = 'ERR_NS_USAGE';
+}
