@@ -19,7 +19,6 @@ export const USAGE = `usage: osmo-ns-dummy [--bind IP:PORT]...            UDP bi
               [--bvc-reset-ack]              answer every received BSSGP BVC-RESET with a BVC-RESET-ACK
               [--ctrl PORT] [--json]         CTRL on 127.0.0.1:PORT; --json: one JSON object per line on stdout`;
 
-
 interface Ep { address: string; port: number }
 export interface NseConfig {
   nsei: number;
