@@ -4,6 +4,14 @@ import * as io from '@osmo/io';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Lets the event loop turn n times (each turn: the core's flush, the poll for I/O, the completions). Where a test
+ * checks that nothing more happens, this is the window: no wall-clock guess.
+ */
+export async function turns(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
 /** resolves with the event's arguments; rejects after `ms` */
 export function once<T extends unknown[]>(em: EventEmitter, event: string, ms = 3000): Promise<T> {
   return new Promise((resolve, reject) => {
