@@ -210,7 +210,6 @@ extern const struct oio_backend_ops oio_backend_uring_ops;
 struct oio_txent *oio_txent_get(struct oio_ctx *ctx, size_t len, size_t ctrllen);
 void oio_txent_put(struct oio_ctx *ctx, struct oio_txent *e);
 void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e);
-struct oio_txent *oio_txq_pop(struct oio_txqueue *q);
 void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
