@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CtrlRegistry, CtrlServer, CtrlTree, runCli, CLI_EXIT } from '../src/index.js';
+import { CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
+import { runCli, EXIT as CLI_EXIT } from '../src/cli.js';
 import { sleep } from './raw-peer.js';
 import { runBin } from './no-addon/run-bin.js';
 
@@ -29,7 +30,8 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     tree.root.command({ name: 'lines', get: () => 'imsi1,1\nimsi2,2\tx\r' });
     tree.root.command({ name: 'num', get: () => '1', verify: (_r, v) => (/^\d+$/.test(v) ? true : 'value must be a number'), set: (r) => r.value! });
     tree.root.command({ name: 'plain', get: () => 'ok', verify: (_r, v) => v === 'ok', set: (r) => r.value! });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
     trapValue = '';
   });
   afterEach(() => srv.close());
@@ -84,7 +86,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     const tree = new CtrlTree();
     tree.root.command({ name: 'where', get: () => 'v6' });
     let s6: CtrlServer;
-    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }).open(); } catch { this.skip(); }
+    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }); s6.open(); } catch { this.skip(); }
     try {
       for (const host of ['[::1]', '::1']) {
         expect(await cli(['--host', host, '--port', String(s6.port), 'get', 'where'])).to.deep.equal({ code: 0, out: ['v6'], err: [] });

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, runCli, CLI_EXIT } from '../src/index.js';
+import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
+import { runCli, EXIT as CLI_EXIT } from '../src/cli.js';
 import { sleep } from './raw-peer.js';
 
 async function cli(argv: string[], signal?: AbortSignal): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -20,7 +21,8 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
     const tree = new CtrlTree();
     tree.root.command({ name: 'greeting', get: () => greeting, set: (r) => { greeting = r.value!; return greeting; } });
     tree.root.command({ name: 'silent', get: () => ctrlHandled() });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
   });
   afterEach(() => srv.close());
 

@@ -18,7 +18,8 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     tree.root.command({ name: 'value', get: () => value, set: (r) => { value = r.value!; return 'OK'; } });
     tree.root.command({ name: 'silent', get: () => ctrlHandled() });
     tree.root.command({ name: 'slow', get: async () => { await sleep(30); return 'slow reply'; } });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
   });
   afterEach(() => { for (const c of clients.splice(0)) c.close(); srv.close(); });
 
@@ -80,7 +81,8 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
   it('pending requests are rejected with ERR_OSMO_CTRL_CLOSED when the server goes away', async () => {
     const tree = new CtrlTree();
     tree.root.command({ name: 'never', get: (r) => { r.defer(); } });
-    const s2 = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    const s2 = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    s2.open();
     const c = new CtrlClient({ port: s2.port });
     clients.push(c);
     await c.connect();

@@ -12,7 +12,9 @@ import { ctrlFrame, RawPeer, sleep } from './raw-peer.js';
 function server(): CtrlServer {
   const tree = new CtrlTree();
   tree.root.command({ name: 'value', get: () => '42' });
-  return new CtrlServer({ tree, registry: new CtrlRegistry({ autoTick: false }), port: 0 }).open();
+  const srv = new CtrlServer({ tree, registry: new CtrlRegistry({ autoTick: false }), port: 0 });
+  srv.open();
+  return srv;
 }
 
 /** Count the complete IPA frames in what a socket received. */

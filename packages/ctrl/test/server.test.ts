@@ -18,7 +18,8 @@ function makeServer(): { srv: CtrlServer; tree: CtrlTree; reg: CtrlRegistry; sta
       state.defers.push(r.defer());
     },
   });
-  const srv = new CtrlServer({ tree, registry: reg, port: 0 }).open();
+  const srv = new CtrlServer({ tree, registry: reg, port: 0 });
+  srv.open();
   return { srv, tree, reg, state };
 }
 

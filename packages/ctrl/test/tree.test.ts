@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { installBuiltins } from '../src/builtins/index.js';
 import { decodeCtrl, encodeCtrlText, type CtrlMessage } from '../src/codec.js';
-import { CtrlCommandError, ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '../src/command.js';
+import { ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '../src/command.js';
+import { CtrlCommandError } from '../src/errors.js';
 import { CtrlRegistry } from '../src/registry/registry.js';
 import { CtrlNode, CtrlTree } from '../src/tree.js';
 
