@@ -42,7 +42,7 @@ describe('bsc-link-sim BSC side CTRL (CtrlClient)', function () {
     traps.length = 0;
     bsc = new BscSide({ transport: t, host: '127.0.0.1', omlPort: 0, rslPort: 0, siteBase: 1801 });
     await bsc.start();
-    ctrl = await startCtrl(bsc, 0);
+    ctrl = startCtrl(bsc, 0);
     cli = new CtrlClient({ port: ctrl.port, timeout: 3000 });
     cli.on('trap', (x) => traps.push(x));
     await cli.connect();
