@@ -22,7 +22,20 @@ export interface CtrlClientOptions {
   /** connect timeout in ms; default 5000 */
   connectTimeout?: number;
   name?: string;
+  /** where the request and connect timeouts are armed; default the global timers (tests pass a manual clock) */
+  timers?: CtrlTimers;
 }
+
+/** The two timer functions a CtrlClient uses (the global ones by default). */
+export interface CtrlTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimers: CtrlTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export interface CtrlTrapEvent { variable: string; value: string }
 
@@ -39,7 +52,7 @@ interface Pending {
   variable: string;
   resolve(v: string): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 const MAX_ID = 999_999_999;
@@ -49,10 +62,11 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   readonly port: number;
   timeout: number;
   readonly #connectTimeout: number;
+  readonly #timers: CtrlTimers;
   readonly #ipa: IpaClient;
   readonly #pending = new Map<string, Pending>();
   #nextId = 1;
-  #connecting: { resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout } | null = null;
+  #connecting: { resolve(): void; reject(e: Error): void; timer: unknown } | null = null;
   #closed = false;
 
   constructor(opts: CtrlClientOptions) {
@@ -61,6 +75,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     this.port = opts.port;
     this.timeout = opts.timeout ?? 5000;
     this.#connectTimeout = opts.connectTimeout ?? 5000;
+    this.#timers = opts.timers ?? globalTimers;
     this.#ipa = new IpaClient({
       address: this.host,
       port: this.port,
@@ -84,7 +99,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   connect(): Promise<void> {
     if (this.#ipa.isConnected) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#timers.setTimeout(() => {
         this.#connecting = null;
         this.#ipa.close();
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.#where()} timed out`));
@@ -135,14 +150,14 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
         reject(e as Error);
         return;
       }
-      const timer = setTimeout(() => {
+      const timer = this.#timers.setTimeout(() => {
         this.#pending.delete(id);
         reject(new CtrlClientError('ERR_OSMO_CTRL_TIMEOUT', `${type} ${variable}: no reply within ${timeout} ms`));
       }, timeout);
       this.#pending.set(id, { id, type, variable, resolve, reject, timer });
       const rc = this.#ipa.sendFrame(frame);
       if (rc !== 0) {
-        clearTimeout(timer);
+        this.#timers.clearTimeout(timer);
         this.#pending.delete(id);
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `${type} ${variable}: send failed (${rc})`));
       }
@@ -161,7 +176,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     const c = this.#connecting;
     this.#connecting = null;
     if (c) {
-      clearTimeout(c.timer);
+      this.#timers.clearTimeout(c.timer);
       c.resolve();
     }
   }
@@ -172,7 +187,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     const c = this.#connecting;
     this.#connecting = null;
     if (!c) return;
-    clearTimeout(c.timer);
+    this.#timers.clearTimeout(c.timer);
     this.#ipa.close();
     c.reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED',
       `cannot connect to ${this.#where()}: ${err ? describeNetError(err) : 'connection closed'}`, undefined, err ?? undefined));
@@ -192,7 +207,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
 
   #failAll(why: string): void {
     for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
+      this.#timers.clearTimeout(p.timer);
       p.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `${p.type} ${p.variable}: ${why}`));
     }
     this.#pending.clear();
@@ -225,7 +240,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
           return;
         }
         this.#pending.delete(p.id);
-        clearTimeout(p.timer);
+        this.#timers.clearTimeout(p.timer);
         if (msg.type === 'ERROR') {
           p.reject(new CtrlClientError('ERR_OSMO_CTRL_ERROR_REPLY', `${p.type} ${p.variable}: ${msg.reply}`, msg.reply));
         } else {

@@ -20,4 +20,4 @@ export { StatItemGroup, StatItem, type StatItemDesc, type StatItemGroupOptions }
 export { Counter } from './registry/counter.js';
 export { Fsm, FsmInstance, type FsmOptions } from './registry/fsm.js';
 export { CtrlServer, CtrlConnection, type CtrlServerOptions, type CtrlServerEvents } from './server.js';
-export { CtrlClient, type CtrlClientOptions, type CtrlClientEvents, type CtrlTrapEvent } from './client.js';
+export { CtrlClient, type CtrlClientOptions, type CtrlClientEvents, type CtrlTrapEvent, type CtrlTimers } from './client.js';
