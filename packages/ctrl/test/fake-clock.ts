@@ -5,11 +5,23 @@ export class FakeClock implements CtrlTimers {
   now = 0;
   #next = 1;
   readonly #armed = new Map<number, { at: number; fn: () => void }>();
+  #arms = 0;
+  #armWaiters: Array<[number, () => void]> = [];
 
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.#next++;
     this.#armed.set(id, { at: this.now + ms, fn });
+    this.#arms++;
+    this.#armWaiters = this.#armWaiters.filter(([n, resolve]) => (this.#arms >= n ? (resolve(), false) : true));
     return id;
+  }
+
+  /** resolves once `n` timers have been armed in all (counting from the clock's creation) */
+  whenArmed(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#arms >= n) resolve();
+      else this.#armWaiters.push([n, resolve]);
+    });
   }
 
   clearTimeout(handle: unknown): void {
