@@ -9,7 +9,7 @@ import { IpaClient, type IpaMessage } from '@osmo/ipa';
 import { decodeCtrl, type CtrlMessage } from './codec.js';
 import { encodeCtrlFrame, isCtrlIpaMessage } from './ipa-frame.js';
 import { debug } from './debug.js';
-import { CtrlClientError } from './errors.js';
+import { CtrlClientError, validateTimeoutMs } from './errors.js';
 
 export interface CtrlClientOptions {
   /** IPv4/IPv6 literal (IPv6 with or without brackets) or a host name (dns.lookup); default 127.0.0.1 */
@@ -73,8 +73,8 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     super();
     this.host = stripBrackets(opts.host ?? '127.0.0.1');
     this.port = opts.port;
-    this.timeout = opts.timeout ?? 5000;
-    this.#connectTimeout = opts.connectTimeout ?? 5000;
+    this.timeout = validateTimeoutMs('timeout', opts.timeout ?? 5000);
+    this.#connectTimeout = validateTimeoutMs('connectTimeout', opts.connectTimeout ?? 5000);
     this.#timers = opts.timers ?? globalTimers;
     this.#ipa = new IpaClient({
       address: this.host,
@@ -137,6 +137,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
 
   #request(type: 'GET' | 'SET', variable: string, value: string | undefined, timeout = this.timeout): Promise<string> {
     return new Promise<string>((resolve, reject) => {
+      validateTimeoutMs('timeout', timeout);
       if (!this.#ipa.isConnected) {
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', 'not connected'));
         return;

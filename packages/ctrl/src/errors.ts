@@ -135,6 +135,14 @@ export class CtrlStateError extends Error {
   }
 }
 
+/** Validator for option values at the API edge: a timeout in ms (a positive integer, at most 2^31-1 as setTimeout). */
+export function validateTimeoutMs(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0x7fffffff) {
+    throw new CtrlUsageError('ERR_OSMO_CTRL_INVALID_ARG', `${name} must be an integer of milliseconds 1..2147483647, got ${String(v)}`);
+  }
+  return v;
+}
+
 /** @internal for names that the registry holds once */
 export function duplicate(what: string): CtrlUsageError {
   return new CtrlUsageError('ERR_OSMO_CTRL_DUPLICATE', `${what} already registered`);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
-import { CtrlClient, CtrlClientError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
+import { CtrlClient, CtrlClientError, CtrlEncodeError, CtrlUsageError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
 import { FakeClock } from './fake-clock.js';
 import { ctrlFrame } from './raw-peer.js';
 import { gate, turn, type Gate } from './turn.js';
@@ -84,10 +84,20 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     expect(clock.armed).to.equal(0);
   });
 
+  it('timeouts are checked where they are given (constructor, request): CtrlUsageError ERR_OSMO_CTRL_INVALID_ARG', async () => {
+    for (const opts of [{ timeout: 0 }, { timeout: 1.5 }, { connectTimeout: -1 }, { timeout: 2 ** 31 }]) {
+      expect(() => new CtrlClient({ port: srv.port, ...opts }), JSON.stringify(opts)).to.throw(CtrlUsageError)
+        .with.property('code', 'ERR_OSMO_CTRL_INVALID_ARG');
+    }
+    const c = await client();
+    const err = await c.get('value', { timeout: Number.NaN }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(CtrlUsageError).with.property('code', 'ERR_OSMO_CTRL_INVALID_ARG');
+  });
+
   it('an invalid variable is refused locally', async () => {
     const c = await client();
     const err = await c.get('bad variable').catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(RangeError);
+    expect(err).to.be.instanceOf(CtrlEncodeError).and.instanceOf(RangeError).with.property('code', 'ERR_OSMO_CTRL_ENCODE');
   });
 
   it('emits TRAP events', async () => {

@@ -142,6 +142,27 @@ describe('ctrl tree: deferred replies', () => {
   });
 });
 
+describe('ctrl errors: caller mistakes carry a code', () => {
+  it('registry duplicates, unknown names, bad command names, deferring without a connection', () => {
+    const reg = new CtrlRegistry({ autoTick: false });
+    const g = reg.rateCounterGroup({ prefix: 'x', idx: 0, counters: [{ name: 'a' }] });
+    const code = (fn: () => unknown): string | undefined => {
+      try { fn(); } catch (e) { return (e as { code?: string }).code; }
+      return undefined;
+    };
+    expect(code(() => reg.rateCounterGroup({ prefix: 'x', idx: 0, counters: [] }))).to.equal('ERR_OSMO_CTRL_DUPLICATE');
+    expect(code(() => g.inc('b'))).to.equal('ERR_OSMO_CTRL_UNKNOWN_NAME');
+    expect(code(() => reg.fsm({ name: 'F', states: [] }))).to.equal('ERR_OSMO_CTRL_INVALID_ARG');
+    expect(code(() => reg.fsm({ name: 'G', states: ['A'] }).alloc().stateChange('B'))).to.equal('ERR_OSMO_CTRL_UNKNOWN_NAME');
+    expect(code(() => new CtrlTree().root.command({ name: 'a|b', get: () => '' }))).to.equal('ERR_OSMO_CTRL_INVALID_ARG');
+    const tree = new CtrlTree();
+    let deferCode: string | undefined;
+    tree.root.command({ name: 'd', get: (r) => { deferCode = code(() => r.defer()); return 'x'; } });
+    tree.handle(decodeCtrl('GET 1 d'), null);
+    expect(deferCode).to.equal('ERR_OSMO_CTRL_INVALID_STATE');
+  });
+});
+
 describe('ctrl built-ins over the registries', () => {
   const reg = new CtrlRegistry({ autoTick: false });
   const { tree } = makeTree(reg);
