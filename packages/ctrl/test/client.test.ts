@@ -140,6 +140,24 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     expect((err as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_NOT_CONNECTED');
   });
 
+  it("answers the server's PING with PONG (the IPA link layer) and ignores other non-CTRL frames", async () => {
+    let got = Buffer.alloc(0);
+    const pong = gate();
+    const script: Server = createServer((s: Socket) => {
+      s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.includes(Buffer.from('0001fe01', 'hex'))) pong.resolve(); });
+      s.write(Buffer.concat([Buffer.from('0001fe00', 'hex'), Buffer.from('000300474554', 'hex')])); // PING, an RSL frame
+    });
+    await new Promise<void>((r) => script.listen(0, '127.0.0.1', r));
+    const c = new CtrlClient({ port: (script.address() as { port: number }).port });
+    clients.push(c);
+    await c.connect();
+    await pong.promise;
+    expect(got.toString('hex')).to.equal('0001fe01');
+    expect(c.isConnected).to.equal(true);
+    c.close();
+    await new Promise((r) => script.close(r));
+  });
+
   it('accepts an empty reply ("GET_REPLY 1 var " as osmo-sgsn sends) and "ERROR err" for the oldest request', async () => {
     // a scripted server (node:net) playing osmo-sgsn
     const script: Server = createServer((s: Socket) => {
