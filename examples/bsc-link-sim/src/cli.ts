@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 /**
  * bsc-link-sim: BSC side + N BTS x M TRX over IPA on loopback, live progress, summary. See README.md.
- * Failures are one line on stderr and a non-zero exit (no stack traces): see EXIT. The I/O addon is loaded only
- * after the arguments were checked (sim.ts loads the transport lazily), so --help works without it.
+ * Failures are one line on stderr and a non-zero exit (no stack traces): see EXIT.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ArgError, hostPort, intArg, joinNegativeValues, numArg, parseHostPort, resolveHost } from './args.js';
-import { DEFAULTS, pickTransport, runSimulation, type SimOptions, type SimStarted } from './sim.js';
+import { DEFAULTS, type SimOptions, type SimStarted } from './options.js';
 import { formatSummary, type SimSummary } from './stats.js';
 
 /** 0 ok; 1 RSL messages unaccounted or duplicated; 2 usage; 3 no link ever came up; 4 cannot start (backend, listen) */
@@ -118,8 +117,15 @@ async function main(argv: readonly string[]): Promise<number> {
     const h = (e as { hostname?: string }).hostname;
     return fail(`cannot resolve ${h ?? 'host'}: ${firstLine(e)}`, o.bsc ? EXIT.NO_LINK : EXIT.SETUP);
   }
-  let picked;
-  try { picked = await pickTransport(o.backend); } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
+  // the CLI entry loads the simulator (and with it @osmo/io) only now: --help and usage errors need no built addon,
+  // and --backend is in the environment before @osmo/io picks its backend
+  if (o.backend === 'poll' || o.backend === 'io_uring') process.env['OSMO_IO_BACKEND'] = o.backend;
+  let picked, runSimulation;
+  try {
+    let pickTransport;
+    ({ pickTransport, runSimulation } = await import('./sim.js'));
+    picked = await pickTransport(o.backend);
+  } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
   if (picked.warning) process.stderr.write(`bsc-link-sim: ${picked.warning}\n`);
 
   // SIGINT/SIGTERM (and 'exit' / stdin EOF with --control) end the run early, with the summary

@@ -218,24 +218,26 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
     const p = spawnTracked(['--listen', '127.0.0.1:0', '--bts', '2', '--trx', '1', '--control']);
     const ready = await p.next((e) => e['event'] === 'ready', 10000);
     let closed = 0;
+    const isClosed = new Array<boolean>(300).fill(false);
     const links = Array.from({ length: 300 }, (_, i) => {
       // site 1801.. (BTS 0..297) and, for the first two sites, a TRX number beyond --trx (5..6)
       const unitId = i < 298 ? `${1801 + i}/0/0` : `${1801 + i - 298}/0/${i - 293}`;
       const s = net.connect(ready['omlPort'] as number, '127.0.0.1');
       s.on('error', () => undefined);
       s.once('data', () => s.write(Buffer.concat([ipaIdResp(unitId), IPA_ID_ACK]))); // the server's ID_GET
-      s.on('close', () => closed++);
+      s.on('close', () => { closed++; isClosed[i] = true; });
       return s;
     });
     try {
       const end = Date.now() + 20000;
       while (closed < 298 && Date.now() < end) await sleep(20);
-      await sleep(100);
-      expect(closed).to.equal(298);       // every id but BTS 0 and 1 (TRX 0) was refused
+      // every id but BTS 0 and 1 (TRX 0) was refused: exactly those two links are open (no quiet window needed)
+      expect(isClosed.flatMap((c, i) => (c ? [] : [i]))).to.deep.equal([0, 1]);
       const c = new CtrlClient({ port: ready['ctrlPort'] as number });
       await c.connect();
       expect(await c.get('number-of-bts')).to.equal('2');
       c.close();
+      expect(closed).to.equal(298);
       const summary = await p.request('exit', 'summary', 10000);
       expect(summary['rejectedUnits']).to.equal(298);
     } finally {

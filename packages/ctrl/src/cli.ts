@@ -11,9 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { CtrlClient as CtrlClientT } from './client.js';
-import { encodeCtrl } from './codec.js';
+import { CTRL_MAX_TEXT, encodeCtrl } from './codec.js';
 import type { CtrlClientError } from './errors.js';
-import { CTRL_MAX_TEXT } from './frame.js';
+
 import { isValidCtrlVariable } from './identifier.js';
 
 export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, CONNECTION: 3, TIMEOUT: 4, IO_SETUP: 5 } as const;

@@ -128,7 +128,10 @@ export class NsDummy {
     this.ns = new NsInstance({ timers: cfg.timers });
     for (const b of cfg.binds) this.ns.bind({ ...b, acceptIpaccess: cfg.acceptIpaccess, acceptSns: cfg.acceptSns });
     this.wire();
-    if (cfg.ctrl !== null) this.ctrl = new CtrlServer({ tree: nsCtrlTree(this.ns), port: cfg.ctrl, registry: this.ns.registry, name: 'ns-dummy-ctrl' }).open();
+    if (cfg.ctrl !== null) {
+      this.ctrl = new CtrlServer({ tree: nsCtrlTree(this.ns), port: cfg.ctrl, registry: this.ns.registry, name: 'ns-dummy-ctrl' });
+      this.ctrl.open();
+    }
     this.emit({ event: 'listening', binds: this.ns.binds.map((b) => b.name), ctrl: this.ctrl?.port ?? null },
       `listening on ${this.ns.binds.map((b) => b.name).join(', ')}${this.ctrl ? `, CTRL on 127.0.0.1:${this.ctrl.port}` : ''}`);
     for (const n of cfg.nses) this.createNse(n);
