@@ -6,16 +6,25 @@
 #include <uv.h>
 #include "oio.h"
 
-/* One event record in the Int32Array shared with JS. */
-enum { EV_SLOT, EV_ID, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN, EV_SIZE };
+/* The JS side reads every name below from the addon's `layout` object (addon.c): this is their one definition. */
+
+/* One event record in the Int32Array shared with JS. EV_GEN: the core's fd generation when the event was made. */
+enum { EV_SLOT, EV_GEN, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN, EV_SIZE };
 enum { EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3 };
 #define EV_CAPACITY 8192
+
+/* Per-slot state the glue copies from the core after every call that may change it (fdState(): an Int32Array,
+ * FS_SIZE values per slot), so JS reads the core's facts without a call: its fd generation, the tx queue's length,
+ * unsent bytes and limit, and whether it is registered. */
+enum { FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_SIZE };
+
+/* setSegmentation() kinds */
+enum { SEG_NONE = 0, SEG_LENPREFIX = 1, SEG_JS = 2 };
 
 struct nfd {
 	struct oio_fd *iofd;
 	struct env *env;
 	uint32_t slot;
-	int32_t id;          /* JS identity; changes on close so stale batched events are ignored */
 	napi_ref seg_fn;     /* JS segmentation callback, if any */
 	bool ref;            /* keeps the loop alive while registered */
 	bool counted;        /* contributes to env->refs */
@@ -54,6 +63,9 @@ struct env {
 	uint32_t nslots, slot_cap;
 	uint32_t *free_slots;
 	uint32_t nfree;
+	int32_t *fdst;               /* FS_SIZE values per slot, in an ArrayBuffer JS holds (fdst_ref) */
+	napi_ref fdst_ref;
+	uint32_t fdst_cap;           /* slots it has room for */
 };
 
 /* uv_loop.c */
@@ -72,6 +84,7 @@ napi_value sock_bindings(napi_env env, napi_value exports);
 struct env *env_get(napi_env env);
 struct nfd *nfd_get(napi_env env, napi_value slot);
 void nfd_set_ref(struct nfd *n);
+void nfd_sync(struct nfd *n);
 
 /* helpers */
 #define NAPI_OK(call) do { if ((call) != napi_ok) return NULL; } while (0)
@@ -79,6 +92,6 @@ napi_value js_int(napi_env env, int64_t v);
 int32_t arg_i32(napi_env env, napi_value v, int32_t dflt);
 napi_value throw_errno(napi_env env, int err, const char *syscall);
 int sockaddr_from_js(napi_env env, napi_value v, union oio_sockaddr *sa);
-napi_value sockaddr_to_js(napi_env env, const union oio_sockaddr *sa, socklen_t len);
+napi_value layout_object(napi_env env);
 
 #endif

@@ -48,7 +48,7 @@ int32_t *ev_push(struct env *e, struct nfd *n, int type, int res)
 	int32_t *r = e->rec + (size_t)e->nev++ * EV_SIZE;
 	memset(r, 0, EV_SIZE * sizeof(*r));
 	r[EV_SLOT] = (int32_t)n->slot;
-	r[EV_ID] = n->id;
+	r[EV_GEN] = (int32_t)oio_fd_generation(n->iofd);
 	r[EV_TYPE] = type;
 	r[EV_RES] = res;
 	r[EV_AOFF] = r[EV_COFF] = -1;
@@ -96,6 +96,7 @@ static void on_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 		r[EV_FLAGS] = done;
 		r[EV_TOKEN] = (int32_t)token; /* names the message: completions cannot shift */
 	}
+	nfd_sync(n);
 }
 
 static void on_connected(struct oio_fd *iofd, int res)
