@@ -42,8 +42,10 @@ static void env_cleanup(void *arg)
 {
 	struct env *e = arg;
 
+	e->fdst = NULL; /* the ArrayBuffer may be gone already */
 	for (uint32_t i = 0; i < e->nslots; i++) {
 		if (e->slots[i]) {
+			ev_drop_held(e->slots[i]);
 			oio_fd_free(e->slots[i]->iofd);
 			free(e->slots[i]);
 		}
@@ -178,7 +180,7 @@ napi_value layout_object(napi_env env)
 		K(EV_SLOT), K(EV_GEN), K(EV_TYPE), K(EV_RES), K(EV_OFF), K(EV_LEN), K(EV_AOFF), K(EV_ALEN), K(EV_COFF),
 		K(EV_CLEN), K(EV_FLAGS), K(EV_TOKEN), K(EV_SIZE), K(EV_CAPACITY),
 		K(EVT_READ), K(EVT_WRITE), K(EVT_CONNECTED),
-		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_SIZE),
+		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_HELD), K(FS_SIZE),
 		K(SEG_NONE), K(SEG_LENPREFIX), K(SEG_JS),
 #undef K
 		{ "MODE_READ_WRITE", OIO_MODE_READ_WRITE }, { "MODE_RECVFROM_SENDTO", OIO_MODE_RECVFROM_SENDTO },

@@ -15,11 +15,19 @@ enum { EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3 };
 
 /* Per-slot state the glue copies from the core after every call that may change it (fdState(): an Int32Array,
  * FS_SIZE values per slot), so JS reads the core's facts without a call: its fd generation, the tx queue's length,
- * unsent bytes and limit, and whether it is registered. */
-enum { FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_SIZE };
+ * unsent bytes and limit, whether it is registered, and how many of its reads the glue holds (FS_HELD, see park()). */
+enum { FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_HELD, FS_SIZE };
 
 /* setSegmentation() kinds */
 enum { SEG_NONE = 0, SEG_LENPREFIX = 1, SEG_JS = 2 };
+
+/* A read record JS could not deliver (reading off or unregistered when its batch ran), with its bytes. */
+struct held {
+	struct held *next;
+	int32_t rec[EV_SIZE];
+	uint32_t len, alen, clen;
+	uint8_t data[];
+};
 
 struct nfd {
 	struct oio_fd *iofd;
@@ -28,6 +36,10 @@ struct nfd {
 	napi_ref seg_fn;     /* JS segmentation callback, if any */
 	bool ref;            /* keeps the loop alive while registered */
 	bool counted;        /* contributes to env->refs */
+	struct held *held, **held_tail; /* parked reads, oldest first: delivered again before anything newer */
+	uint32_t nheld;
+	struct nfd *release_next;       /* on env->release: held reads go back into the batch when dispatch ends */
+	bool release_queued;
 };
 
 struct uv_watch;
@@ -66,6 +78,7 @@ struct env {
 	int32_t *fdst;               /* FS_SIZE values per slot, in an ArrayBuffer JS holds (fdst_ref) */
 	napi_ref fdst_ref;
 	uint32_t fdst_cap;           /* slots it has room for */
+	struct nfd *release;         /* iofds whose held reads are released at the end of the running dispatch */
 };
 
 /* uv_loop.c */
@@ -77,6 +90,9 @@ int32_t slab_put(struct env *e, const void *data, size_t len);
 void ev_dispatch(struct env *e);
 void ev_fail(struct env *e, int err, const char *what);
 void ev_idle_noop(uv_idle_t *h);
+int ev_hold(struct env *e, struct nfd *n, uint32_t b);
+void ev_release_held(struct nfd *n);
+void ev_drop_held(struct nfd *n);
 extern const struct oio_cbs nfd_cbs;
 /* bindings */
 napi_value iofd_bindings(napi_env env, napi_value exports);

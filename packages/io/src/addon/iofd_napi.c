@@ -153,6 +153,7 @@ static napi_value n_register(napi_env env, napi_callback_info info)
 	int fd = arg_i32(env, argv[1], -1);
 	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(n->env->uv))
 		return js_int(env, -EBUSY); /* libuv's own epoll fd: closing it through an iofd would break the loop */
+	ev_release_held(n); /* ahead of what the core reads from now on */
 	int rc = oio_fd_register(n->iofd, fd);
 	nfd_set_ref(n);
 	nfd_sync(n);
@@ -179,6 +180,7 @@ static napi_value n_close(napi_env env, napi_callback_info info)
 	if (!n)
 		return js_int(env, -EBADF);
 	int rc = oio_fd_close(n->iofd);
+	ev_drop_held(n); /* reads of the closed fd */
 	nfd_set_ref(n);
 	nfd_sync(n);
 	return js_int(env, rc);
@@ -195,6 +197,7 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 	if (!oio_fd_registered(n->iofd))
 		oio_fd_forget_if_stale(n->iofd);
 	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
+	ev_drop_held(n);
 	oio_fd_free(n->iofd);
 	n->iofd = NULL;
 	nfd_set_ref(n);
@@ -226,9 +229,27 @@ static napi_value n_set_read_enabled(napi_env env, napi_callback_info info)
 	struct nfd *n = nfd_get(env, argv[0]);
 	bool on = false;
 	napi_get_value_bool(env, argv[1], &on);
-	if (n)
-		oio_fd_set_read_enabled(n->iofd, on);
+	if (!n)
+		return NULL;
+	if (on)
+		ev_release_held(n); /* ahead of what the core delivers from now on */
+	oio_fd_set_read_enabled(n->iofd, on);
 	return NULL;
+}
+
+/* park(slot, b): the read record at b of the running batch cannot be delivered now (reading off / unregistered):
+ * the glue keeps it until reading is on again. 0 or -errno. */
+static napi_value n_park(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	struct env *e = env_get(env);
+	uint32_t b = (uint32_t)arg_i32(env, argv[1], -1);
+
+	if (!n || !e->dispatching || b > (EV_CAPACITY - 1) * EV_SIZE || e->ev[b + EV_SLOT] != (int32_t)n->slot ||
+	    e->ev[b + EV_TYPE] != EVT_READ)
+		return js_int(env, -EINVAL);
+	return js_int(env, ev_hold(e, n, b));
 }
 
 /* setSegmentation(slot, kind SEG_NONE | SEG_LENPREFIX | SEG_JS, fn, headerLen, lenOff, lenBytes, bigEndian,
@@ -455,7 +476,7 @@ napi_value iofd_bindings(napi_env env, napi_value exports)
 		F("setAllocInfo", n_set_alloc_info), F("setIoBuffers", n_set_io_buffers), F("setSqes", n_set_sqes),
 		F("setCmsgSize", n_set_cmsg_size), F("notifyConnected", n_notify_connected),
 		F("txqueueClear", n_txqueue_clear), F("setRef", n_set_ref), F("submit", n_submit),
-		F("setTxqueueMax", n_set_txqueue_max), F("fdState", n_fd_state),
+		F("setTxqueueMax", n_set_txqueue_max), F("fdState", n_fd_state), F("park", n_park),
 #undef F
 	};
 	napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p);
