@@ -10,7 +10,7 @@ import {
   type Layout, type NativeBinding,
 } from './native.js';
 import { errno, errnoName } from './errno.js';
-import { OsmoIoError, OsmoIoRangeError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
+import { OsmoIoRangeError, OsmoIoSystemError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
 import { checkSockAddr, decodeSockaddr } from './sockaddr.js';
 import { kNativeSegmentation, type SegmentationFn } from './segmentation.js';
 import type { IoOps, Mode, RecvmsgInfo, SendmsgOptions, SockAddr } from './types.js';
@@ -111,10 +111,8 @@ function ensureInit(): void {
 /** One call per loop iteration with every completion of that iteration (several when there are more). */
 function dispatch(n: number, slab: Buffer, fatal?: { errno: number; syscall: string }): void {
   if (fatal) {
-    const e = new OsmoIoError('ERR_OSMO_IO_BACKEND_FAILED',
+    throw new OsmoIoSystemError('ERR_OSMO_IO_BACKEND_FAILED', fatal.errno, fatal.syscall,
       `the ${backend()} backend failed for good: ${fatal.syscall}: ${errnoName(fatal.errno)}; no more I/O is possible`);
-    (e as OsmoIoError & { errno: number }).errno = fatal.errno;
-    throw e;
   }
   const events = core.events;
   let failure: unknown;
@@ -514,10 +512,8 @@ export class IoFd {
   }
 }
 
-export function ioError(rc: number, syscall: string, name: string): OsmoIoError {
-  const e = new OsmoIoError(errnoName(rc), `iofd(${name}) ${syscall}: ${errnoName(rc)}`);
-  (e as OsmoIoError & { errno: number }).errno = rc;
-  return e;
+export function ioError(rc: number, syscall: string, name: string): OsmoIoSystemError {
+  return new OsmoIoSystemError(errnoName(rc), rc, syscall, `iofd(${name}) ${syscall}: ${errnoName(rc)}`);
 }
 
 /** The backend of this process (decided on first use: this loads the addon). */
