@@ -147,6 +147,42 @@ describe(`tx queue and backpressure (${getBackend()})`, () => {
     A.close(); B.close();
   });
 
+  it('the core owns the queue: txqueueBytes counts unsent bytes; a limit lowered before the flush is the core\'s -ENOSPC', async () => {
+    const [a, b] = socketpair('stream');
+    const cbs: [number, number][] = [];
+    const A = IoFd.setup(a, 'owner', 'read_write', { writeCb: (_io, res, m) => cbs.push([m!.readUInt32BE(0), res]) });
+    A.register();
+    expect(A.txqueueMaxLength).to.equal(1024);
+    for (let i = 0; i < 4; i++) expect(A.write(msgOf(i, 100 + i))).to.equal(0);
+    expect(A.txqueueLen).to.equal(4);
+    expect(A.txqueueBytes).to.equal(100 + 101 + 102 + 103);
+    // the four reach the core at the end of this tick: the core keeps two and refuses the rest itself
+    A.txqueueMaxLength = 2;
+    expect(A.txqueueMaxLength).to.equal(2);
+    await until(() => cbs.length === 4, 5000, 'four write callbacks');
+    expect(cbs).to.deep.equal([[2, -errno.ENOSPC], [3, -errno.ENOSPC], [0, 100], [1, 101]]);
+    expect(A.txqueueLen).to.equal(0);
+    expect(A.txqueueBytes).to.equal(0);
+    A.close(); sock.close(b);
+  });
+
+  it('txqueueClear inside a writeCb: the batch\'s later completions are dropped, new messages get their own Buffers back', async () => {
+    const [a, b] = socketpair('stream');
+    const seen: number[] = [];
+    const A = IoFd.setup(a, 'era', 'read_write', {
+      writeCb: (io, _res, m) => {
+        seen.push(m!.readUInt32BE(0));
+        if (seen.length === 1) { io.txqueueClear(); io.write(msgOf(99, 64)); io.write(msgOf(98, 64)); }
+      },
+    });
+    A.register();
+    for (let i = 0; i < 5; i++) A.write(msgOf(i, 64));
+    await until(() => seen.length >= 3, 5000, 'the new messages');
+    await turns();
+    expect(seen).to.deep.equal([0, 99, 98]);
+    A.close(); sock.close(b);
+  });
+
   it('a write callback can refill the queue (the classic pump) and every byte arrives in order', async () => {
     const [a, b] = socketpair('stream');
     sock.setsockopt(a, C.SOL_SOCKET, C.SO_SNDBUF, 4096);
