@@ -230,6 +230,34 @@ describe(`lifecycle (${getBackend()})`, () => {
     });
   });
 
+  it('reading turned off in a readCb and on again (later, or from another iofd\'s callback): every segment, in order', async () => {
+    const frames = [...Array(30).keys()].map((i) => frame(i, Buffer.from(`f${i}`)));
+    for (const how of ['microtask', 'other iofd'] as const) {
+      const got: number[] = [];
+      const [c, d] = socketpair('stream');
+      const [y1, y2] = socketpair('stream');
+      fs.writeSync(c, Buffer.concat(frames)); // one read: 30 records of one batch
+      const ops: IoOps = {
+        segmentationCb: jsIpaSegmentation,
+        readCb: (i, _res, msg) => {
+          got.push(msg[2]);
+          if (got.length === 3) {
+            i.setIoOps({ segmentationCb: jsIpaSegmentation }); // off: the rest of the batch is parked
+            if (how === 'microtask') queueMicrotask(() => i.setIoOps(ops));
+            else fs.writeSync(y2, 'y'); // Y's callback turns X on again
+          }
+        },
+      };
+      const X = IoFd.setup(d, 'x', 'read_write', ops);
+      const Y = IoFd.setup(y1, 'y', 'read_write', { readCb: () => X.setIoOps(ops) });
+      X.register(); Y.register();
+      await until(() => got.length === 30, 5000, `all segments (${how})`);
+      await turns();
+      expect(got, how).to.deep.equal([...Array(30).keys()]);
+      X.close(); Y.close(); sock.close(c); sock.close(y2);
+    }
+  });
+
   it('close with reads and writes in flight: no callback after close(), no crash', async () => {
     stats(); // the backend (io_uring: its ring and eventfd) exists before counting
     const fds0 = openFds();
