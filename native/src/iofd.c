@@ -414,6 +414,8 @@ int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags,
 }
 
 unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
+size_t oio_fd_txqueue_bytes(const struct oio_fd *iofd) { return iofd->txq.bytes; }
+uint32_t oio_fd_generation(const struct oio_fd *iofd) { return iofd->fdgen; }
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
 
 void oio_fd_txqueue_clear(struct oio_fd *iofd)

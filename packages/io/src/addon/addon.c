@@ -42,8 +42,10 @@ static void env_cleanup(void *arg)
 {
 	struct env *e = arg;
 
+	e->fdst = NULL; /* the ArrayBuffer may be gone already */
 	for (uint32_t i = 0; i < e->nslots; i++) {
 		if (e->slots[i]) {
+			ev_drop_held(e->slots[i]);
 			oio_fd_free(e->slots[i]->iofd);
 			free(e->slots[i]);
 		}
@@ -169,6 +171,32 @@ static napi_value n_stats(napi_env env, napi_callback_info info)
 	return o;
 }
 
+/* The names of the JS <-> native seam (event record, event types, per-slot state, modes, ops, segmentation kinds),
+ * exported once: TS reads them from here instead of writing the numbers again. */
+napi_value layout_object(napi_env env)
+{
+	static const struct { const char *name; int32_t v; } k[] = {
+#define K(x) { #x, x }
+		K(EV_SLOT), K(EV_GEN), K(EV_TYPE), K(EV_RES), K(EV_OFF), K(EV_LEN), K(EV_AOFF), K(EV_ALEN), K(EV_COFF),
+		K(EV_CLEN), K(EV_FLAGS), K(EV_TOKEN), K(EV_SIZE), K(EV_CAPACITY),
+		K(EVT_READ), K(EVT_WRITE), K(EVT_CONNECTED),
+		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_HELD), K(FS_SIZE),
+		K(SEG_NONE), K(SEG_LENPREFIX), K(SEG_JS),
+#undef K
+		{ "MODE_READ_WRITE", OIO_MODE_READ_WRITE }, { "MODE_RECVFROM_SENDTO", OIO_MODE_RECVFROM_SENDTO },
+		{ "MODE_RECVMSG_SENDMSG", OIO_MODE_RECVMSG_SENDMSG }, { "MODE_ACCEPT", OIO_MODE_ACCEPT },
+		{ "OP_READ", OIO_OP_READ }, { "OP_WRITE", OIO_OP_WRITE },
+		{ "TXQUEUE_MAX_DEFAULT", OIO_DEFAULT_TXQUEUE_MAX },
+	};
+	napi_value o;
+
+	NAPI_OK(napi_create_object(env, &o));
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		NAPI_OK(napi_set_named_property(env, o, k[i].name, js_int(env, k[i].v)));
+	NAPI_OK(napi_object_freeze(env, o));
+	return o;
+}
+
 static napi_value init_module(napi_env env, napi_value exports)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -188,6 +216,10 @@ static napi_value init_module(napi_env env, napi_value exports)
 	napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 	iofd_bindings(env, exports);
 	sock_bindings(env, exports);
+	napi_value layout = layout_object(env);
+	if (!layout)
+		return NULL;
+	napi_set_named_property(env, exports, "layout", layout);
 	return exports;
 }
 

@@ -48,11 +48,123 @@ int32_t *ev_push(struct env *e, struct nfd *n, int type, int res)
 	int32_t *r = e->rec + (size_t)e->nev++ * EV_SIZE;
 	memset(r, 0, EV_SIZE * sizeof(*r));
 	r[EV_SLOT] = (int32_t)n->slot;
-	r[EV_ID] = n->id;
+	r[EV_GEN] = (int32_t)oio_fd_generation(n->iofd);
 	r[EV_TYPE] = type;
 	r[EV_RES] = res;
 	r[EV_AOFF] = r[EV_COFF] = -1;
 	return r;
+}
+
+/*
+ * Parked reads. A read record reaches JS in a batch; when an earlier callback of that batch turned reading off or
+ * unregistered the iofd, JS hands the record back (park()) and the glue keeps it, with its bytes, until reading is
+ * on again: then it goes back into the batch ahead of anything the core delivers later, so nothing is lost or
+ * reordered. (Reads the core completes while reading is off are parked in the core itself.) Rare: one allocation
+ * per parked record.
+ */
+int ev_hold(struct env *e, struct nfd *n, uint32_t b)
+{
+	const int32_t *r = e->ev + b;
+	uint32_t len = r[EV_LEN] > 0 ? (uint32_t)r[EV_LEN] : 0;
+	uint32_t alen = r[EV_AOFF] >= 0 && r[EV_ALEN] > 0 ? (uint32_t)r[EV_ALEN] : 0;
+	uint32_t clen = r[EV_COFF] >= 0 && r[EV_CLEN] > 0 ? (uint32_t)r[EV_CLEN] : 0;
+	struct held *h;
+
+	if ((size_t)r[EV_OFF] + len > e->slab_len || (alen && (size_t)r[EV_AOFF] + alen > e->slab_len) ||
+	    (clen && (size_t)r[EV_COFF] + clen > e->slab_len))
+		return -EINVAL;
+	h = malloc(sizeof(*h) + len + alen + clen);
+	if (!h)
+		return -ENOMEM;
+	memcpy(h->rec, r, sizeof(h->rec));
+	h->len = len;
+	h->alen = alen;
+	h->clen = clen;
+	if (len)
+		memcpy(h->data, e->slab + r[EV_OFF], len);
+	if (alen)
+		memcpy(h->data + len, e->slab + r[EV_AOFF], alen);
+	if (clen)
+		memcpy(h->data + len + alen, e->slab + r[EV_COFF], clen);
+	h->next = NULL;
+	if (!n->held)
+		n->held_tail = &n->held;
+	*n->held_tail = h;
+	n->held_tail = &h->next;
+	n->nheld++;
+	e->fdst[(size_t)n->slot * FS_SIZE + FS_HELD] = (int32_t)n->nheld;
+	return 0;
+}
+
+static void release_now(struct nfd *n)
+{
+	struct env *e = n->env;
+	struct held *h = n->held;
+
+	n->held = NULL;
+	n->nheld = 0;
+	e->fdst[(size_t)n->slot * FS_SIZE + FS_HELD] = 0;
+	while (h) {
+		struct held *next = h->next;
+		int32_t *r = ev_push(e, n, EVT_READ, h->rec[EV_RES]);
+		if (r) {
+			r[EV_OFF] = slab_put(e, h->data, h->len);
+			r[EV_LEN] = h->rec[EV_LEN];
+			if (h->alen) {
+				r[EV_AOFF] = slab_put(e, h->data + h->len, h->alen);
+				r[EV_ALEN] = (int32_t)h->alen;
+			}
+			if (h->clen) {
+				r[EV_COFF] = slab_put(e, h->data + h->len + h->alen, h->clen);
+				r[EV_CLEN] = (int32_t)h->clen;
+			}
+			r[EV_FLAGS] = h->rec[EV_FLAGS];
+		}
+		free(h);
+		h = next;
+	}
+}
+
+/* Reading may be on again: the held reads go back into the batch. During a dispatch they wait until it ends, so
+ * that a later record of the running batch cannot overtake them (JS parks those too while FS_HELD is set). */
+void ev_release_held(struct nfd *n)
+{
+	struct env *e = n->env;
+
+	if (!n->nheld)
+		return;
+	if (!e->dispatching) {
+		release_now(n);
+		return;
+	}
+	if (n->release_queued)
+		return;
+	n->release_queued = true;
+	n->release_next = e->release;
+	e->release = n;
+}
+
+void ev_drop_held(struct nfd *n)
+{
+	struct env *e = n->env;
+
+	while (n->held) {
+		struct held *h = n->held;
+		n->held = h->next;
+		free(h);
+	}
+	n->nheld = 0;
+	if (n->release_queued) {
+		for (struct nfd **pp = &e->release; *pp; pp = &(*pp)->release_next) {
+			if (*pp == n) {
+				*pp = n->release_next;
+				break;
+			}
+		}
+		n->release_queued = false;
+	}
+	if (e->fdst)
+		e->fdst[(size_t)n->slot * FS_SIZE + FS_HELD] = 0;
 }
 
 void ev_fail(struct env *e, int err, const char *what)
@@ -96,6 +208,7 @@ static void on_write(struct oio_fd *iofd, int res, uint64_t token, bool done)
 		r[EV_FLAGS] = done;
 		r[EV_TOKEN] = (int32_t)token; /* names the message: completions cannot shift */
 	}
+	nfd_sync(n);
 }
 
 static void on_connected(struct oio_fd *iofd, int res)
@@ -206,6 +319,13 @@ void ev_dispatch(struct env *e)
 			memcpy(e->ev, e->rec + (size_t)done * EV_SIZE, (size_t)k * EV_SIZE * sizeof(*e->ev));
 			call_js(env, fn, k, slab, undef);
 			done += k;
+		}
+		/* reads released during the batch follow it (as if produced while JS ran), oldest first per iofd */
+		while (e->release) {
+			struct nfd *n = e->release;
+			e->release = n->release_next;
+			n->release_queued = false;
+			release_now(n);
 		}
 		if (e->nev > total) {
 			/* produced while JS ran (not expected): keep them, and the slab their offsets point into */

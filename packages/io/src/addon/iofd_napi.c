@@ -33,11 +33,66 @@ void nfd_set_ref(struct nfd *n)
 	loop_update_ref(n->env);
 }
 
+/* Copy the core's per-fd facts into the state array JS reads (see FS_* in addon.h). */
+void nfd_sync(struct nfd *n)
+{
+	int32_t *s = n->env->fdst + (size_t)n->slot * FS_SIZE;
+	size_t bytes;
+
+	if (!n->iofd)
+		return;
+	bytes = oio_fd_txqueue_bytes(n->iofd);
+	s[FS_GEN] = (int32_t)oio_fd_generation(n->iofd);
+	s[FS_TXLEN] = (int32_t)oio_fd_txqueue_len(n->iofd);
+	s[FS_TXBYTES] = bytes > INT32_MAX ? INT32_MAX : (int32_t)bytes;
+	s[FS_REGISTERED] = oio_fd_registered(n->iofd);
+}
+
+/* Room for cap slots in the state array: a new ArrayBuffer (JS fetches it again with fdState()). */
+static int fdst_grow(napi_env env, struct env *e, uint32_t cap)
+{
+	napi_value ab;
+	void *data;
+
+	if (cap <= e->fdst_cap)
+		return 0;
+	if (napi_create_arraybuffer(env, (size_t)cap * FS_SIZE * sizeof(int32_t), &data, &ab) != napi_ok)
+		return -ENOMEM;
+	memset(data, 0, (size_t)cap * FS_SIZE * sizeof(int32_t));
+	if (e->fdst)
+		memcpy(data, e->fdst, (size_t)e->fdst_cap * FS_SIZE * sizeof(int32_t));
+	if (e->fdst_ref)
+		napi_delete_reference(env, e->fdst_ref);
+	if (napi_create_reference(env, ab, 1, &e->fdst_ref) != napi_ok) {
+		e->fdst_ref = NULL;
+		e->fdst = NULL;
+		e->fdst_cap = 0;
+		return -ENOMEM;
+	}
+	e->fdst = data;
+	e->fdst_cap = cap;
+	return 0;
+}
+
+/* fdState() -> Int32Array: FS_SIZE values per slot; replaced when setup() needs more slots than it has. */
+static napi_value n_fd_state(napi_env env, napi_callback_info info)
+{
+	struct env *e = env_get(env);
+	napi_value ab, r;
+	(void)info;
+
+	if (fdst_grow(env, e, 64) < 0)
+		return throw_errno(env, ENOMEM, "fdState");
+	NAPI_OK(napi_get_reference_value(env, e->fdst_ref, &ab));
+	NAPI_OK(napi_create_typedarray(env, napi_int32_array, (size_t)e->fdst_cap * FS_SIZE, ab, 0, &r));
+	return r;
+}
+
 static napi_value n_setup(napi_env env, napi_callback_info info)
 {
-	ARGS(3);
+	ARGS(2);
 	struct env *e = env_get(env);
-	int32_t mode = arg_i32(env, argv[0], -1), fd = arg_i32(env, argv[1], -1), id = arg_i32(env, argv[2], 0);
+	int32_t mode = arg_i32(env, argv[0], -1), fd = arg_i32(env, argv[1], -1);
 	struct nfd *n;
 	uint32_t slot;
 
@@ -55,6 +110,11 @@ static napi_value n_setup(napi_env env, napi_callback_info info)
 		free(n);
 		return throw_errno(env, mode >= 0 && mode <= OIO_MODE_ACCEPT && fd >= 0 ? EBUSY : EINVAL, "setup");
 	}
+	if (fdst_grow(env, e, 64) < 0) {
+		oio_fd_free(n->iofd);
+		free(n);
+		return throw_errno(env, ENOMEM, "setup");
+	}
 	if (e->nfree) {
 		slot = e->free_slots[--e->nfree];
 	} else {
@@ -66,7 +126,7 @@ static napi_value n_setup(napi_env env, napi_callback_info info)
 				e->slots = s;
 			if (f)
 				e->free_slots = f;
-			if (!s || !f) {
+			if (!s || !f || fdst_grow(env, e, cap) < 0) {
 				oio_fd_free(n->iofd);
 				free(n);
 				return throw_errno(env, ENOMEM, "setup");
@@ -78,10 +138,9 @@ static napi_value n_setup(napi_env env, napi_callback_info info)
 	e->slots[slot] = n;
 	n->env = e;
 	n->slot = slot;
-	n->id = id;
 	n->ref = true;
-	/* the JS layer sends what it accepted; its own max decides -ENOSPC */
-	oio_fd_set_txqueue_max(n->iofd, UINT32_MAX);
+	e->fdst[(size_t)slot * FS_SIZE + FS_TXMAX] = OIO_DEFAULT_TXQUEUE_MAX;
+	nfd_sync(n);
 	return js_int(env, slot);
 }
 
@@ -94,8 +153,10 @@ static napi_value n_register(napi_env env, napi_callback_info info)
 	int fd = arg_i32(env, argv[1], -1);
 	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(n->env->uv))
 		return js_int(env, -EBUSY); /* libuv's own epoll fd: closing it through an iofd would break the loop */
+	ev_release_held(n); /* ahead of what the core reads from now on */
 	int rc = oio_fd_register(n->iofd, fd);
 	nfd_set_ref(n);
+	nfd_sync(n);
 	return js_int(env, rc);
 }
 
@@ -107,18 +168,21 @@ static napi_value n_unregister(napi_env env, napi_callback_info info)
 		return js_int(env, -EBADF);
 	int rc = oio_fd_unregister(n->iofd);
 	nfd_set_ref(n);
+	nfd_sync(n);
 	return js_int(env, rc);
 }
 
+/* close(slot): the core bumps the fd generation, so events of the old fd still in this batch are told apart */
 static napi_value n_close(napi_env env, napi_callback_info info)
 {
-	ARGS(2);
+	ARGS(1);
 	struct nfd *n = nfd_get(env, argv[0]);
 	if (!n)
 		return js_int(env, -EBADF);
 	int rc = oio_fd_close(n->iofd);
-	n->id = arg_i32(env, argv[1], 0);
+	ev_drop_held(n); /* reads of the closed fd */
 	nfd_set_ref(n);
+	nfd_sync(n);
 	return js_int(env, rc);
 }
 
@@ -133,6 +197,7 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 	if (!oio_fd_registered(n->iofd))
 		oio_fd_forget_if_stale(n->iofd);
 	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
+	ev_drop_held(n);
 	oio_fd_free(n->iofd);
 	n->iofd = NULL;
 	nfd_set_ref(n);
@@ -140,6 +205,11 @@ static napi_value n_free(napi_env env, napi_callback_info info)
 		napi_delete_reference(env, n->seg_fn);
 	e->slots[n->slot] = NULL;
 	e->free_slots[e->nfree++] = n->slot;
+	/* a new iofd may take the slot (its generation starts over): events of this one not dispatched yet go */
+	for (uint32_t i = 0; i < e->nev; i++)
+		if (e->rec[(size_t)i * EV_SIZE + EV_SLOT] == (int32_t)n->slot)
+			e->rec[(size_t)i * EV_SIZE + EV_SLOT] = -1;
+	memset(e->fdst + (size_t)n->slot * FS_SIZE, 0, FS_SIZE * sizeof(int32_t));
 	free(n);
 	napi_value r;
 	napi_get_boolean(env, was_open, &r);
@@ -159,12 +229,30 @@ static napi_value n_set_read_enabled(napi_env env, napi_callback_info info)
 	struct nfd *n = nfd_get(env, argv[0]);
 	bool on = false;
 	napi_get_value_bool(env, argv[1], &on);
-	if (n)
-		oio_fd_set_read_enabled(n->iofd, on);
+	if (!n)
+		return NULL;
+	if (on)
+		ev_release_held(n); /* ahead of what the core delivers from now on */
+	oio_fd_set_read_enabled(n->iofd, on);
 	return NULL;
 }
 
-/* setSegmentation(slot, kind 0 none | 1 length prefix | 2 JS fn, fn, headerLen, lenOff, lenBytes, bigEndian,
+/* park(slot, b): the read record at b of the running batch cannot be delivered now (reading off / unregistered):
+ * the glue keeps it until reading is on again. 0 or -errno. */
+static napi_value n_park(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	struct env *e = env_get(env);
+	uint32_t b = (uint32_t)arg_i32(env, argv[1], -1);
+
+	if (!n || !e->dispatching || b > (EV_CAPACITY - 1) * EV_SIZE || e->ev[b + EV_SLOT] != (int32_t)n->slot ||
+	    e->ev[b + EV_TYPE] != EVT_READ)
+		return js_int(env, -EINVAL);
+	return js_int(env, ev_hold(e, n, b));
+}
+
+/* setSegmentation(slot, kind SEG_NONE | SEG_LENPREFIX | SEG_JS, fn, headerLen, lenOff, lenBytes, bigEndian,
  * adjust, maxLen) */
 static napi_value n_set_segmentation(napi_env env, napi_callback_info info)
 {
@@ -177,7 +265,7 @@ static napi_value n_set_segmentation(napi_env env, napi_callback_info info)
 		napi_delete_reference(env, n->seg_fn);
 		n->seg_fn = NULL;
 	}
-	if (kind == 1) {
+	if (kind == SEG_LENPREFIX) {
 		bool be = true;
 		napi_get_value_bool(env, argv[6], &be);
 		struct oio_lenprefix lp = {
@@ -189,7 +277,7 @@ static napi_value n_set_segmentation(napi_env env, napi_callback_info info)
 			.max_len = (uint32_t)arg_i32(env, argv[8], 0),
 		};
 		oio_fd_set_segmentation(n->iofd, &lp, false);
-	} else if (kind == 2) {
+	} else if (kind == SEG_JS) {
 		napi_create_reference(env, argv[2], 1, &n->seg_fn);
 		oio_fd_set_segmentation(n->iofd, NULL, true);
 	} else {
@@ -248,9 +336,26 @@ static napi_value n_txqueue_clear(napi_env env, napi_callback_info info)
 {
 	ARGS(1);
 	struct nfd *n = nfd_get(env, argv[0]);
-	if (n)
+	if (n) {
 		oio_fd_txqueue_clear(n->iofd);
+		nfd_sync(n);
+	}
 	return NULL;
+}
+
+/* setTxqueueMax(slot, n): the core refuses messages beyond n with -ENOSPC */
+static napi_value n_set_txqueue_max(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	struct nfd *n = nfd_get(env, argv[0]);
+	int32_t max = arg_i32(env, argv[1], OIO_DEFAULT_TXQUEUE_MAX);
+	if (!n)
+		return js_int(env, -EBADF);
+	if (max < 0)
+		return js_int(env, -EINVAL);
+	oio_fd_set_txqueue_max(n->iofd, (unsigned)max);
+	n->env->fdst[(size_t)n->slot * FS_SIZE + FS_TXMAX] = max;
+	return js_int(env, 0);
 }
 
 static napi_value n_set_ref(napi_env env, napi_callback_info info)
@@ -355,6 +460,8 @@ static napi_value n_submit(napi_env env, napi_callback_info info)
 		rcs[i] = rc < 0 ? rc : 0;
 		if (rc < 0)
 			failed++;
+		else
+			nfd_sync(nf);
 	}
 	return js_int(env, failed);
 }
@@ -369,6 +476,7 @@ napi_value iofd_bindings(napi_env env, napi_value exports)
 		F("setAllocInfo", n_set_alloc_info), F("setIoBuffers", n_set_io_buffers), F("setSqes", n_set_sqes),
 		F("setCmsgSize", n_set_cmsg_size), F("notifyConnected", n_notify_connected),
 		F("txqueueClear", n_txqueue_clear), F("setRef", n_set_ref), F("submit", n_submit),
+		F("setTxqueueMax", n_set_txqueue_max), F("fdState", n_fd_state), F("park", n_park),
 #undef F
 	};
 	napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p);

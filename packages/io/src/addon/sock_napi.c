@@ -43,48 +43,6 @@ int sockaddr_from_js(napi_env env, napi_value v, union oio_sockaddr *sa)
 	return oio_sockaddr_from_ip(sa, ip, (uint16_t)port);
 }
 
-napi_value sockaddr_to_js(napi_env env, const union oio_sockaddr *sa, socklen_t len)
-{
-	napi_value o, s;
-	char ip[INET6_ADDRSTRLEN + 12];
-
-	if (len < sizeof(sa_family_t)) {
-		napi_get_null(env, &o);
-		return o;
-	}
-	napi_create_object(env, &o);
-	switch (sa->sa.sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &sa->sin.sin_addr, ip, sizeof(ip));
-		napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, o, "address", s);
-		napi_set_named_property(env, o, "port", js_int(env, ntohs(sa->sin.sin_port)));
-		napi_create_string_utf8(env, "IPv4", NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, o, "family", s);
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &sa->sin6.sin6_addr, ip, sizeof(ip));
-		if (sa->sin6.sin6_scope_id) /* the zone, numerically: accepted back as a destination */
-			snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "%%%u", sa->sin6.sin6_scope_id);
-		napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, o, "address", s);
-		napi_set_named_property(env, o, "port", js_int(env, ntohs(sa->sin6.sin6_port)));
-		napi_create_string_utf8(env, "IPv6", NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, o, "family", s);
-		break;
-	case AF_UNIX: {
-		size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-		n = strnlen(sa->sun.sun_path, n);
-		napi_create_string_utf8(env, sa->sun.sun_path, n, &s);
-		napi_set_named_property(env, o, "path", s);
-		break;
-	}
-	default:
-		napi_get_null(env, &o);
-	}
-	return o;
-}
-
 /* sockInit(domain, type, proto, local|null, remote|null, flags, backlog) -> fd (throws on error) */
 static napi_value n_sock_init(napi_env env, napi_callback_info info)
 {
@@ -128,7 +86,11 @@ static napi_value addr_of(napi_env env, napi_callback_info info, bool peer)
 		}
 		return throw_errno(env, errno, peer ? "getpeername" : "getsockname");
 	}
-	return sockaddr_to_js(env, &sa, len);
+	/* the raw struct sockaddr bytes: sockaddr.ts decodes them, as it does for the addresses in event records */
+	napi_value buf;
+	void *p;
+	NAPI_OK(napi_create_buffer_copy(env, len, &sa, &p, &buf));
+	return buf;
 }
 
 static napi_value n_local_address(napi_env env, napi_callback_info info) { return addr_of(env, info, false); }
