@@ -37,7 +37,7 @@ exit codes: 0 ok, 1 messages unaccounted or duplicated, 2 usage, 3 no link came 
 const VALUED = ['--bts', '--trx', '--rate', '--duration', '--backend', '--bsc', '--site-base', '--ctrl-port', '--ctrl-bind',
   '--chaos', '--listen', '--rsl-port', '--sample'];
 
-interface Parsed { o: SimOptions; json: boolean; control: boolean; help: boolean }
+interface Parsed { o: SimOptions; json: boolean; control: boolean; help: boolean; ctrlPortGiven: boolean }
 
 /** argv -> options (hosts not resolved yet); throws ArgError with the one line to print. */
 export function parseCli(argv: readonly string[]): Parsed {
@@ -80,7 +80,7 @@ export function parseCli(argv: readonly string[]): Parsed {
     const hp = parseHostPort(a.bsc, 'bsc');
     o.bsc = { host: hp.host!, port: hp.port };
   }
-  return { o, json: a.json === true, control: a.control === true, help };
+  return { o, json: a.json === true, control: a.control === true, help, ctrlPortGiven: a['ctrl-port'] !== undefined };
 }
 
 function firstLine(e: unknown): string {
@@ -126,7 +126,14 @@ async function main(argv: readonly string[]): Promise<number> {
     ({ pickTransport, runSimulation } = await import('./sim.js'));
     picked = await pickTransport(o.backend);
   } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
-  if (picked.warning) process.stderr.write(`bsc-link-sim: ${picked.warning}\n`);
+  if (picked.warning) {
+    process.stderr.write(`bsc-link-sim: ${picked.warning}\n`);
+    // the CTRL interface runs on @osmo/io: without it there is none, unless --ctrl-port asked for one (then it fails)
+    if (!p.ctrlPortGiven && o.ctrlPort !== null) {
+      o.ctrlPort = null;
+      process.stderr.write('bsc-link-sim: no CTRL interface without @osmo/io\n');
+    }
+  }
 
   // SIGINT/SIGTERM (and 'exit' / stdin EOF with --control) end the run early, with the summary
   let stopRun: () => void = () => {};

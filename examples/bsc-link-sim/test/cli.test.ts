@@ -95,6 +95,22 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
     expect(r.errLines).to.deep.equal(['bsc-link-sim: invalid OSMO_IO_BACKEND "foo": use poll or io_uring']);
   });
 
+  it('the addon cannot be loaded (--backend auto): runs on node-net without a CTRL interface, says so, exit 0', async () => {
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--json'], { env: { OSMO_IO_ADDON: '/nonexistent/osmo_io.node' } });
+    expect(r.code, r.err).to.equal(0);
+    expect(r.errLines).to.have.length(2);
+    expect(r.errLines[0]).to.match(/^bsc-link-sim: @osmo\/io unavailable \(Cannot find module '\/nonexistent\/osmo_io\.node'.*\); using node-net$/);
+    expect(r.errLines[1]).to.equal('bsc-link-sim: no CTRL interface without @osmo/io');
+    const summary = JSON.parse(r.out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).to.include({ event: 'summary', backend: 'node-net', ctrlPort: null, lost: 0, unaccounted: 0 });
+  });
+
+  it('the addon cannot be loaded and --ctrl-port asks for CTRL: cannot start, exit 4', async () => {
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--ctrl-port', '0'], { env: { OSMO_IO_ADDON: '/nonexistent/osmo_io.node' } });
+    expect(r.code, r.err).to.equal(4);
+    expect(r.errLines.at(-1)).to.match(/^bsc-link-sim: cannot start the BSC side on 127\.0\.0\.1:0: Cannot find module/);
+  });
+
   // the osmo-io transport needs the core's errno fix on io_uring (until then the reason reads "connect ENOTCONN")
   for (const backend of ['auto', 'node-net']) {
     it(`--bsc where nothing listens (--backend ${backend}): says the BSC refused, exit 3`, async () => {
