@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ArgError, hostPort, intArg, joinNegativeValues, numArg, parseHostPort, resolveHost } from './args.js';
 import { DEFAULTS, type SimOptions, type SimStarted } from './options.js';
+import { pickTransport, runSimulation } from './sim.js';
 import { formatSummary, type SimSummary } from './stats.js';
 
 /** 0 ok; 1 RSL messages unaccounted or duplicated; 2 usage; 3 no link ever came up; 4 cannot start (backend, listen) */
@@ -117,13 +118,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const h = (e as { hostname?: string }).hostname;
     return fail(`cannot resolve ${h ?? 'host'}: ${firstLine(e)}`, o.bsc ? EXIT.NO_LINK : EXIT.SETUP);
   }
-  // the CLI entry loads the simulator (and with it @osmo/io) only now: --help and usage errors need no built addon,
-  // and --backend is in the environment before @osmo/io picks its backend
-  if (o.backend === 'poll' || o.backend === 'io_uring') process.env['OSMO_IO_BACKEND'] = o.backend;
-  let picked, runSimulation;
+  // @osmo/io loads its addon and picks its backend on first I/O use, which is here: --help and usage errors need
+  // no built addon, and --backend is in the environment before the pick
+  let picked;
   try {
-    let pickTransport;
-    ({ pickTransport, runSimulation } = await import('./sim.js'));
     picked = await pickTransport(o.backend);
   } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
   if (picked.warning) {

@@ -17,8 +17,8 @@ class BackendError extends Error {
 
 /**
  * The transport for `backend`. @osmo/io picks its backend (OSMO_IO_BACKEND) once per process: 'poll' / 'io_uring'
- * set it, and must do so before anything used @osmo/io (the CLI does it before loading the simulator); a process
- * already on another backend is an error.
+ * set it, and must do so before anything used @osmo/io for I/O (the CLI calls this first); a process already on
+ * another backend is an error.
  */
 export async function pickTransport(backend: SimOptions['backend']): Promise<{ transport: Transport; warning?: string }> {
   if (backend === 'node-net') return { transport: loadTransport('node-net') };

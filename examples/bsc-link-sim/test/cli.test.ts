@@ -8,7 +8,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient } from '@osmo/ctrl';
 import { sock } from '@osmo/io';
-import { runBin } from '../../../packages/ctrl/test/no-addon/run-bin.js';
+import { runBin } from '../../../packages/ctrl/test/run-bin.js';
 import { formatSummary, type SimSummary } from '../src/stats.js';
 import { spawnCli, type CliProc } from './spawn-cli.js';
 
@@ -96,19 +96,19 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
   });
 
   it('the addon cannot be loaded (--backend auto): runs on node-net without a CTRL interface, says so, exit 0', async () => {
-    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--json'], { env: { OSMO_IO_ADDON: '/nonexistent/osmo_io.node' } });
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--json'], { noAddon: true });
     expect(r.code, r.err).to.equal(0);
     expect(r.errLines).to.have.length(2);
-    expect(r.errLines[0]).to.match(/^bsc-link-sim: @osmo\/io unavailable \(Cannot find module '\/nonexistent\/osmo_io\.node'.*\); using node-net$/);
+    expect(r.errLines[0]).to.match(/^bsc-link-sim: @osmo\/io unavailable \(@osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here \(Cannot find module .*\); using node-net$/);
     expect(r.errLines[1]).to.equal('bsc-link-sim: no CTRL interface without @osmo/io');
     const summary = JSON.parse(r.out.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary).to.include({ event: 'summary', backend: 'node-net', ctrlPort: null, lost: 0, unaccounted: 0 });
   });
 
   it('the addon cannot be loaded and --ctrl-port asks for CTRL: cannot start, exit 4', async () => {
-    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--ctrl-port', '0'], { env: { OSMO_IO_ADDON: '/nonexistent/osmo_io.node' } });
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--ctrl-port', '0'], { noAddon: true });
     expect(r.code, r.err).to.equal(4);
-    expect(r.errLines.at(-1)).to.match(/^bsc-link-sim: cannot start the BSC side on 127\.0\.0\.1:0: Cannot find module/);
+    expect(r.errLines.at(-1)).to.match(/^bsc-link-sim: cannot start the BSC side on 127\.0\.0\.1:0: @osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here/);
   });
 
   // the osmo-io transport needs the core's errno fix on io_uring (until then the reason reads "connect ENOTCONN")

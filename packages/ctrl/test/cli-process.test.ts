@@ -10,7 +10,7 @@ import { CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
 import { runCli, EXIT as CLI_EXIT } from '../src/cli.js';
 import { Lines } from './lines.js';
 import { sleep } from './raw-peer.js';
-import { runBin } from './no-addon/run-bin.js';
+import { runBin } from './run-bin.js';
 
 const BIN = fileURLToPath(new URL('../bin/osmo-ctrl.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
@@ -48,7 +48,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     const r = await runBin(BIN, ['--port', String(srv.port), 'get', 'evil'], { noAddon: true });
     expect(r.code).to.equal(CLI_EXIT.IO_SETUP);
     expect(r.errLines).to.have.length(1);
-    expect(r.errLines[0]).to.match(/^osmo-ctrl: @osmo\/io unavailable/);
+    expect(r.errLines[0]).to.match(/^osmo-ctrl: @osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here \(Cannot find module/);
     const u = await runBin(BIN, ['--port', '0', 'get', 'x'], { noAddon: true });
     expect(u.code).to.equal(CLI_EXIT.USAGE);
     expect(u.errLines).to.deep.equal(['osmo-ctrl: invalid port 0 (1..65535) (see osmo-ctrl --help)']);
