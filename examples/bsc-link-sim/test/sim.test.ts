@@ -6,11 +6,7 @@ import { SeqCheck } from '../src/stats.js';
 import { pickTransport, runSimulation, DEFAULTS } from '../src/sim.js';
 import type { Transport } from '../src/transport.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) { if (Date.now() > end) throw new Error('timeout'); await sleep(20); }
-}
+import { sleep, until } from '../../../packages/io/test/loop.js';
 
 async function transport(): Promise<Transport> {
   const b = process.env['OSMO_IO_BACKEND'] as 'poll' | 'io_uring' | undefined;

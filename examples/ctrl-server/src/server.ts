@@ -9,6 +9,7 @@
  * (ctrl_server.traps) and fsm.CTRL_CONN.id.conn-<n>.* for each connection.
  */
 import { CtrlRegistry, CtrlServer, CtrlTree, type CtrlServerOptions, type CtrlTimers } from '@osmo/ctrl';
+import { systemTimers } from '@osmo/ipa';
 
 export const PROGRAM_NAME = 'osmo-ctrl-server';
 export const GREETING_MAX = 64;
@@ -42,7 +43,7 @@ export function validGreeting(v: string): boolean {
 
 export function createExampleServer(opts: ExampleServerOptions = {}): ExampleServer {
   const registry = opts.registry ?? new CtrlRegistry();
-  const timers: CtrlTimers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+  const timers: CtrlTimers = opts.timers ?? systemTimers;
   const started = performance.now();
   let greeting = opts.greeting ?? 'Hello from osmo-ctrl-server';
   let deferredCount = 0;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient, CtrlClientError, type CtrlTrapEvent } from '@osmo/ctrl';
-import { FakeClock } from '../../../packages/ctrl/test/fake-clock.js';
+import { FakeClock } from '../../../packages/io/test/fake-clock.js';
 import { createExampleServer, DEFERRED_DELAY_MS, GREETING_MAX, PROGRAM_NAME, type ExampleServer } from '../src/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

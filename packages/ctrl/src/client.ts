@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatHostPort, stripBrackets, type LookupFamily, type NetError } from '@osmo/io';
-import { IpaClient, type IpaMessage } from '@osmo/ipa';
+import { IpaClient, systemTimers, type IpaMessage, type IpaTimers } from '@osmo/ipa';
 import { decodeCtrl, type CtrlMessage } from './codec.js';
 import { encodeCtrlFrame, isCtrlIpaMessage } from './ipa-frame.js';
 import { debug } from './debug.js';
@@ -26,16 +26,8 @@ export interface CtrlClientOptions {
   timers?: CtrlTimers;
 }
 
-/** The two timer functions a CtrlClient uses (the global ones by default). */
-export interface CtrlTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const globalTimers: CtrlTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The two timer functions a CtrlClient uses: @osmo/ipa's (the process's own by default). */
+export type CtrlTimers = IpaTimers;
 
 export interface CtrlTrapEvent { variable: string; value: string }
 
@@ -75,7 +67,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     this.port = opts.port;
     this.timeout = validateTimeoutMs('timeout', opts.timeout ?? 5000);
     this.#connectTimeout = validateTimeoutMs('connectTimeout', opts.connectTimeout ?? 5000);
-    this.#timers = opts.timers ?? globalTimers;
+    this.#timers = opts.timers ?? systemTimers;
     this.#ipa = new IpaClient({
       address: this.host,
       port: this.port,

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CtrlClient, CtrlClientError, CtrlEncodeError, CtrlUsageError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../io/test/fake-clock.js';
 import { ctrlFrame } from './raw-peer.js';
-import { gate, turn, type Gate } from './turn.js';
+import { gate, turns, type Gate } from '../../io/test/loop.js';
 
 describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
   let srv: CtrlServer;
@@ -75,13 +75,13 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     const p = c.get('silent').then(() => { err = 'resolved'; }, (e: unknown) => { err = e; });
     await calledTimes('silent', 1);
     clock.tick(99);
-    await turn();
+    await turns(1);
     expect(err).to.equal(undefined);
     clock.tick(1);
     await p;
     expect((err as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_TIMEOUT');
     expect(await c.get('value')).to.equal(value);
-    expect(clock.armed).to.equal(0);
+    expect(clock.pending).to.equal(0);
   });
 
   it('timeouts are checked where they are given (constructor, request): CtrlUsageError ERR_OSMO_CTRL_INVALID_ARG', async () => {

@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
 import { getBackend } from '@osmo/io';
 import { CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
-import { ctrlFrame, RawPeer, sleep } from './raw-peer.js';
-import { turn } from './turn.js';
+import { ctrlFrame, RawPeer } from './raw-peer.js';
+import { sleep, turns, until } from '../../io/test/loop.js';
 
 function server(): CtrlServer {
   const tree = new CtrlTree();
@@ -35,14 +35,6 @@ function frameCounter(s: Socket): { frames: () => number; bytes: () => number; l
   return { frames: () => n, bytes: () => total, last: () => last };
 }
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
@@ -64,10 +56,10 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
     await sleep(500);
     const c = frameCounter(s);
     s.resume();
-    await waitFor(() => c.frames() >= 10000, 30000, `10000 replies (got ${c.frames()})`);
+    await until(() => c.frames() >= 10000, 30000, `10000 replies (got ${c.frames()})`);
     // one more request as a barrier: replies come in order, so anything extra would arrive before its reply
     s.write(ctrlFrame('GET 10001 value'));
-    await waitFor(() => c.frames() >= 10001, 5000, 'the barrier reply');
+    await until(() => c.frames() >= 10001, 5000, 'the barrier reply');
     expect(c.frames()).to.equal(10001);
     expect(c.last()!.subarray(4).toString('latin1')).to.equal('GET_REPLY 10001 value 42');
     s.destroy();
@@ -97,7 +89,7 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
       s.on('error', () => {});
       idle.push(s);
     }
-    await waitFor(() => srv.connections.size === 5, 3000, '5 connections');
+    await until(() => srv.connections.size === 5, 3000, '5 connections');
     const rss0 = process.memoryUsage().rss;
     let maxRss = rss0;
     // 12,000 traps of ~4 KB (48 MB): more than the kernel's socket buffers hold (tcp_rmem max is often 32 MB)
@@ -105,9 +97,9 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
     for (let k = 0; k < 240 && srv.connections.size > 0; k++) {
       for (let i = 0; i < 50; i++) srv.sendTrap('trap-test', `${k}-${i}-${pad}`);
       maxRss = Math.max(maxRss, process.memoryUsage().rss);
-      await turn(); // the server's writes and the drop decisions run
+      await turns(1); // the server's writes and the drop decisions run
     }
-    await waitFor(() => srv.connections.size === 0, 10000, 'the idle clients dropped');
+    await until(() => srv.connections.size === 0, 10000, 'the idle clients dropped');
     expect(srv.slowConsumerDrops).to.equal(5);
     expect(srv.connections.size).to.equal(0);
     // 5 connections x 48 MB of traps: bounded by the per-connection budget, not by what was sent

@@ -96,4 +96,4 @@ export class RawPeer {
   close(): void { this.sock.destroy(); }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../io/test/loop.js';

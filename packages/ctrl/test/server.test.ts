@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { getBackend } from '@osmo/io';
 import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlConnection, type CtrlDeferred } from '../src/index.js';
 import { ctrlFrame, RawPeer } from './raw-peer.js';
-import { turn } from './turn.js';
+import { turns } from '../../io/test/loop.js';
 
 interface HeldState {
   /** handles of the 'hold' commands, in arrival order */
@@ -95,7 +95,7 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
     const f = Buffer.concat([ctrlFrame('GET 4 echo'), ctrlFrame('GET 5 echo')]);
     for (const b of f) {
       p.sock.write(Buffer.from([b]));
-      await turn(); // the server (this process) reads between the bytes
+      await turns(1); // the server (this process) reads between the bytes
     }
     expect(await p.nextText()).to.equal('GET_REPLY 4 echo echo');
     expect(await p.nextText()).to.equal('GET_REPLY 5 echo echo');

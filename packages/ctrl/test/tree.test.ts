@@ -5,7 +5,7 @@ import { ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '.
 import { CtrlCommandError } from '../src/errors.js';
 import { CtrlRegistry } from '../src/registry/registry.js';
 import { CtrlNode, CtrlTree } from '../src/tree.js';
-import { gate, turn, type Gate } from './turn.js';
+import { gate, turns, type Gate } from '../../io/test/loop.js';
 
 class Sink implements CtrlReplySink {
   sent: string[] = [];
@@ -120,10 +120,10 @@ describe('ctrl tree: deferred replies', () => {
     expect(run(tree, 'GET 1 async', sink)).to.equal(null);
     expect(run(tree, 'GET 2 asyncfail', sink)).to.equal(null);
     expect(sink.deferred.size).to.equal(2);
-    await turn();
+    await turns(1);
     expect(sink.sent).to.deep.equal([]);
     asyncGate.resolve();
-    await turn();
+    await turns(1);
     expect(sink.sent).to.deep.equal(['GET_REPLY 1 async resolved', 'ERROR 2 nope']);
     expect(sink.deferred.size).to.equal(0);
   });
@@ -137,7 +137,7 @@ describe('ctrl tree: deferred replies', () => {
     expect(d!.isZombie).to.equal(true);
     expect(d!.reply('x')).to.equal(false);
     asyncGate.resolve();
-    await turn();
+    await turns(1);
     expect(sink.sent).to.deep.equal([]);
   });
 });

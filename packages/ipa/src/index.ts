@@ -23,8 +23,9 @@ export { type UnitId, parseUnitId, formatUnitId } from './unit-id.js';
 export { type IpaSegmentationOptions, type SegmentationCb, ipaSegmentation, ipaSegmentationJs } from './segment.js';
 export { type IpaMessage, type IpaMessageKind, parseIpaMessage } from './message.js';
 export {
-  IpaKeepalive, type IpaKeepaliveState, type IpaKeepaliveParams, type IpaKeepaliveOptions, type IpaTimers,
+  IpaKeepalive, type IpaKeepaliveState, type IpaKeepaliveParams, type IpaKeepaliveOptions,
 } from './keepalive.js';
+export { systemTimers, type IpaTimers } from './timers.js';
 export type { IpaLink, IpaLinkEvents, IpaLinkOptions } from './conn.js';
 export { IpaClient, type IpaClientOptions } from './client.js';
 export { IpaServer, IpaServerConn, type IpaServerOptions, type IpaServerEvents, type IpaAcceptFn } from './server.js';

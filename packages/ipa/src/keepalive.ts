@@ -4,21 +4,12 @@
  */
 import { debuglog } from 'node:util';
 import { validatePositive } from './errors.js';
+import { systemTimers, type IpaTimers } from './timers.js';
 
 const debug = debuglog('osmo-ipa');
 
 export type IpaKeepaliveState = 'INIT' | 'WAIT_RESP' | 'IDLE';
 
-/** The timer functions the FSM runs on: the global ones by default; a test (or a foreign loop) passes its own. */
-export interface IpaTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const globalTimers: IpaTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface IpaKeepaliveParams {
   /** ms between a PONG and the next PING (upstream T1, ping_interval) */
@@ -47,7 +38,7 @@ export class IpaKeepalive {
     validatePositive(opts.interval, 'keepalive.interval');
     validatePositive(opts.timeout, 'keepalive.timeout');
     this.#o = opts;
-    this.#timers = opts.timers ?? globalTimers;
+    this.#timers = opts.timers ?? systemTimers;
   }
 
   get state(): IpaKeepaliveState {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { IpaKeepalive } from '../src/keepalive.js';
 import { IpaRangeError, IpaTypeError } from '../src/errors.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../io/test/fake-clock.js';
 
 describe('ipa keepalive FSM (manual clock)', () => {
   it('INIT -> WAIT_RESP (PING) -> IDLE on PONG -> WAIT_RESP exactly one interval later', () => {

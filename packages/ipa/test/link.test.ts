@@ -13,7 +13,7 @@ import type { IpaMessage } from '../src/message.js';
 import { loadFixtures, hex } from './fixtures.js';
 import { drive } from './segdriver.js';
 import { ioMissing, once, until, backendName } from './util.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../io/test/fake-clock.js';
 
 const E = osConstants.errno;
 const seg = ipaSegmentationJs();
