@@ -10,6 +10,7 @@
  * characters escaped (\xHH), never raw to the terminal.
  */
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './cli-args.js';
 import { getBackend } from '@osmo/io';
 import { CtrlClient } from './client.js';
 import { CTRL_MAX_TEXT, encodeCtrl } from './codec.js';
@@ -81,18 +82,6 @@ function exitFor(e: unknown): number {
   return EXIT.CONNECTION;
 }
 
-/**
- * `--port -5` would be parseArgs' "argument is ambiguous": a negative number after an option that takes a value is
- * that value (`--port=-5`), so that our own range check names the problem.
- */
-export function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!, next = argv[i + 1];
-    if (valued.includes(a) && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
-  }
-  return out;
-}
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
