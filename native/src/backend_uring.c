@@ -5,7 +5,8 @@
  * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
  * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
  * Stream sockets with the default read size receive with one multishot receive into a buffer ring shared by
- * the context: armed once, it completes for every chunk without a new SQE or poll arming per read.
+ * the context: armed once, it completes for every chunk without a new SQE or poll arming per read. Datagram
+ * sockets likewise keep one multishot recvmsg armed, into buffer groups sized for their messages.
  */
 #include "internal.h"
 #include "bufring.h"
@@ -35,6 +36,21 @@
 #define BUFRING_BGID 0
 #define BUFRING_ENTRIES 1024
 
+/*
+ * Datagram sockets: one multishot recvmsg each instead of num_sqes receives (one SQE per datagram, and every
+ * armed receive is woken for each datagram). Each buffer holds a struct io_uring_recvmsg_out, the source address,
+ * the control bytes and the payload of the iofd's read size; iofds of the same buffer size share a group of the
+ * context. Buffers go back as soon as a message is delivered or parked, so a group only needs to hold what
+ * arrives between two drains; when it runs dry the receive ends with -ENOBUFS (the datagrams stay in the socket)
+ * and is armed again.
+ */
+#define DGRAM_BGID_BASE 1
+#define DGRAM_GROUPS 4
+#define DGRAM_GROUP_BYTES (2u << 20)       /* about this much per group: 128 buffers of the default size */
+#define DGRAM_MAX_ENTRIES 128
+#define DGRAM_MIN_ENTRIES 16
+#define DGRAM_NAMELEN ((sizeof(union oio_sockaddr) + 7) & ~(size_t)7) /* keeps the control bytes aligned */
+
 struct uring_state {
 	struct oio_ring ring;
 	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
@@ -42,11 +58,15 @@ struct uring_state {
 	bool draining;
 	int bufring_state;   /* 0: not set up yet, 1: ready, -1: unavailable, refused or disabled */
 	struct oio_bufring bufring;
+	int dgram_state;     /* datagram multishot: 0 not tried yet, 1 works, -1 unavailable or disabled */
+	struct oio_bufring dgram[DGRAM_GROUPS];
+	uint32_t submits;    /* enters that handed SQEs to the kernel */
 };
 
 #define ST(ctx) ((struct uring_state *)(ctx)->ring)
 
 static void drain(struct oio_ctx *ctx);
+static void cancel(struct oio_ctx *ctx, struct oio_uop *op);
 
 /*
  * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
@@ -79,6 +99,8 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 	if (ctx->fatal)
 		return ctx->fatal;
 	ctx->stats.syscalls++;
+	if (oio_ring_unsubmitted(&st->ring))
+		st->submits++;
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, true);
 	rc = oio_ring_enter(&st->ring, getevents, 0);
@@ -95,6 +117,8 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	if (ctx->fatal)
 		return false;
 	ctx->stats.syscalls++;
+	if (oio_ring_unsubmitted(&st->ring))
+		st->submits++;
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, true);
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
@@ -189,6 +213,78 @@ static bool use_multishot(struct oio_fd *iofd)
 	return st->bufring_state > 0;
 }
 
+static bool is_dgram(const struct oio_fd *iofd)
+{
+	return (iofd->flags & F_IS_SOCKET) && iofd->sotype == SOCK_DGRAM;
+}
+
+static size_t dgram_clen(const struct oio_fd *iofd)
+{
+	return iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? (iofd->cmsg_size + 7) & ~(size_t)7 : 0;
+}
+
+/* The buffer group of a datagram socket's multishot recvmsg, or NULL: receives of its own (one per datagram). */
+static struct oio_bufring *dgram_group(struct oio_fd *iofd)
+{
+	struct uring_state *st = ST(iofd->ctx);
+	struct oio_bufring *free_slot = NULL;
+	size_t size;
+	unsigned entries;
+
+	if ((iofd->mode != OIO_MODE_RECVFROM_SENDTO && iofd->mode != OIO_MODE_RECVMSG_SENDMSG) || !is_dgram(iofd) ||
+	    st->dgram_state < 0 || st->bufring_state < 0)
+		return NULL;
+	size = sizeof(struct io_uring_recvmsg_out) + DGRAM_NAMELEN + dgram_clen(iofd) + oio_fd_read_len(iofd);
+	size = (size + 63) & ~(size_t)63; /* buffers start aligned: the address and control messages are read in place */
+	for (unsigned i = 0; i < DGRAM_GROUPS; i++) {
+		struct oio_bufring *g = &st->dgram[i];
+		if (g->mem && g->size == size)
+			return g;
+		if (!g->mem && !free_slot)
+			free_slot = g;
+	}
+	if (!free_slot || size > UINT32_MAX)
+		return NULL; /* as many buffer sizes in use as groups: this one reads per datagram */
+	entries = DGRAM_MAX_ENTRIES;
+	while (entries > DGRAM_MIN_ENTRIES && (size_t)entries * size > DGRAM_GROUP_BYTES)
+		entries /= 2;
+	iofd->ctx->stats.syscalls++;
+	int rc = oio_bufring_init(free_slot, &st->ring, (uint16_t)(DGRAM_BGID_BASE + (free_slot - st->dgram)), entries,
+				  (unsigned)size);
+	if (rc < 0) {
+		/* before 5.19 there are no buffer rings: never try again; else (no memory) this iofd reads per datagram */
+		if (st->dgram_state == 0 && rc != -ENOMEM)
+			st->dgram_state = -1;
+		return NULL;
+	}
+	st->dgram_state = 1;
+	return free_slot;
+}
+
+/* Arm a multishot recvmsg into buffer group g: every datagram completes with the buffer holding a struct
+ * io_uring_recvmsg_out, the source address (DGRAM_NAMELEN bytes reserved), the control bytes and the payload. */
+static void prep_dgram_multishot(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe,
+				 struct oio_bufring *g)
+{
+	memset(&op->msg, 0, sizeof(op->msg));
+	op->msg.msg_namelen = DGRAM_NAMELEN;
+	op->msg.msg_controllen = dgram_clen(iofd);
+	op->ms_clen = (uint32_t)op->msg.msg_controllen;
+	op->ms_paylen = (uint32_t)oio_fd_read_len(iofd);
+	op->dgram_ms = true;
+	op->mshot = false;
+	op->br = g;
+	sqe->fd = iofd->fd;
+	sqe->user_data = (uintptr_t)op;
+	sqe->opcode = IORING_OP_RECVMSG;
+	sqe->addr = (uintptr_t)&op->msg;
+	sqe->len = 1;
+	sqe->msg_flags = (uint32_t)oio_fd_recv_flags(iofd); /* MSG_TRUNC: payloadlen is the datagram's full size */
+	sqe->ioprio = IORING_RECV_MULTISHOT;
+	sqe->flags = IOSQE_BUFFER_SELECT;
+	sqe->buf_group = g->bgid;
+}
+
 static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
 {
 	bool mshot = use_multishot(iofd);
@@ -212,6 +308,8 @@ static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_s
 	sqe->fd = iofd->fd;
 	sqe->user_data = (uintptr_t)op;
 	op->mshot = mshot;
+	op->dgram_ms = false;
+	op->br = mshot ? &ST(iofd->ctx)->bufring : NULL;
 	switch (iofd->mode) {
 	case OIO_MODE_READ_WRITE:
 		if (mshot) {
@@ -292,14 +390,10 @@ static void prep_write(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_
 static void armed(struct oio_fd *iofd, struct oio_uop *op)
 {
 	op->busy = true;
+	op->cancelling = false;
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
 	iofd->inflight++;
-}
-
-static bool is_dgram(const struct oio_fd *iofd)
-{
-	return (iofd->flags & F_IS_SOCKET) && iofd->sotype == SOCK_DGRAM;
 }
 
 static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
@@ -371,9 +465,15 @@ static void kick(struct oio_fd *iofd)
 		if (ensure_read_slots(iofd) < 0)
 			return;
 		unsigned want = reads_wanted(iofd);
+		/* a datagram multishot receive uses the first slot; the others only deliver what they parked before */
+		struct oio_bufring *g = dgram_group(iofd);
+		struct oio_uop *ms = &iofd->rd[0];
+		if (ms->busy && ms->dgram_ms && !ms->nop && !ms->cancelling &&
+		    (ms->br != g || ms->ms_paylen != oio_fd_read_len(iofd) || ms->ms_clen != dgram_clen(iofd)))
+			cancel(ctx, ms); /* the read size changed: armed again with it when this one ended */
 		for (unsigned i = 0; i < want; i++) {
 			struct oio_uop *op = &iofd->rd[i];
-			if (op->busy || op->delivering)
+			if (op->busy || op->delivering || (g && i > 0 && !op->parked))
 				continue; /* armed, or its buffer is still being delivered (re-armed when that ends) */
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
@@ -382,6 +482,11 @@ static void kick(struct oio_fd *iofd)
 				sqe->opcode = IORING_OP_NOP;
 				sqe->user_data = (uintptr_t)op;
 				op->nop = true;
+				armed(iofd, op);
+				continue;
+			}
+			if (g) {
+				prep_dgram_multishot(iofd, op, sqe, g);
 				armed(iofd, op);
 				continue;
 			}
@@ -432,6 +537,7 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = (uintptr_t)op;
 	sqe->user_data = 0;
+	op->cancelling = true;
 }
 
 /* Keep received bytes for later (see handle_cqe). A multishot receive may add more chunks: they are appended. */
@@ -453,6 +559,139 @@ static void park(struct oio_uop *op, int res, const uint8_t *data)
 	op->parked = true;
 }
 
+/*
+ * Datagrams a multishot recvmsg completed while reading was off are parked whole, in arrival order: each as a
+ * struct parked_dgram followed by the buffer the kernel filled (header, address, control bytes, payload).
+ */
+struct parked_dgram {
+	uint32_t len;     /* bytes of the buffer that follow */
+	uint32_t clen;    /* control bytes reserved in it */
+	uint32_t paylen;  /* the read size it was received with */
+	uint32_t pad;
+};
+#define ALIGN8(n) (((size_t)(n) + 7) & ~(size_t)7)
+
+static void park_dgram(struct oio_uop *op, const uint8_t *data, int res)
+{
+	size_t have = op->parked ? (size_t)op->parked_res : 0;
+	size_t need = have + sizeof(struct parked_dgram) + ALIGN8(res);
+	struct parked_dgram h = { (uint32_t)res, op->ms_clen, op->ms_paylen, 0 };
+
+	if (need > INT32_MAX)
+		return; /* cannot happen: the cancellation ends the receive long before */
+	if (op->buflen < need) {
+		size_t cap = op->buflen * 2 > need ? op->buflen * 2 : need;
+		uint8_t *b = realloc(op->buf, cap);
+		if (!b)
+			return; /* out of memory: this datagram is lost, as a failed receive would lose it */
+		op->buf = b;
+		op->buflen = cap;
+	}
+	memcpy(op->buf + have, &h, sizeof(h));
+	memcpy(op->buf + have + sizeof(h), data, (size_t)res);
+	op->parked_res = (int)need;
+	op->parked = true;
+}
+
+/* Deliver one datagram from a multishot recvmsg buffer of n bytes (clen control bytes reserved, read size paylen):
+ * whole, or -EMSGSIZE when it was larger than the read size, exactly as a receive of its own would. */
+static void deliver_dgram(struct oio_fd *iofd, const uint8_t *p, size_t n, uint32_t clen, uint32_t paylen)
+{
+	struct io_uring_recvmsg_out o;
+	size_t hdr = sizeof(o) + DGRAM_NAMELEN + clen;
+	struct oio_rxinfo info;
+
+	if (n < hdr)
+		return; /* not a message the kernel would post */
+	memcpy(&o, p, sizeof(o));
+	memset(&info, 0, sizeof(info));
+	if (o.namelen) {
+		info.from = (const union oio_sockaddr *)(p + sizeof(o));
+		info.fromlen = o.namelen < sizeof(union oio_sockaddr) ? o.namelen : sizeof(union oio_sockaddr);
+	}
+	if (clen) {
+		info.control = p + sizeof(o) + DGRAM_NAMELEN;
+		info.controllen = o.controllen < clen ? o.controllen : clen;
+	}
+	info.flags = (int)o.flags;
+	oio_fd_handle_dgram(iofd, o.payloadlen > INT32_MAX ? INT32_MAX : (int)o.payloadlen, p + hdr, paylen, &info);
+}
+
+/* The parked datagrams, in order, until a callback switches reading off (the rest stays parked) or closes. */
+static void deliver_parked_dgrams(struct oio_fd *iofd, struct oio_uop *op)
+{
+	size_t total = (size_t)op->parked_res, off = 0;
+	uint32_t fdgen = iofd->fdgen;
+
+	op->parked = false;
+	op->parked_res = 0;
+	op->delivering = true; /* op->buf is read from: not re-armed (nor parked into) meanwhile */
+	while (off < total && fdgen == iofd->fdgen && !(iofd->flags & (F_CLOSED | F_TO_FREE))) {
+		struct parked_dgram h;
+		if (!oio_fd_can_read(iofd)) {
+			memmove(op->buf, op->buf + off, total - off);
+			op->parked_res = (int)(total - off);
+			op->parked = true;
+			break;
+		}
+		memcpy(&h, op->buf + off, sizeof(h));
+		deliver_dgram(iofd, op->buf + off + sizeof(h), h.len, h.clen, h.paylen);
+		off += sizeof(h) + ALIGN8(h.len);
+	}
+	op->delivering = false;
+}
+
+/* A completion of a datagram multishot recvmsg (or of the NOP delivering what it parked). `data`: its buffer. */
+static void dgram_ms_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const uint8_t *data)
+{
+	struct oio_fd *iofd = op->iofd;
+	bool nop = op->nop;
+
+	op->nop = false;
+	if (!nop && res == -EINVAL && !data && ST(ctx)->dgram_state >= 0) {
+		ST(ctx)->dgram_state = -1; /* 5.19 has buffer rings but no multishot recvmsg: a receive per datagram */
+		return;
+	}
+	if (res == -ENOBUFS) {
+		/* the group ran dry; the datagrams wait in the socket. Armed again by kick() below, submitted with the
+		 * next batch, after this drain gave back every buffer it delivered */
+		ctx->stats.uring_nobufs++;
+		return;
+	}
+	if (!nop && res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN &&
+	    (iofd->flags & F_NOTIFY_CONNECTED) && op->fdgen == iofd->fdgen)
+		iofd->conn_err = res; /* for the connect notification: SO_ERROR is gone now */
+	if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE))) {
+		/* the fd this receive read is closed: what it parked must not reach the next one */
+		if (!op->busy) {
+			op->parked = false;
+			op->parked_res = 0;
+		}
+		return;
+	}
+	if (nop) {
+		deliver_parked_dgrams(iofd, op);
+		return;
+	}
+	if (res == -ECANCELED || res == -EINTR || res == -EAGAIN)
+		return;
+	/* datagrams parked earlier go first */
+	if (!oio_fd_can_read(iofd) || op->parked) {
+		if (data)
+			park_dgram(op, data, res);
+		return;
+	}
+	op->delivering = true;
+	if (data) {
+		deliver_dgram(iofd, data, (size_t)res, op->ms_clen, op->ms_paylen);
+	} else {
+		struct oio_rxinfo info;
+		memset(&info, 0, sizeof(info));
+		oio_fd_handle_dgram(iofd, res, NULL, 0, &info);
+	}
+	op->delivering = false;
+}
+
 /* One completion. `data`: where a multishot receive put its bytes (else the op's own buffer); `more`: the
  * operation stays armed (IORING_CQE_F_MORE). */
 static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const uint8_t *data, bool more)
@@ -467,6 +706,10 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
 	case UOP_READ:
+		if (op->dgram_ms) {
+			dgram_ms_cqe(ctx, op, res, data);
+			break;
+		}
 		if (!data)
 			data = op->buf;
 		if (op->nop) {
@@ -586,11 +829,12 @@ static void drain(struct oio_ctx *ctx)
 			if (!more)
 				st->inflight--;
 			if (op) {
+				/* the group it was armed with: a final CQE may re-arm the slot with another */
+				struct oio_bufring *br = (fl & IORING_CQE_F_BUFFER) ? op->br : NULL;
 				op->sock_nonempty = fl & IORING_CQE_F_SOCK_NONEMPTY;
-				handle_cqe(ctx, op, res, fl & IORING_CQE_F_BUFFER ? oio_bufring_data(&st->bufring, bid) : NULL,
-					   more);
-				if (fl & IORING_CQE_F_BUFFER)
-					oio_bufring_put(&st->bufring, bid); /* its bytes were copied or parked */
+				handle_cqe(ctx, op, res, br ? oio_bufring_data(br, bid) : NULL, more);
+				if (br)
+					oio_bufring_put(br, bid); /* its bytes were delivered, copied or parked */
 			}
 		}
 		oio_ring_cq_advance(r, n);
@@ -692,6 +936,7 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 	}
 	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
 	st->bufring_state = opts->uring_no_multishot ? -1 : 0;
+	st->dgram_state = opts->uring_no_multishot ? -1 : 0;
 	ctx->ring = (struct oio_ring *)st;
 	ctx->ring_immediate = opts->uring_immediate;
 	ctx->stats.uring_entries = st->ring.sq_entries;
@@ -730,6 +975,8 @@ static void uring_exit(struct oio_ctx *ctx)
 	close(ctx->ring_watch.fd);
 	oio_ring_exit(&st->ring);
 	oio_bufring_free(&st->bufring);
+	for (unsigned i = 0; i < DGRAM_GROUPS; i++)
+		oio_bufring_free(&st->dgram[i]);
 	free(st);
 	ctx->ring = NULL;
 }

@@ -60,6 +60,13 @@ struct oio_uop {
 	bool nop;                 /* read: a NOP that delivers parked data */
 	bool delivering;          /* read: its buffer is being delivered; not re-armed until that ends */
 	bool mshot;               /* read: a multishot receive into the context's buffer ring */
+	bool dgram_ms;            /* read: a datagram multishot recvmsg (parked data are whole messages, see
+				   * backend_uring.c) */
+	struct oio_bufring *br;   /* read: the buffer group a multishot receive picks from */
+	bool cancelling;          /* a cancellation was requested since it was armed */
+	uint32_t ms_clen;         /* dgram_ms: control bytes reserved per message */
+	uint32_t ms_paylen;       /* dgram_ms: the iofd's read size when armed (larger datagrams: -EMSGSIZE) */
+	uint32_t sub_seq;         /* write: the context's submission count when armed (not submitted while equal) */
 	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
