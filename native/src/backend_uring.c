@@ -46,8 +46,8 @@
  */
 #define DGRAM_BGID_BASE 1
 #define DGRAM_GROUPS 4
-#define DGRAM_GROUP_BYTES (2u << 20)       /* about this much per group: 128 buffers of the default size */
-#define DGRAM_MAX_ENTRIES 128
+#define DGRAM_GROUP_BYTES (2u << 20)       /* at most about this much per group: 128 buffers of the default size */
+#define DGRAM_MAX_ENTRIES 256
 #define DGRAM_MIN_ENTRIES 16
 #define DGRAM_NAMELEN ((sizeof(union oio_sockaddr) + 7) & ~(size_t)7) /* keeps the control bytes aligned */
 
@@ -61,6 +61,7 @@ struct uring_state {
 	int dgram_state;     /* datagram multishot: 0 not tried yet, 1 works, -1 unavailable or disabled */
 	struct oio_bufring dgram[DGRAM_GROUPS];
 	uint32_t submits;    /* enters that handed SQEs to the kernel */
+	bool growing;        /* in grow_batches(): the iofds need not be put on the list again */
 };
 
 #define ST(ctx) ((struct uring_state *)(ctx)->ring)
@@ -404,28 +405,47 @@ static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
 /*
  * A datagram socket keeps up to OIO_DGRAM_WRITES sends in flight, one message each: with one, every message would
  * wait for the previous one's completion, i.e. a loop iteration, and a busy UDP endpoint could not send faster than
- * its loop turns. A batch is armed when the previous one completed and submitted in queue order; the kernel issues
- * each send at once, in that order (linking them would make each wait for a task-work run of ours). Only a send
- * that must wait for socket memory could be overtaken by the next one of its batch, as a datagram may be on any
- * path. False: no SQE (backlog).
+ * its loop turns. Sends are armed in queue order and submitted together; the kernel issues each at once, in that
+ * order (linking them would make each wait for a task-work run of ours). They go with MSG_DONTWAIT: sends that
+ * waited for socket memory together would be woken and sent newest first. One that finds no room completes with
+ * -EAGAIN and stays queued (so do the rest of its submission, which find none either), and the iofd sends one
+ * message at a time, allowed to wait, until one went out (F_WRITE_BLOCKED). Sends of a later submission could
+ * overtake one of an earlier submission that is not complete yet: so more are armed only while every send in
+ * flight is still in the SQ (the batch grows until it is submitted, also from oio_ctx_flush() for messages queued
+ * since), and after a submission when all of it completed. A full window is submitted at once, so that its
+ * completions come back in this drain and a burst of messages queued by read callbacks need not wait for the
+ * next loop turn. False: no SQE (backlog).
  */
 static bool kick_dgram_writes(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
+	struct uring_state *st = ST(ctx);
 	struct oio_txent *e = iofd->txq.head;
+	unsigned armed_now = 0, busy = 0;
+	bool blocked = iofd->flags & F_WRITE_BLOCKED;
 
 	if (!iofd->wrx) {
 		iofd->wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->wrx));
 		if (!iofd->wrx)
 			return true; /* one send at a time, then */
 	}
-	/* a batch at a time: sends of separate batches could overtake each other (one waits for socket memory) */
-	for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++)
-		if (write_slot(iofd, k)->busy)
-			return true;
-	for (unsigned k = 0; e && k < OIO_DGRAM_WRITES; k++) {
+	for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++) {
+		struct oio_uop *op = write_slot(iofd, k);
+		if (!op->busy)
+			continue;
+		if (op->sub_seq != st->submits)
+			return true; /* submitted: wait until the whole submission completed */
+		busy++;
+	}
+	while (e && e->inflight)
+		e = e->next; /* the batch armed so far: the head of the queue */
+	if (blocked && busy)
+		return true; /* the one send allowed to wait is armed */
+	for (unsigned k = 0; e && k < (blocked ? 1u : OIO_DGRAM_WRITES); k++) {
 		struct oio_uop *op = write_slot(iofd, k);
 		struct io_uring_sqe *sqe;
+		if (op->busy)
+			continue;
 		if (!(sqe = get_sqe(ctx, false)))
 			return false;
 		op->iofd = iofd;
@@ -436,9 +456,18 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 		op->nents = 1;
 		e->inflight = true;
 		prep_write(iofd, op, sqe);
+		if (!blocked)
+			sqe->msg_flags |= MSG_DONTWAIT;
+		op->blocking = blocked;
 		armed(iofd, op);
+		op->sub_seq = st->submits;
+		armed_now++;
 		e = e->next;
 	}
+	if (e && !blocked && busy + armed_now == OIO_DGRAM_WRITES)
+		enter(ctx, false); /* the window is full and more wait: send it now */
+	else if (armed_now && !st->growing)
+		oio_ctx_mark_dirty(iofd); /* messages queued before the next submission join this batch */
 	return true;
 }
 
@@ -759,6 +788,12 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 	case UOP_WRITE: {
 		unsigned n = op->nents;
 		op->nents = 0;
+		if (n && is_dgram(iofd) && op->fdgen == iofd->fdgen) {
+			if (res == -EAGAIN)
+				iofd->flags |= F_WRITE_BLOCKED; /* see kick_dgram_writes() */
+			else if (op->blocking && res >= 0)
+				iofd->flags &= ~F_WRITE_BLOCKED;
+		}
 		if (res == -ECANCELED || res == -EINTR) {
 			for (unsigned i = 0; i < n; i++) {
 				op->ents[i]->inflight = false;
@@ -1060,11 +1095,35 @@ static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 	drain(ctx);
 }
 
+/* Datagram sockets whose batch of sends is not submitted yet: add what was queued since (kick_dgram_writes). */
+static void grow_batches(struct oio_ctx *ctx)
+{
+	struct oio_fd *list = ctx->dirty_head;
+
+	ctx->dirty_head = NULL;
+	ST(ctx)->growing = true;
+	while (list) {
+		struct oio_fd *iofd = list;
+		list = iofd->dirty_next;
+		iofd->flags &= ~F_DIRTY;
+		if (iofd->flags & F_TO_FREE) {
+			oio_fd_maybe_release(iofd);
+			continue;
+		}
+		oio_fd_enter_cb(iofd);
+		kick(iofd);
+		oio_fd_leave_cb(iofd);
+	}
+	ST(ctx)->growing = false;
+}
+
 static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
 	struct uring_state *st = ST(ctx);
 	bool got = false;
 
+	if (ctx->dirty_head)
+		grow_batches(ctx);
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
 	if (timeout_us && (st->ring.features & IORING_FEAT_EXT_ARG)) {
@@ -1109,7 +1168,7 @@ static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
 
 static bool uring_busy(const struct oio_fd *iofd)
 {
-	return iofd->inflight || (iofd->flags & F_BACKLOG);
+	return iofd->inflight || (iofd->flags & (F_BACKLOG | F_DIRTY));
 }
 
 static void uring_noop(struct oio_fd *iofd)

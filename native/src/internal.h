@@ -67,6 +67,7 @@ struct oio_uop {
 	uint32_t ms_clen;         /* dgram_ms: control bytes reserved per message */
 	uint32_t ms_paylen;       /* dgram_ms: the iofd's read size when armed (larger datagrams: -EMSGSIZE) */
 	uint32_t sub_seq;         /* write: the context's submission count when armed (not submitted while equal) */
+	bool blocking;            /* write: a datagram send that may wait for socket memory (F_WRITE_BLOCKED) */
 	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
