@@ -174,7 +174,7 @@ static void write_some(struct oio_fd *iofd)
 
 static void poll_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_fd *iofd = (struct oio_fd *)((char *)w - offsetof(struct oio_fd, watch));
+	struct oio_fd *iofd = container_of(w, struct oio_fd, watch);
 
 	iofd->ctx->stats.wakeups++;
 	oio_fd_enter_cb(iofd);

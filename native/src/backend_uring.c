@@ -610,7 +610,7 @@ static bool pending_task_work(struct uring_state *st)
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_ctx *ctx = (struct oio_ctx *)((char *)w - offsetof(struct oio_ctx, ring_watch));
+	struct oio_ctx *ctx = container_of(w, struct oio_ctx, ring_watch);
 	uint64_t v;
 
 	(void)revents;

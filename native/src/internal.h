@@ -4,10 +4,14 @@
 
 #include "oio.h"
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+/* The structure that embeds `ptr` as its `member` (callbacks get the embedded watch, not its owner). */
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 #define OIO_INLINE_DATA 256
 #define OIO_INLINE_CTRL 64
