@@ -10,16 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
-#ifndef IORING_SQ_TASKRUN
-#define IORING_SQ_TASKRUN (1U << 2)
-#endif
-#ifndef IORING_SQ_CQ_OVERFLOW
-#define IORING_SQ_CQ_OVERFLOW (1U << 1)
-#endif
-
 #define load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 

@@ -7,6 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one place for flag values newer than some distributions' <linux/io_uring.h> (the values are kernel ABI).
+ * Everything including the ring uses these; the buffer-ring structures still need 5.19 headers. */
+#ifndef IORING_SQ_CQ_OVERFLOW
+#define IORING_SQ_CQ_OVERFLOW (1U << 1)
+#endif
+#ifndef IORING_SQ_TASKRUN
+#define IORING_SQ_TASKRUN (1U << 2)          /* 5.19 */
+#endif
+#ifndef IORING_SETUP_TASKRUN_FLAG
+#define IORING_SETUP_TASKRUN_FLAG (1U << 9)  /* 5.19 */
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12) /* 6.0 */
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13) /* 6.1 */
+#endif
+
 struct oio_ring {
 	int fd;
 	unsigned setup_flags;
