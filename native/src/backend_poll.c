@@ -272,11 +272,6 @@ static bool poll_busy(const struct oio_fd *iofd)
 	return iofd->flags & F_DIRTY;
 }
 
-static void poll_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
-}
-
 const struct oio_backend_ops oio_backend_poll_ops = {
 	.name = "poll",
 	.init = poll_init,
@@ -290,5 +285,4 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.flush = poll_flush,
 	.busy = poll_busy,
 	.owns_fd = poll_owns_fd,
-	.txqueue_cleared = poll_noop,
 };

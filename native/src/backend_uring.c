@@ -853,11 +853,6 @@ static bool uring_busy(const struct oio_fd *iofd)
 	return iofd->inflight || (iofd->flags & F_BACKLOG);
 }
 
-static void uring_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
-}
-
 const struct oio_backend_ops oio_backend_uring_ops = {
 	.name = "io_uring",
 	.init = uring_init,
@@ -871,5 +866,4 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.flush = uring_flush,
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
-	.txqueue_cleared = uring_noop,
 };

@@ -79,17 +79,16 @@ struct oio_uop {
 enum {
 	F_REGISTERED = 1 << 0,
 	F_CLOSED = 1 << 1,
-	F_IN_CALLBACK = 1 << 2,
-	F_TO_FREE = 1 << 3,
-	F_NOTIFY_CONNECTED = 1 << 4,
-	F_READ_ENABLED = 1 << 5,
-	F_IS_SOCKET = 1 << 6,
-	F_WRITE_BLOCKED = 1 << 7,  /* poll: waiting for POLLOUT */
-	F_DIRTY = 1 << 8,          /* on the context's flush list */
-	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
-	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
-	F_STREAM = 1 << 11,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
-	F_RESUME = 1 << 12,        /* on the context's resume list: kept bytes to deliver now that reading is on */
+	F_TO_FREE = 1 << 2,
+	F_NOTIFY_CONNECTED = 1 << 3,
+	F_READ_ENABLED = 1 << 4,
+	F_IS_SOCKET = 1 << 5,
+	F_WRITE_BLOCKED = 1 << 6,  /* poll: waiting for POLLOUT */
+	F_DIRTY = 1 << 7,          /* on the context's flush list */
+	F_BACKLOG = 1 << 8,        /* io_uring: waiting for ring room */
+	F_EOF = 1 << 9,            /* stream EOF seen: no more reads until registered again */
+	F_STREAM = 1 << 10,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
+	F_RESUME = 1 << 11,        /* on the context's resume list: kept bytes to deliver now that reading is on */
 };
 
 struct oio_fd {
@@ -141,7 +140,6 @@ struct oio_backend_ops {
 	bool (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
-	void (*txqueue_cleared)(struct oio_fd *iofd);
 };
 
 struct oio_ring;
