@@ -449,7 +449,6 @@ int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags,
 
 unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
-unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd) { return iofd->txq.max; }
 
 void oio_fd_txqueue_clear(struct oio_fd *iofd)
 {
