@@ -164,7 +164,6 @@ struct oio_ctx {
 	struct oio_watch ring_watch;
 	bool ring_immediate;
 	struct oio_fd *backlog_head, *backlog_tail;
-	unsigned nfds;
 	struct oio_fd *all;           /* every iofd not yet released */
 	unsigned read_sqes;            /* default num_sqes of new iofds */
 };

@@ -61,7 +61,6 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
 	remember_file(iofd);
-	ctx->nfds++;
 	iofd->all_next = ctx->all;
 	if (ctx->all)
 		ctx->all->all_prev = iofd;
@@ -232,7 +231,6 @@ static void release(struct oio_fd *iofd)
 	free(iofd->rd);
 	free(iofd->wrx);
 	free(iofd->seg.pending);
-	ctx->nfds--;
 	if (iofd->all_prev)
 		iofd->all_prev->all_next = iofd->all_next;
 	else

@@ -85,7 +85,6 @@ int oio_ring_init(struct oio_ring *r, unsigned entries, const unsigned *flag_set
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->efd = -1;
 	for (unsigned i = 0; i < nsets; i++) {
 		struct io_uring_params p;
 		memset(&p, 0, sizeof(p));
@@ -98,7 +97,6 @@ int oio_ring_init(struct oio_ring *r, unsigned entries, const unsigned *flag_set
 		r->fd = rc;
 		r->setup_flags = p.flags;
 		r->features = p.features;
-		r->entries = p.sq_entries;
 		rc = map_rings(r, &p);
 		if (rc < 0) {
 			oio_ring_exit(r);
@@ -121,15 +119,11 @@ void oio_ring_exit(struct oio_ring *r)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->efd = -1;
 }
 
 int oio_ring_register_eventfd(struct oio_ring *r, int efd)
 {
-	int rc = sys_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1);
-	if (rc == 0)
-		r->efd = efd;
-	return rc;
+	return sys_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1);
 }
 
 struct io_uring_sqe *oio_ring_get_sqe(struct oio_ring *r)

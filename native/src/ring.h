@@ -29,7 +29,6 @@ struct oio_ring {
 	int fd;
 	unsigned setup_flags;
 	unsigned features;
-	unsigned entries;
 	/* submission queue */
 	unsigned *sq_head, *sq_tail, *sq_mask, *sq_flags, *sq_array;
 	unsigned sq_entries;
@@ -42,7 +41,6 @@ struct oio_ring {
 	/* mappings */
 	void *sq_map, *cq_map;
 	size_t sq_map_len, cq_map_len, sqes_len;
-	int efd;                     /* registered eventfd, -1 if none */
 };
 
 /* Set up a ring with `entries` SQEs, trying each flag set in order. Returns 0 or -errno. */
