@@ -23,17 +23,6 @@
 #define BUFRING_BGID 0
 #define BUFRING_ENTRIES 1024
 
-struct uring_state {
-	struct oio_ring ring;
-	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
-	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
-	bool draining;
-	int bufring_state;   /* 0: not set up yet, 1: ready, -1: unavailable, refused or disabled */
-	struct oio_bufring bufring;
-};
-
-#define ST(ctx) ((struct uring_state *)(ctx)->ring)
-
 static void drain(struct oio_ctx *ctx);
 
 /*
@@ -52,7 +41,7 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 	if (rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ETIME)
 		return rc;
 	if (!ctx->fatal) {
-		ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
+		ctx->loop->unwatch(ctx->loop, &ctx->u.uring.watch);
 		oio_ctx_fail(ctx, rc, "io_uring_enter");
 	}
 	return rc;
@@ -60,7 +49,7 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool quiet = getevents && st->defer;
 	int rc;
 
@@ -77,7 +66,7 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 
 static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	int rc;
 
 	if (ctx->fatal)
@@ -94,7 +83,7 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
 static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct io_uring_sqe *sqe;
 
 	/* Without IORING_FEAT_NODROP a full CQ loses completions: cap in-flight operations at its size. With it
@@ -116,16 +105,17 @@ static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 static void to_backlog(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (iofd->flags & F_BACKLOG)
 		return;
 	iofd->flags |= F_BACKLOG;
 	iofd->backlog_next = NULL;
-	if (ctx->backlog_tail)
-		ctx->backlog_tail->backlog_next = iofd;
+	if (st->backlog_tail)
+		st->backlog_tail->backlog_next = iofd;
 	else
-		ctx->backlog_head = iofd;
-	ctx->backlog_tail = iofd;
+		st->backlog_head = iofd;
+	st->backlog_tail = iofd;
 	ctx->stats.uring_backlog++;
 	if (ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
@@ -163,18 +153,18 @@ static int ensure_read_slots(struct oio_fd *iofd)
 /* Multishot receive for this iofd? Stream sockets in read/write mode reading the default size. */
 static bool use_multishot(struct oio_fd *iofd)
 {
-	struct uring_state *st = ST(iofd->ctx);
+	struct oio_uring_ctx *st = &iofd->ctx->u.uring;
 
 	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) ||
-	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state < 0)
+	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state == BUFRING_UNAVAILABLE)
 		return false;
-	if (st->bufring_state == 0) {
+	if (st->bufring_state == BUFRING_UNTRIED) {
 		/* first use: kernels before 5.19 (no buffer rings) or 6.0 (no multishot receive) refuse, we fall back */
 		iofd->ctx->stats.syscalls++;
 		st->bufring_state = oio_bufring_init(&st->bufring, &st->ring, BUFRING_BGID, BUFRING_ENTRIES,
-						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? 1 : -1;
+						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? BUFRING_READY : BUFRING_UNAVAILABLE;
 	}
-	return st->bufring_state > 0;
+	return st->bufring_state == BUFRING_READY;
 }
 
 static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
@@ -400,7 +390,7 @@ static void kick(struct oio_fd *iofd)
 			armed(iofd, op);
 		}
 	}
-	if (ctx->ring_immediate && !ST(ctx)->draining)
+	if (ctx->u.uring.immediate && !ctx->u.uring.draining)
 		enter(ctx, false);
 	return;
 full:
@@ -466,7 +456,8 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
 		 * a closed fd are dropped. -ENOBUFS: the buffer ring ran dry, the receive is simply armed again. */
 		if (res == -EINVAL && op->mshot) {
-			ST(ctx)->bufring_state = -1; /* 5.19 has buffer rings but no multishot receive: read per SQE */
+			/* 5.19 has buffer rings but no multishot receive: read per SQE */
+			ctx->u.uring.bufring_state = BUFRING_UNAVAILABLE;
 			break;
 		}
 		if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN && res != -ENOBUFS &&
@@ -527,9 +518,10 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 /* Give the iofds that found no room their operations, in the order they waited. */
 static void serve_backlog(struct oio_ctx *ctx)
 {
-	struct oio_fd *list = ctx->backlog_head;
+	struct oio_uring_ctx *st = &ctx->u.uring;
+	struct oio_fd *list = st->backlog_head;
 
-	ctx->backlog_head = ctx->backlog_tail = NULL;
+	st->backlog_head = st->backlog_tail = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
 		list = iofd->backlog_next;
@@ -546,7 +538,7 @@ static void serve_backlog(struct oio_ctx *ctx)
 
 static void drain(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_ring *r = &st->ring;
 
 	st->draining = true;
@@ -586,30 +578,31 @@ static void drain(struct oio_ctx *ctx)
 	}
 	st->draining = false;
 	serve_backlog(ctx); /* room in the ring again */
-	if (ctx->ring_immediate && oio_ring_unsubmitted(r))
+	if (st->immediate && oio_ring_unsubmitted(r))
 		enter(ctx, false);
 }
 
 /* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
-static bool pending_task_work(struct uring_state *st)
+static bool pending_task_work(struct oio_uring_ctx *st)
 {
 	return st->defer && oio_ring_taskrun_pending(&st->ring);
 }
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_ctx *ctx = container_of(w, struct oio_ctx, ring_watch);
+	struct oio_ctx *ctx = container_of(w, struct oio_ctx, u.uring.watch);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	uint64_t v;
 
 	(void)revents;
 	ctx->stats.wakeups++;
 	ctx->stats.syscalls++;
-	if (read(ctx->ring_watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (read(st->watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (ST(ctx)->defer || oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (st->defer || oio_ring_unsubmitted(&st->ring))
 		enter(ctx, true);
 	drain(ctx);
-	if (pending_task_work(ST(ctx)) && ctx->loop->flush_needed)
+	if (pending_task_work(st) && ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop); /* more than one GETEVENTS takes: continue before sleeping */
 }
 
@@ -645,13 +638,11 @@ int oio_uring_probe(char *why, size_t whylen)
 
 static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
 {
-	struct uring_state *st = calloc(1, sizeof(*st));
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	unsigned sets[3], n = 0;
 	unsigned entries = opts->uring_entries ? opts->uring_entries : DEFAULT_ENTRIES;
 	int rc, efd;
 
-	if (!st)
-		return -ENOMEM;
 	if (!opts->uring_no_defer) {
 		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
 		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: it is how we see deferred work left over */
@@ -663,7 +654,6 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 	sets[n++] = 0;
 	rc = oio_ring_init(&st->ring, entries, sets, n);
 	if (rc < 0) {
-		free(st);
 		oio_uring_probe(why, whylen);
 		return rc;
 	}
@@ -675,23 +665,19 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		if (efd >= 0)
 			close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
 		return rc;
 	}
 	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
-	st->bufring_state = opts->uring_no_multishot ? -1 : 0;
-	ctx->ring = (struct oio_ring *)st;
-	ctx->ring_immediate = opts->uring_immediate;
+	st->bufring_state = opts->uring_no_multishot ? BUFRING_UNAVAILABLE : BUFRING_UNTRIED;
+	st->immediate = opts->uring_immediate;
 	ctx->stats.uring_entries = st->ring.sq_entries;
 	ctx->stats.uring_flags = st->ring.setup_flags;
-	ctx->ring_watch.cb = ring_cb;
-	ctx->ring_watch.fd = efd;
-	rc = ctx->loop->watch(ctx->loop, &ctx->ring_watch, OIO_EV_READ);
+	st->watch.cb = ring_cb;
+	st->watch.fd = efd;
+	rc = ctx->loop->watch(ctx->loop, &st->watch, OIO_EV_READ);
 	if (rc < 0) {
 		close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
-		ctx->ring = NULL;
 		return rc;
 	}
 	return 0;
@@ -699,10 +685,8 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 
 static void uring_exit(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
-	if (!st)
-		return;
 	/* wait for cancelled operations so their buffers are not freed under the kernel, bounded in time (at most
 	 * ~200 ms): an operation that never completes must not keep the process from exiting. What is left is
 	 * cancelled by the kernel when the ring goes. */
@@ -714,12 +698,10 @@ static void uring_exit(struct oio_ctx *ctx)
 			oio_ring_enter(&st->ring, true, 0);
 		drain(ctx);
 	}
-	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
-	close(ctx->ring_watch.fd);
+	ctx->loop->unwatch(ctx->loop, &st->watch);
+	close(st->watch.fd);
 	oio_ring_exit(&st->ring);
 	oio_bufring_free(&st->bufring);
-	free(st);
-	ctx->ring = NULL;
 }
 
 static int uring_register(struct oio_fd *iofd)
@@ -747,7 +729,7 @@ static void uring_unregister(struct oio_fd *iofd)
 
 	/* SQEs still waiting for submission name the fd by number: submit them while the number still means
 	 * this file, or a socket that reuses it after close() would be read by our stale operation */
-	if (oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (oio_ring_unsubmitted(&ctx->u.uring.ring))
 		enter(ctx, false);
 	for (unsigned i = 0; i < iofd->rd_cap; i++)
 		if (iofd->rd[i].busy)
@@ -759,11 +741,11 @@ static void uring_unregister(struct oio_fd *iofd)
 		cancel(ctx, &iofd->conn);
 	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)
 	 * connections until the cancellations run. With DEFER_TASKRUN they run in our own enter: do it now. */
-	if ((iofd->flags & F_CLOSED) && iofd->inflight && ST(ctx)->defer) {
+	if ((iofd->flags & F_CLOSED) && iofd->inflight && ctx->u.uring.defer) {
 		enter(ctx, true);
 		return;
 	}
-	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ctx->u.uring.ring))
 		ctx->loop->flush_needed(ctx->loop);
 }
 
@@ -777,7 +759,7 @@ static void uring_read_disable(struct oio_fd *iofd)
 static void uring_kick(struct oio_fd *iofd)
 {
 	kick(iofd);
-	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(iofd->ctx)->ring))
+	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&iofd->ctx->u.uring.ring))
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
@@ -792,7 +774,7 @@ static void uring_kick(struct oio_fd *iofd)
 
 static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (!(st->ring.features & IORING_FEAT_EXT_ARG))
 		return;
@@ -803,7 +785,7 @@ static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 
 static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool got = false;
 
 	if (st->inflight < st->ring.cq_entries)
@@ -845,7 +827,12 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
 {
-	return ctx->ring && (fd == ST(ctx)->ring.fd || fd == ctx->ring_watch.fd);
+	return fd == ctx->u.uring.ring.fd || fd == ctx->u.uring.watch.fd;
+}
+
+static bool uring_flush_pending(const struct oio_ctx *ctx)
+{
+	return ctx->u.uring.backlog_head;
 }
 
 static bool uring_busy(const struct oio_fd *iofd)
@@ -866,4 +853,5 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.flush = uring_flush,
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
+	.flush_pending = uring_flush_pending,
 };

@@ -3,6 +3,7 @@
 #define OIO_INTERNAL_H
 
 #include "oio.h"
+#include "bufring.h"
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -140,9 +141,35 @@ struct oio_backend_ops {
 	bool (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
+	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
 };
 
-struct oio_ring;
+/* The poll backend's part of a context. */
+struct oio_poll_ctx {
+	struct oio_fd *dirty_head;    /* iofds with writes to attempt at flush */
+	uint8_t *scratch;             /* read buffer shared by all iofds */
+	size_t scratch_len;
+	uint8_t *scratch_ctrl;
+	size_t scratch_ctrl_len;
+};
+
+/* The io_uring backend's part of a context. */
+enum oio_bufring_state {
+	BUFRING_UNTRIED,     /* set up on first use */
+	BUFRING_READY,
+	BUFRING_UNAVAILABLE, /* refused by the kernel, or multishot receives disabled */
+};
+struct oio_uring_ctx {
+	struct oio_ring ring;
+	struct oio_watch watch;      /* the ring's eventfd, the only fd the embedding loop watches */
+	bool immediate;              /* submit every SQE at once (oio_ctx_opts.uring_immediate) */
+	bool defer;                  /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
+	bool draining;
+	unsigned inflight;           /* operations whose CQE is outstanding (incl. cancels) */
+	enum oio_bufring_state bufring_state;
+	struct oio_bufring bufring;
+	struct oio_fd *backlog_head, *backlog_tail; /* iofds waiting for ring room */
+};
 
 struct oio_ctx {
 	struct oio_loop *loop;
@@ -151,21 +178,16 @@ struct oio_ctx {
 	struct oio_stats stats;
 	struct oio_txent *ent_pool;
 	unsigned ent_pool_len;
-	struct oio_fd *dirty_head;    /* poll: iofds with writes to attempt at flush */
 	struct oio_fd *resume_head;   /* iofds with kept bytes to deliver at the next flush */
 	struct oio_fd **fd_owner;     /* registered iofd per fd number: one iofd per fd */
 	unsigned fd_owner_cap;
 	int fatal;                    /* -errno once the backend failed for good (a broken ring) */
-	uint8_t *scratch;             /* poll: read buffer shared by all iofds */
-	size_t scratch_len;
-	uint8_t *scratch_ctrl;
-	size_t scratch_ctrl_len;
-	struct oio_ring *ring;        /* io_uring */
-	struct oio_watch ring_watch;
-	bool ring_immediate;
-	struct oio_fd *backlog_head, *backlog_tail;
 	struct oio_fd *all;           /* every iofd not yet released */
-	unsigned read_sqes;            /* default num_sqes of new iofds */
+	unsigned read_sqes;           /* default num_sqes of new iofds */
+	union {                       /* the backend's own state: ops->init() sets up its member */
+		struct oio_poll_ctx poll;
+		struct oio_uring_ctx uring;
+	} u;
 };
 
 extern const struct oio_backend_ops oio_backend_poll_ops;
@@ -208,7 +230,6 @@ void oio_fd_maybe_release(struct oio_fd *iofd);
 /* At context teardown, after the backend's exit: the kernel holds nothing any more. */
 void oio_fd_release_all_freed(struct oio_ctx *ctx);
 bool oio_fd_can_read(const struct oio_fd *iofd);
-void oio_ctx_mark_dirty(struct oio_fd *iofd);
 /* Queue oio_seg_resume() for the next flush (the caller may be inside a delivery of this iofd). */
 void oio_ctx_queue_resume(struct oio_fd *iofd);
 /* The backend cannot go on (e.g. its ring fd was closed under it): stop and tell the embedding loop. */
