@@ -26,12 +26,6 @@
 static void drain(struct oio_ctx *ctx);
 
 /*
- * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
- * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
- * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
- * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
- */
-/*
  * An enter that fails for another reason than a signal, a full CQ or a timeout will fail the same way every
  * time (EBADF: the ring fd was closed under us; EFAULT, ENXIO: the ring is gone): retrying would spin the loop
  * at 100 % CPU, so the backend stops watching and reports it once.
@@ -47,6 +41,18 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 	return rc;
 }
 
+/*
+ * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
+ * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
+ * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
+ * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
+ *
+ * EINTR, one rule for both enters: the ring helpers return it as the kernel gave it, and their callers here
+ * decide. enter() never waits (min_complete 0), so it retries at once: an interrupted submit would otherwise
+ * leave its SQEs for the next flush. An interrupted enter_wait() is an early wake-up, as epoll_wait's EINTR is to
+ * libuv: it reports "not min_complete yet" (what it submitted was consumed before the wait) and its caller drains
+ * what is there. Neither is a failure (check_enter()). uring_exit()'s bounded wait counts one as a round.
+ */
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
@@ -58,7 +64,9 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 	ctx->stats.syscalls++;
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, true);
-	rc = oio_ring_enter(&st->ring, getevents, 0);
+	do {
+		rc = oio_ring_enter(&st->ring, getevents, 0);
+	} while (rc == -EINTR);
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, false);
 	return check_enter(ctx, rc);
@@ -77,7 +85,7 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	return check_enter(ctx, rc) >= 0; /* else -ETIME */
+	return check_enter(ctx, rc) >= 0; /* else -ETIME, or -EINTR: see enter() */
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */

@@ -19,9 +19,9 @@ static int sys_setup(unsigned entries, struct io_uring_params *p)
 	return r < 0 ? -errno : (int)r;
 }
 
-static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, void *arg, size_t argsz)
 {
-	long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+	long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
 	return r < 0 ? -errno : (int)r;
 }
 
@@ -147,13 +147,9 @@ unsigned oio_ring_unsubmitted(const struct oio_ring *r)
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete)
 {
 	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
-	int rc;
 
 	store_release(r->sq_tail, r->sq_local_tail);
-	do {
-		rc = sys_enter(r->fd, n, min_complete, getevents ? IORING_ENTER_GETEVENTS : 0);
-	} while (rc == -EINTR);
-	return rc;
+	return sys_enter(r->fd, n, min_complete, getevents ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
 }
 
 int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns)
@@ -162,12 +158,9 @@ int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t time
 					.tv_nsec = (long long)(timeout_ns % 1000000000u) };
 	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&ts };
 	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
-	int rc;
 
 	store_release(r->sq_tail, r->sq_local_tail);
-	rc = (int)syscall(__NR_io_uring_enter, r->fd, n, min_complete,
-			  IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
-	return rc < 0 ? -errno : rc;
+	return sys_enter(r->fd, n, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
 }
 
 unsigned oio_ring_cq_ready(const struct oio_ring *r)

@@ -52,7 +52,7 @@ struct io_uring_sqe *oio_ring_get_sqe(struct oio_ring *r);
 /* SQEs handed out but not yet consumed by the kernel. */
 unsigned oio_ring_unsubmitted(const struct oio_ring *r);
 /* io_uring_enter: submit what is queued; `getevents` also runs deferred task work. Returns the count
- * submitted or -errno. */
+ * submitted or -errno. Both enters return -EINTR to the caller (see enter() in backend_uring.c). */
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
 /* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes
  * (IORING_FEAT_EXT_ARG, Linux 5.11+). */
