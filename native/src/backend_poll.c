@@ -1,8 +1,10 @@
 /*
  * The readiness backend: one watch per registered fd through the embedding loop (libuv's uv_poll_t in Node).
- * One read per readiness event, as osmo_io's poll backend does. Writes are attempted when the context is
- * flushed (once per loop iteration, before it blocks) and only wait for POLLOUT after EAGAIN or a partial
- * write, which saves the epoll_ctl round trips a "write on POLLOUT" design would need for every message.
+ * One read per readiness event in read/write and recvmsg mode, as osmo_io's poll backend does; recvfrom mode
+ * takes up to DGRAMS_PER_WAKEUP datagrams and accept mode up to ACCEPT_BATCH connections per event (as libuv
+ * does). Writes are attempted when the context is flushed (once per loop iteration, before it blocks) and only
+ * wait for POLLOUT after EAGAIN or a partial write, which saves the epoll_ctl round trips a "write on POLLOUT"
+ * design would need for every message.
  */
 #include "internal.h"
 #include <fcntl.h>

@@ -1,9 +1,10 @@
 /*
  * The io_uring backend. One ring per context; its eventfd is the only fd the embedding loop watches.
- * Each registered iofd keeps its read operation(s) armed and at most one write in flight; SQEs are
- * batched and submitted by oio_ctx_flush() once per loop iteration (or at once when the SQ is full or in
- * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
- * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
+ * Each registered iofd keeps its read operation(s) armed and one write in flight (a datagram socket up to
+ * OIO_DGRAM_WRITES sends); SQEs are batched and submitted by oio_ctx_flush() once per loop iteration (or at once
+ * when the SQ is full or in immediate mode). On kernels without IORING_FEAT_NODROP in-flight operations are
+ * capped at the CQ size so that no completion is dropped; iofds that find no room wait on a backlog. Cancelled
+ * operations keep their buffers until their own CQE arrives.
  * Stream sockets with the default read size receive with one multishot receive into a buffer ring shared by
  * the context: armed once, it completes for every chunk without a new SQE or poll arming per read.
  */
@@ -520,7 +521,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		break;
 	}
 	kick(iofd);
-	oio_fd_leave_cb(iofd);
+	oio_fd_leave_cb(iofd); /* a freed iofd whose last operation this was goes now */
 }
 
 /* Give the iofds that found no room their operations, in the order they waited. */
@@ -582,7 +583,6 @@ static void drain(struct oio_ctx *ctx)
 			}
 		}
 		oio_ring_cq_advance(r, n);
-		/* a freed iofd whose last operation just completed goes now */
 	}
 	st->draining = false;
 	serve_backlog(ctx); /* room in the ring again */
@@ -652,8 +652,8 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 	int rc, efd;
 
 	if (!opts->uring_no_defer) {
-		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
-		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: it is how we see deferred work left over */
+		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: the kernel marks deferred work it left over in the
+		 * SQ flags (IORING_SQ_TASKRUN), which is how we see it without a system call */
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 	}
 	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would

@@ -111,7 +111,7 @@ struct oio_fd {
 	size_t cmsg_size;
 	struct oio_txqueue txq;
 	struct oio_segmenter seg;
-	struct oio_watch watch;     /* poll backend; and the connect watch of io_uring is not needed */
+	struct oio_watch watch;     /* poll backend: the fd's watch (io_uring waits for connect with a POLL_ADD) */
 	struct oio_fd *dirty_next;  /* context flush list */
 	struct oio_fd *backlog_next;
 	struct oio_fd *resume_next; /* context resume list */

@@ -573,8 +573,8 @@ bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned 
 	return alive;
 }
 
-/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a
- * read already collected it; then the socket has no peer. */
+/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a read
+ * armed before the notification collected it: then that read's error (conn_err), else ENOTCONN if there is no peer. */
 void oio_fd_handle_connected(struct oio_fd *iofd)
 {
 	int res = 0;
