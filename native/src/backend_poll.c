@@ -1,8 +1,10 @@
 /*
  * The readiness backend: one watch per registered fd through the embedding loop (libuv's uv_poll_t in Node).
- * One read per readiness event, as osmo_io's poll backend does. Writes are attempted when the context is
- * flushed (once per loop iteration, before it blocks) and only wait for POLLOUT after EAGAIN or a partial
- * write, which saves the epoll_ctl round trips a "write on POLLOUT" design would need for every message.
+ * One read per readiness event in read/write and recvmsg mode, as osmo_io's poll backend does; recvfrom mode
+ * takes up to DGRAMS_PER_WAKEUP datagrams and accept mode up to ACCEPT_BATCH connections per event (as libuv
+ * does). Writes are attempted when the context is flushed (once per loop iteration, before it blocks) and only
+ * wait for POLLOUT after EAGAIN or a partial write, which saves the epoll_ctl round trips a "write on POLLOUT"
+ * design would need for every message.
  */
 #include "internal.h"
 #include <fcntl.h>
@@ -27,28 +29,42 @@ static void update_watch(struct oio_fd *iofd)
 		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->watch, ev);
 }
 
+/* Queue the iofd's writes for the next flush. */
+static void mark_dirty(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	if (iofd->flags & F_DIRTY)
+		return;
+	iofd->flags |= F_DIRTY;
+	iofd->dirty_next = ctx->u.poll.dirty_head;
+	ctx->u.poll.dirty_head = iofd;
+	if (ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
+}
+
 static uint8_t *scratch(struct oio_ctx *ctx, size_t len)
 {
-	if (ctx->scratch_len < len) {
-		uint8_t *p = realloc(ctx->scratch, len);
+	if (ctx->u.poll.scratch_len < len) {
+		uint8_t *p = realloc(ctx->u.poll.scratch, len);
 		if (!p)
 			return NULL;
-		ctx->scratch = p;
-		ctx->scratch_len = len;
+		ctx->u.poll.scratch = p;
+		ctx->u.poll.scratch_len = len;
 	}
-	return ctx->scratch;
+	return ctx->u.poll.scratch;
 }
 
 static uint8_t *scratch_ctrl(struct oio_ctx *ctx, size_t len)
 {
-	if (ctx->scratch_ctrl_len < len) {
-		uint8_t *p = realloc(ctx->scratch_ctrl, len);
+	if (ctx->u.poll.scratch_ctrl_len < len) {
+		uint8_t *p = realloc(ctx->u.poll.scratch_ctrl, len);
 		if (!p)
 			return NULL;
-		ctx->scratch_ctrl = p;
-		ctx->scratch_ctrl_len = len;
+		ctx->u.poll.scratch_ctrl = p;
+		ctx->u.poll.scratch_ctrl_len = len;
 	}
-	return ctx->scratch_ctrl;
+	return ctx->u.poll.scratch_ctrl;
 }
 
 static void do_accept(struct oio_fd *iofd)
@@ -169,12 +185,12 @@ static void write_some(struct oio_fd *iofd)
 		}
 	}
 	if (iofd->txq.len)
-		oio_ctx_mark_dirty(iofd); /* more next time round: don't starve the others */
+		mark_dirty(iofd); /* more next time round: don't starve the others */
 }
 
 static void poll_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_fd *iofd = (struct oio_fd *)((char *)w - offsetof(struct oio_fd, watch));
+	struct oio_fd *iofd = container_of(w, struct oio_fd, watch);
 
 	iofd->ctx->stats.wakeups++;
 	oio_fd_enter_cb(iofd);
@@ -200,7 +216,8 @@ static int poll_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char 
 
 static void poll_exit(struct oio_ctx *ctx)
 {
-	(void)ctx;
+	free(ctx->u.poll.scratch);
+	free(ctx->u.poll.scratch_ctrl);
 }
 
 static int poll_register(struct oio_fd *iofd)
@@ -233,16 +250,16 @@ static void poll_update(struct oio_fd *iofd)
 static void poll_write_enable(struct oio_fd *iofd)
 {
 	if (!(iofd->flags & F_WRITE_BLOCKED))
-		oio_ctx_mark_dirty(iofd);
+		mark_dirty(iofd);
 }
 
 static bool poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct oio_fd *list = ctx->dirty_head;
+	struct oio_fd *list = ctx->u.poll.dirty_head;
 
 	(void)min_complete; /* readiness, not completions: nothing to wait for */
 	(void)timeout_us;
-	ctx->dirty_head = NULL;
+	ctx->u.poll.dirty_head = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
 		list = iofd->dirty_next;
@@ -267,14 +284,14 @@ static bool poll_owns_fd(const struct oio_ctx *ctx, int fd)
 	return false; /* the embedding loop's own fds are the adapter's to refuse */
 }
 
+static bool poll_flush_pending(const struct oio_ctx *ctx)
+{
+	return ctx->u.poll.dirty_head;
+}
+
 static bool poll_busy(const struct oio_fd *iofd)
 {
 	return iofd->flags & F_DIRTY;
-}
-
-static void poll_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
 }
 
 const struct oio_backend_ops oio_backend_poll_ops = {
@@ -290,5 +307,5 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.flush = poll_flush,
 	.busy = poll_busy,
 	.owns_fd = poll_owns_fd,
-	.txqueue_cleared = poll_noop,
+	.flush_pending = poll_flush_pending,
 };

@@ -1,9 +1,10 @@
 /*
  * The io_uring backend. One ring per context; its eventfd is the only fd the embedding loop watches.
- * Each registered iofd keeps its read operation(s) armed and at most one write in flight; SQEs are
- * batched and submitted by oio_ctx_flush() once per loop iteration (or at once when the SQ is full or in
- * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
- * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
+ * Each registered iofd keeps its read operation(s) armed and one write in flight (a datagram socket up to
+ * OIO_DGRAM_WRITES sends); SQEs are batched and submitted by oio_ctx_flush() once per loop iteration (or at once
+ * when the SQ is full or in immediate mode). On kernels without IORING_FEAT_NODROP in-flight operations are
+ * capped at the CQ size so that no completion is dropped; iofds that find no room wait on a backlog. Cancelled
+ * operations keep their buffers until their own CQE arrives.
  * Stream sockets with the default read size receive with one multishot receive into a buffer ring shared by
  * the context: armed once, it completes for every chunk without a new SQE or poll arming per read. Datagram
  * sockets likewise keep one multishot recvmsg armed, into buffer groups sized for their messages.
@@ -18,18 +19,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_COOP_TASKRUN
-#define IORING_SETUP_COOP_TASKRUN (1U << 8)
-#endif
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
-#ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
-#endif
-#ifndef IORING_SETUP_TASKRUN_FLAG
-#define IORING_SETUP_TASKRUN_FLAG (1U << 9)
-#endif
 #define DEFAULT_ENTRIES 4096
 
 /* The multishot receive buffer ring: buffers of the default read size, so reads keep their upstream size */
@@ -44,37 +33,15 @@
  * arrives between two drains; when it runs dry the receive ends with -ENOBUFS (the datagrams stay in the socket)
  * and is armed again.
  */
-#define DGRAM_BGID_BASE 1
-#define DGRAM_GROUPS 4
+#define DGRAM_BGID_BASE 1                  /* group i is DGRAM_BGID_BASE + i */
 #define DGRAM_GROUP_BYTES (2u << 20)       /* at most about this much per group: 128 buffers of the default size */
 #define DGRAM_MAX_ENTRIES 256
 #define DGRAM_MIN_ENTRIES 16
 #define DGRAM_NAMELEN ((sizeof(union oio_sockaddr) + 7) & ~(size_t)7) /* keeps the control bytes aligned */
 
-struct uring_state {
-	struct oio_ring ring;
-	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
-	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
-	bool draining;
-	int bufring_state;   /* 0: not set up yet, 1: ready, -1: unavailable, refused or disabled */
-	struct oio_bufring bufring;
-	int dgram_state;     /* datagram multishot: 0 not tried yet, 1 works, -1 unavailable or disabled */
-	struct oio_bufring dgram[DGRAM_GROUPS];
-	uint32_t submits;    /* enters that handed SQEs to the kernel */
-	bool growing;        /* in grow_batches(): the iofds need not be put on the list again */
-};
-
-#define ST(ctx) ((struct uring_state *)(ctx)->ring)
-
 static void drain(struct oio_ctx *ctx);
 static void cancel(struct oio_ctx *ctx, struct oio_uop *op);
 
-/*
- * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
- * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
- * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
- * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
- */
 /*
  * An enter that fails for another reason than a signal, a full CQ or a timeout will fail the same way every
  * time (EBADF: the ring fd was closed under us; EFAULT, ENXIO: the ring is gone): retrying would spin the loop
@@ -85,15 +52,27 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 	if (rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ETIME)
 		return rc;
 	if (!ctx->fatal) {
-		ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
+		ctx->loop->unwatch(ctx->loop, &ctx->u.uring.watch);
 		oio_ctx_fail(ctx, rc, "io_uring_enter");
 	}
 	return rc;
 }
 
+/*
+ * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
+ * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
+ * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
+ * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
+ *
+ * EINTR, one rule for both enters: the ring helpers return it as the kernel gave it, and their callers here
+ * decide. enter() never waits (min_complete 0), so it retries at once: an interrupted submit would otherwise
+ * leave its SQEs for the next flush. An interrupted enter_wait() is an early wake-up, as epoll_wait's EINTR is to
+ * libuv: it reports "not min_complete yet" (what it submitted was consumed before the wait) and its caller drains
+ * what is there. Neither is a failure (check_enter()). uring_exit()'s bounded wait counts one as a round.
+ */
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool quiet = getevents && st->defer;
 	int rc;
 
@@ -104,7 +83,9 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 		st->submits++;
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, true);
-	rc = oio_ring_enter(&st->ring, getevents, 0);
+	do {
+		rc = oio_ring_enter(&st->ring, getevents, 0);
+	} while (rc == -EINTR);
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, false);
 	return check_enter(ctx, rc);
@@ -112,7 +93,7 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 
 static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	int rc;
 
 	if (ctx->fatal)
@@ -125,13 +106,13 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	return check_enter(ctx, rc) >= 0; /* else -ETIME */
+	return check_enter(ctx, rc) >= 0; /* else -ETIME, or -EINTR: see enter() */
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
 static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct io_uring_sqe *sqe;
 
 	/* Without IORING_FEAT_NODROP a full CQ loses completions: cap in-flight operations at its size. With it
@@ -153,16 +134,17 @@ static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 static void to_backlog(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (iofd->flags & F_BACKLOG)
 		return;
 	iofd->flags |= F_BACKLOG;
 	iofd->backlog_next = NULL;
-	if (ctx->backlog_tail)
-		ctx->backlog_tail->backlog_next = iofd;
+	if (st->backlog_tail)
+		st->backlog_tail->backlog_next = iofd;
 	else
-		ctx->backlog_head = iofd;
-	ctx->backlog_tail = iofd;
+		st->backlog_head = iofd;
+	st->backlog_tail = iofd;
 	ctx->stats.uring_backlog++;
 	if (ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
@@ -200,18 +182,18 @@ static int ensure_read_slots(struct oio_fd *iofd)
 /* Multishot receive for this iofd? Stream sockets in read/write mode reading the default size. */
 static bool use_multishot(struct oio_fd *iofd)
 {
-	struct uring_state *st = ST(iofd->ctx);
+	struct oio_uring_ctx *st = &iofd->ctx->u.uring;
 
 	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) ||
-	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state < 0)
+	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state == BUFRING_UNAVAILABLE)
 		return false;
-	if (st->bufring_state == 0) {
+	if (st->bufring_state == BUFRING_UNTRIED) {
 		/* first use: kernels before 5.19 (no buffer rings) or 6.0 (no multishot receive) refuse, we fall back */
 		iofd->ctx->stats.syscalls++;
 		st->bufring_state = oio_bufring_init(&st->bufring, &st->ring, BUFRING_BGID, BUFRING_ENTRIES,
-						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? 1 : -1;
+						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? BUFRING_READY : BUFRING_UNAVAILABLE;
 	}
-	return st->bufring_state > 0;
+	return st->bufring_state == BUFRING_READY;
 }
 
 static bool is_dgram(const struct oio_fd *iofd)
@@ -227,17 +209,17 @@ static size_t dgram_clen(const struct oio_fd *iofd)
 /* The buffer group of a datagram socket's multishot recvmsg, or NULL: receives of its own (one per datagram). */
 static struct oio_bufring *dgram_group(struct oio_fd *iofd)
 {
-	struct uring_state *st = ST(iofd->ctx);
+	struct oio_uring_ctx *st = &iofd->ctx->u.uring;
 	struct oio_bufring *free_slot = NULL;
 	size_t size;
 	unsigned entries;
 
 	if ((iofd->mode != OIO_MODE_RECVFROM_SENDTO && iofd->mode != OIO_MODE_RECVMSG_SENDMSG) || !is_dgram(iofd) ||
-	    st->dgram_state < 0 || st->bufring_state < 0)
+	    st->dgram_state == BUFRING_UNAVAILABLE || st->bufring_state == BUFRING_UNAVAILABLE)
 		return NULL;
 	size = sizeof(struct io_uring_recvmsg_out) + DGRAM_NAMELEN + dgram_clen(iofd) + oio_fd_read_len(iofd);
 	size = (size + 63) & ~(size_t)63; /* buffers start aligned: the address and control messages are read in place */
-	for (unsigned i = 0; i < DGRAM_GROUPS; i++) {
+	for (unsigned i = 0; i < OIO_DGRAM_GROUPS; i++) {
 		struct oio_bufring *g = &st->dgram[i];
 		if (g->mem && g->size == size)
 			return g;
@@ -254,11 +236,11 @@ static struct oio_bufring *dgram_group(struct oio_fd *iofd)
 				  (unsigned)size);
 	if (rc < 0) {
 		/* before 5.19 there are no buffer rings: never try again; else (no memory) this iofd reads per datagram */
-		if (st->dgram_state == 0 && rc != -ENOMEM)
-			st->dgram_state = -1;
+		if (st->dgram_state == BUFRING_UNTRIED && rc != -ENOMEM)
+			st->dgram_state = BUFRING_UNAVAILABLE;
 		return NULL;
 	}
-	st->dgram_state = 1;
+	st->dgram_state = BUFRING_READY;
 	return free_slot;
 }
 
@@ -283,7 +265,7 @@ static void prep_dgram_multishot(struct oio_fd *iofd, struct oio_uop *op, struct
 	sqe->msg_flags = (uint32_t)oio_fd_recv_flags(iofd); /* MSG_TRUNC: payloadlen is the datagram's full size */
 	sqe->ioprio = IORING_RECV_MULTISHOT;
 	sqe->flags = IOSQE_BUFFER_SELECT;
-	sqe->buf_group = g->bgid;
+	sqe->buf_group = (uint16_t)(DGRAM_BGID_BASE + (g - iofd->ctx->u.uring.dgram));
 }
 
 static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
@@ -310,7 +292,7 @@ static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_s
 	sqe->user_data = (uintptr_t)op;
 	op->mshot = mshot;
 	op->dgram_ms = false;
-	op->br = mshot ? &ST(iofd->ctx)->bufring : NULL;
+	op->br = mshot ? &iofd->ctx->u.uring.bufring : NULL;
 	switch (iofd->mode) {
 	case OIO_MODE_READ_WRITE:
 		if (mshot) {
@@ -419,7 +401,7 @@ static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
 static bool kick_dgram_writes(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_txent *e = iofd->txq.head;
 	unsigned armed_now = 0, busy = 0;
 	bool blocked = iofd->flags & F_WRITE_BLOCKED;
@@ -466,8 +448,14 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 	}
 	if (e && !blocked && busy + armed_now == OIO_DGRAM_WRITES)
 		enter(ctx, false); /* the window is full and more wait: send it now */
-	else if (armed_now && !st->growing)
-		oio_ctx_mark_dirty(iofd); /* messages queued before the next submission join this batch */
+	else if (armed_now && !st->growing && !(iofd->flags & F_DIRTY)) {
+		/* messages queued before the next submission join this batch */
+		iofd->flags |= F_DIRTY;
+		iofd->dirty_next = st->grow_head;
+		st->grow_head = iofd;
+		if (ctx->loop->flush_needed)
+			ctx->loop->flush_needed(ctx->loop);
+	}
 	return true;
 }
 
@@ -546,7 +534,7 @@ static void kick(struct oio_fd *iofd)
 			armed(iofd, op);
 		}
 	}
-	if (ctx->ring_immediate && !ST(ctx)->draining)
+	if (ctx->u.uring.immediate && !ctx->u.uring.draining)
 		enter(ctx, false);
 	return;
 full:
@@ -677,8 +665,8 @@ static void dgram_ms_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const
 	bool nop = op->nop;
 
 	op->nop = false;
-	if (!nop && res == -EINVAL && !data && ST(ctx)->dgram_state >= 0) {
-		ST(ctx)->dgram_state = -1; /* 5.19 has buffer rings but no multishot recvmsg: a receive per datagram */
+	if (!nop && res == -EINVAL && !data && ctx->u.uring.dgram_state != BUFRING_UNAVAILABLE) {
+		ctx->u.uring.dgram_state = BUFRING_UNAVAILABLE; /* 5.19 has buffer rings but no multishot recvmsg: a receive per datagram */
 		return;
 	}
 	if (res == -ENOBUFS) {
@@ -750,7 +738,8 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
 		 * a closed fd are dropped. -ENOBUFS: the buffer ring ran dry, the receive is simply armed again. */
 		if (res == -EINVAL && op->mshot) {
-			ST(ctx)->bufring_state = -1; /* 5.19 has buffer rings but no multishot receive: read per SQE */
+			/* 5.19 has buffer rings but no multishot receive: read per SQE */
+			ctx->u.uring.bufring_state = BUFRING_UNAVAILABLE;
 			break;
 		}
 		if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN && res != -ENOBUFS &&
@@ -811,15 +800,16 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		break;
 	}
 	kick(iofd);
-	oio_fd_leave_cb(iofd);
+	oio_fd_leave_cb(iofd); /* a freed iofd whose last operation this was goes now */
 }
 
 /* Give the iofds that found no room their operations, in the order they waited. */
 static void serve_backlog(struct oio_ctx *ctx)
 {
-	struct oio_fd *list = ctx->backlog_head;
+	struct oio_uring_ctx *st = &ctx->u.uring;
+	struct oio_fd *list = st->backlog_head;
 
-	ctx->backlog_head = ctx->backlog_tail = NULL;
+	st->backlog_head = st->backlog_tail = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
 		list = iofd->backlog_next;
@@ -836,7 +826,7 @@ static void serve_backlog(struct oio_ctx *ctx)
 
 static void drain(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_ring *r = &st->ring;
 
 	st->draining = true;
@@ -873,34 +863,34 @@ static void drain(struct oio_ctx *ctx)
 			}
 		}
 		oio_ring_cq_advance(r, n);
-		/* a freed iofd whose last operation just completed goes now */
 	}
 	st->draining = false;
 	serve_backlog(ctx); /* room in the ring again */
-	if (ctx->ring_immediate && oio_ring_unsubmitted(r))
+	if (st->immediate && oio_ring_unsubmitted(r))
 		enter(ctx, false);
 }
 
 /* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
-static bool pending_task_work(struct uring_state *st)
+static bool pending_task_work(struct oio_uring_ctx *st)
 {
 	return st->defer && oio_ring_taskrun_pending(&st->ring);
 }
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_ctx *ctx = (struct oio_ctx *)((char *)w - offsetof(struct oio_ctx, ring_watch));
+	struct oio_ctx *ctx = container_of(w, struct oio_ctx, u.uring.watch);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	uint64_t v;
 
 	(void)revents;
 	ctx->stats.wakeups++;
 	ctx->stats.syscalls++;
-	if (read(ctx->ring_watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (read(st->watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (ST(ctx)->defer || oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (st->defer || oio_ring_unsubmitted(&st->ring))
 		enter(ctx, true);
 	drain(ctx);
-	if (pending_task_work(ST(ctx)) && ctx->loop->flush_needed)
+	if (pending_task_work(st) && ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop); /* more than one GETEVENTS takes: continue before sleeping */
 }
 
@@ -936,16 +926,14 @@ int oio_uring_probe(char *why, size_t whylen)
 
 static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
 {
-	struct uring_state *st = calloc(1, sizeof(*st));
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	unsigned sets[3], n = 0;
 	unsigned entries = opts->uring_entries ? opts->uring_entries : DEFAULT_ENTRIES;
 	int rc, efd;
 
-	if (!st)
-		return -ENOMEM;
 	if (!opts->uring_no_defer) {
-		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
-		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: it is how we see deferred work left over */
+		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: the kernel marks deferred work it left over in the
+		 * SQ flags (IORING_SQ_TASKRUN), which is how we see it without a system call */
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 	}
 	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would
@@ -954,7 +942,6 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 	sets[n++] = 0;
 	rc = oio_ring_init(&st->ring, entries, sets, n);
 	if (rc < 0) {
-		free(st);
 		oio_uring_probe(why, whylen);
 		return rc;
 	}
@@ -966,24 +953,20 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		if (efd >= 0)
 			close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
 		return rc;
 	}
 	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
-	st->bufring_state = opts->uring_no_multishot ? -1 : 0;
-	st->dgram_state = opts->uring_no_multishot ? -1 : 0;
-	ctx->ring = (struct oio_ring *)st;
-	ctx->ring_immediate = opts->uring_immediate;
+	st->bufring_state = opts->uring_no_multishot ? BUFRING_UNAVAILABLE : BUFRING_UNTRIED;
+	st->dgram_state = opts->uring_no_multishot ? BUFRING_UNAVAILABLE : BUFRING_UNTRIED;
+	st->immediate = opts->uring_immediate;
 	ctx->stats.uring_entries = st->ring.sq_entries;
 	ctx->stats.uring_flags = st->ring.setup_flags;
-	ctx->ring_watch.cb = ring_cb;
-	ctx->ring_watch.fd = efd;
-	rc = ctx->loop->watch(ctx->loop, &ctx->ring_watch, OIO_EV_READ);
+	st->watch.cb = ring_cb;
+	st->watch.fd = efd;
+	rc = ctx->loop->watch(ctx->loop, &st->watch, OIO_EV_READ);
 	if (rc < 0) {
 		close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
-		ctx->ring = NULL;
 		return rc;
 	}
 	return 0;
@@ -991,10 +974,8 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 
 static void uring_exit(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
-	if (!st)
-		return;
 	/* wait for cancelled operations so their buffers are not freed under the kernel, bounded in time (at most
 	 * ~200 ms): an operation that never completes must not keep the process from exiting. What is left is
 	 * cancelled by the kernel when the ring goes. */
@@ -1006,14 +987,12 @@ static void uring_exit(struct oio_ctx *ctx)
 			oio_ring_enter(&st->ring, true, 0);
 		drain(ctx);
 	}
-	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
-	close(ctx->ring_watch.fd);
+	ctx->loop->unwatch(ctx->loop, &st->watch);
+	close(st->watch.fd);
 	oio_ring_exit(&st->ring);
 	oio_bufring_free(&st->bufring);
-	for (unsigned i = 0; i < DGRAM_GROUPS; i++)
+	for (unsigned i = 0; i < OIO_DGRAM_GROUPS; i++)
 		oio_bufring_free(&st->dgram[i]);
-	free(st);
-	ctx->ring = NULL;
 }
 
 static int uring_register(struct oio_fd *iofd)
@@ -1041,7 +1020,7 @@ static void uring_unregister(struct oio_fd *iofd)
 
 	/* SQEs still waiting for submission name the fd by number: submit them while the number still means
 	 * this file, or a socket that reuses it after close() would be read by our stale operation */
-	if (oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (oio_ring_unsubmitted(&ctx->u.uring.ring))
 		enter(ctx, false);
 	for (unsigned i = 0; i < iofd->rd_cap; i++)
 		if (iofd->rd[i].busy)
@@ -1053,11 +1032,11 @@ static void uring_unregister(struct oio_fd *iofd)
 		cancel(ctx, &iofd->conn);
 	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)
 	 * connections until the cancellations run. With DEFER_TASKRUN they run in our own enter: do it now. */
-	if ((iofd->flags & F_CLOSED) && iofd->inflight && ST(ctx)->defer) {
+	if ((iofd->flags & F_CLOSED) && iofd->inflight && ctx->u.uring.defer) {
 		enter(ctx, true);
 		return;
 	}
-	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ctx->u.uring.ring))
 		ctx->loop->flush_needed(ctx->loop);
 }
 
@@ -1071,7 +1050,7 @@ static void uring_read_disable(struct oio_fd *iofd)
 static void uring_kick(struct oio_fd *iofd)
 {
 	kick(iofd);
-	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(iofd->ctx)->ring))
+	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&iofd->ctx->u.uring.ring))
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
@@ -1086,7 +1065,7 @@ static void uring_kick(struct oio_fd *iofd)
 
 static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (!(st->ring.features & IORING_FEAT_EXT_ARG))
 		return;
@@ -1098,10 +1077,10 @@ static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 /* Datagram sockets whose batch of sends is not submitted yet: add what was queued since (kick_dgram_writes). */
 static void grow_batches(struct oio_ctx *ctx)
 {
-	struct oio_fd *list = ctx->dirty_head;
+	struct oio_fd *list = ctx->u.uring.grow_head;
 
-	ctx->dirty_head = NULL;
-	ST(ctx)->growing = true;
+	ctx->u.uring.grow_head = NULL;
+	ctx->u.uring.growing = true;
 	while (list) {
 		struct oio_fd *iofd = list;
 		list = iofd->dirty_next;
@@ -1114,15 +1093,15 @@ static void grow_batches(struct oio_ctx *ctx)
 		kick(iofd);
 		oio_fd_leave_cb(iofd);
 	}
-	ST(ctx)->growing = false;
+	ctx->u.uring.growing = false;
 }
 
 static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool got = false;
 
-	if (ctx->dirty_head)
+	if (st->grow_head)
 		grow_batches(ctx);
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
@@ -1163,17 +1142,17 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
 {
-	return ctx->ring && (fd == ST(ctx)->ring.fd || fd == ctx->ring_watch.fd);
+	return fd == ctx->u.uring.ring.fd || fd == ctx->u.uring.watch.fd;
+}
+
+static bool uring_flush_pending(const struct oio_ctx *ctx)
+{
+	return ctx->u.uring.backlog_head || ctx->u.uring.grow_head;
 }
 
 static bool uring_busy(const struct oio_fd *iofd)
 {
 	return iofd->inflight || (iofd->flags & (F_BACKLOG | F_DIRTY));
-}
-
-static void uring_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
 }
 
 const struct oio_backend_ops oio_backend_uring_ops = {
@@ -1189,5 +1168,5 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.flush = uring_flush,
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
-	.txqueue_cleared = uring_noop,
+	.flush_pending = uring_flush_pending,
 };

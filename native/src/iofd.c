@@ -61,7 +61,6 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
 	iofd->watch.fd = -1;
 	remember_file(iofd);
-	ctx->nfds++;
 	iofd->all_next = ctx->all;
 	if (ctx->all)
 		ctx->all->all_prev = iofd;
@@ -232,7 +231,6 @@ static void release(struct oio_fd *iofd)
 	free(iofd->rd);
 	free(iofd->wrx);
 	free(iofd->seg.pending);
-	ctx->nfds--;
 	if (iofd->all_prev)
 		iofd->all_prev->all_next = iofd->all_next;
 	else
@@ -449,7 +447,6 @@ int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags,
 
 unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
-unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd) { return iofd->txq.max; }
 
 void oio_fd_txqueue_clear(struct oio_fd *iofd)
 {
@@ -576,8 +573,8 @@ bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned 
 	return alive;
 }
 
-/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a
- * read already collected it; then the socket has no peer. */
+/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a read
+ * armed before the notification collected it: then that read's error (conn_err), else ENOTCONN if there is no peer. */
 void oio_fd_handle_connected(struct oio_fd *iofd)
 {
 	int res = 0;

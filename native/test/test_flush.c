@@ -132,7 +132,7 @@ TEST(stale_taskrun_flag_does_not_spin)
 	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
 	CHECK_OK(oio_fd_register(r.iofd, -1));
 	oio_ctx_flush(t->ctx);
-	struct oio_ring *ring = t->ctx->ring;
+	struct oio_ring *ring = &t->ctx->u.uring.ring;
 	uint64_t sys0 = oio_ctx_stats(t->ctx)->syscalls;
 	double t0 = now_ms();
 	while (now_ms() - t0 < 50) {

@@ -253,7 +253,6 @@ napi_value sock_bindings(napi_env env, napi_value exports)
 	set_const(env, c, "IPPROTO_SCTP", 132);
 	set_const(env, c, "SOL_SCTP", 132);
 	C(EINPROGRESS);
-	set_const(env, c, "OIO_SOCK_BIND", OIO_SOCK_BIND); set_const(env, c, "OIO_SOCK_CONNECT", OIO_SOCK_CONNECT);
 	set_const(env, c, "OIO_SOCK_LISTEN", OIO_SOCK_LISTEN); set_const(env, c, "OIO_SOCK_REUSEADDR", OIO_SOCK_REUSEADDR);
 	set_const(env, c, "OIO_SOCK_NODELAY", OIO_SOCK_NODELAY);
 #undef C
