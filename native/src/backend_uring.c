@@ -824,6 +824,29 @@ static void serve_backlog(struct oio_ctx *ctx)
 	}
 }
 
+/*
+ * A multishot receive posts a completion for every message that came, however many: a loop round takes
+ * DRAIN_BUDGET of them (what the receives armed before took at most), the rest waits in the CQ for the next
+ * round, which the loop reaches without sleeping. Datagram sends that completed meanwhile are taken first,
+ * though the CQ has them behind those receives: the tx queue then has room for the answers to the receives of
+ * this round (an echo whose queue only empties a round later would refuse a burst).
+ */
+#define DRAIN_BUDGET 64
+
+static void take_dgram_sends(struct oio_ctx *ctx, unsigned from, unsigned to)
+{
+	struct oio_ring *r = &ctx->u.uring.ring;
+
+	for (unsigned i = from; i < to; i++) {
+		struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
+		struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data;
+		if (!op || op->kind != UOP_WRITE || !is_dgram(op->iofd))
+			continue;
+		cqe->user_data = 0; /* taken: drain() passes it as it passes a cancel request's */
+		handle_cqe(ctx, op, cqe->res, NULL, false);
+	}
+}
+
 static void drain(struct oio_ctx *ctx)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
@@ -831,13 +854,27 @@ static void drain(struct oio_ctx *ctx)
 
 	st->draining = true;
 	for (int round = 0; round < 64; round++) {
-		unsigned n = oio_ring_cq_ready(r);
+		unsigned ready = oio_ring_cq_ready(r), n = ready;
 		if (!n) {
 			if (oio_ring_cq_overflowed(r)) {
 				enter(ctx, true);
 				continue;
 			}
 			break;
+		}
+		if (st->budget_on) {
+			if (!st->budget)
+				break;
+			if (n > st->budget) {
+				n = st->budget;
+				/* all of them, in their order; and those a full send window submitted meanwhile */
+				for (unsigned from = 0; from < ready;) {
+					take_dgram_sends(ctx, from, ready);
+					from = ready;
+					ready = oio_ring_cq_ready(r);
+				}
+			}
+			st->budget -= n;
 		}
 		for (unsigned i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
@@ -889,9 +926,13 @@ static void ring_cb(struct oio_watch *w, unsigned revents)
 		return;
 	if (st->defer || oio_ring_unsubmitted(&st->ring))
 		enter(ctx, true);
+	st->budget_on = true;
+	st->budget = DRAIN_BUDGET;
 	drain(ctx);
-	if (pending_task_work(st) && ctx->loop->flush_needed)
-		ctx->loop->flush_needed(ctx->loop); /* more than one GETEVENTS takes: continue before sleeping */
+	st->budget_on = false;
+	/* more than one GETEVENTS takes, or completions left for the next round: continue before sleeping */
+	if ((pending_task_work(st) || oio_ring_cq_ready(&st->ring)) && ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
 }
 
 int oio_uring_probe(char *why, size_t whylen)
@@ -1103,6 +1144,8 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 	if (st->grow_head)
 		grow_batches(ctx);
+	st->budget_on = true;
+	st->budget = DRAIN_BUDGET;
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
 	if (timeout_us && (st->ring.features & IORING_FEAT_EXT_ARG)) {
@@ -1137,6 +1180,7 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		    ctx->loop->flush_needed)
 			ctx->loop->flush_needed(ctx->loop);
 	}
+	st->budget_on = false;
 	return got;
 }
 

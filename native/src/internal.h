@@ -184,6 +184,8 @@ struct oio_uring_ctx {
 	uint32_t submits;            /* enters that handed SQEs to the kernel */
 	struct oio_fd *grow_head;    /* datagram sockets whose send batch is not submitted yet (F_DIRTY) */
 	bool growing;                /* grow_head is being walked */
+	bool budget_on;              /* drain() takes at most `budget` more completions (a loop round's share) */
+	unsigned budget;
 };
 
 struct oio_ctx {

@@ -417,3 +417,36 @@ TEST(dgram_multishot_needs_no_sqe_per_datagram)
 	CHECK(sqes_for_datagrams(t, ctx, 20) >= 20);
 	oio_ctx_free(ctx);
 }
+
+/* A burst that waited in the socket: a loop turn takes a share of it (the receives armed before took at most their
+ * number), asks for the next turn at once (no sleep while the rest waits in the ring), and all of it arrives in
+ * order. */
+TEST(dgram_multishot_burst_spread_over_loop_turns)
+{
+	enum { N = 600, LEN = 40 };
+	union oio_sockaddr sa;
+	socklen_t sl;
+	int rx = udp_bound(AF_INET, &sa, &sl), tx = socket(AF_INET, SOCK_DGRAM, 0), turns = 0;
+	struct rec r;
+
+	CHECK(tx >= 0);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, rx, OIO_MODE_RECVFROM_SENDTO);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	oio_ctx_flush(t->ctx);
+	send_numbered(tx, &sa, sl, 0, N, LEN);
+	while (r.nmsg < N && turns < 1000) {
+		unsigned requests = t->loop.flush_requests;
+		int before = r.nmsg;
+		test_loop_run_once(&t->loop, 1000);
+		turns++;
+		if (t->backend == OIO_BACKEND_IO_URING && r.nmsg > before && r.nmsg < N) {
+			CHECK(r.nmsg - before < N);                   /* a share per turn */
+			CHECK(t->loop.flush_requests != requests);    /* and the next turn does not sleep */
+		}
+	}
+	check_numbered(&r, N, LEN);
+	oio_fd_free(r.iofd);
+	close(tx);
+	rec_fini(&r);
+}
