@@ -825,25 +825,37 @@ static void serve_backlog(struct oio_ctx *ctx)
 }
 
 /*
- * A multishot receive posts a completion for every message that came, however many: a loop round takes
- * DRAIN_BUDGET of them (what the receives armed before took at most), the rest waits in the CQ for the next
- * round, which the loop reaches without sleeping. Datagram sends that completed meanwhile are taken first,
+ * A datagram multishot receive posts a completion for every datagram that came, however many: a loop round
+ * delivers DRAIN_BUDGET of them (what the receives armed before took at most), the rest waits in the CQ for the
+ * next round, which the loop reaches without sleeping. Datagram sends that completed meanwhile are taken first,
  * though the CQ has them behind those receives: the tx queue then has room for the answers to the receives of
- * this round (an echo whose queue only empties a round later would refuse a burst).
+ * this round (an echo whose queue only empties a round later would refuse a burst). Other completions (streams)
+ * are not counted.
  */
 #define DRAIN_BUDGET 64
 
-static void take_dgram_sends(struct oio_ctx *ctx, unsigned from, unsigned to)
+static bool counted(const struct io_uring_cqe *cqe)
+{
+	const struct oio_uop *op = (const struct oio_uop *)(uintptr_t)cqe->user_data;
+	return op && op->kind == UOP_READ && op->dgram_ms;
+}
+
+/* Handle the datagram send completions among the unhandled ones from `from` on (and those that a send window
+ * submitted meanwhile), in their order. */
+static void take_dgram_sends(struct oio_ctx *ctx, unsigned from)
 {
 	struct oio_ring *r = &ctx->u.uring.ring;
 
-	for (unsigned i = from; i < to; i++) {
-		struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
-		struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data;
-		if (!op || op->kind != UOP_WRITE || !is_dgram(op->iofd))
-			continue;
-		cqe->user_data = 0; /* taken: drain() passes it as it passes a cancel request's */
-		handle_cqe(ctx, op, cqe->res, NULL, false);
+	for (unsigned to = oio_ring_cq_ready(r); from < to; to = oio_ring_cq_ready(r)) {
+		for (unsigned i = from; i < to; i++) {
+			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
+			struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data;
+			if (!op || op->kind != UOP_WRITE || !is_dgram(op->iofd))
+				continue;
+			cqe->user_data = 0; /* taken: drain() passes it as it passes a cancel request's */
+			handle_cqe(ctx, op, cqe->res, NULL, false);
+		}
+		from = to;
 	}
 }
 
@@ -851,10 +863,11 @@ static void drain(struct oio_ctx *ctx)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_ring *r = &st->ring;
+	bool cut = false;
 
 	st->draining = true;
-	for (int round = 0; round < 64; round++) {
-		unsigned ready = oio_ring_cq_ready(r), n = ready;
+	for (int round = 0; round < 64 && !cut; round++) {
+		unsigned n = oio_ring_cq_ready(r), i;
 		if (!n) {
 			if (oio_ring_cq_overflowed(r)) {
 				enter(ctx, true);
@@ -862,22 +875,22 @@ static void drain(struct oio_ctx *ctx)
 			}
 			break;
 		}
-		if (st->budget_on) {
-			if (!st->budget)
-				break;
-			if (n > st->budget) {
-				n = st->budget;
-				/* all of them, in their order; and those a full send window submitted meanwhile */
-				for (unsigned from = 0; from < ready;) {
-					take_dgram_sends(ctx, from, ready);
-					from = ready;
-					ready = oio_ring_cq_ready(r);
-				}
-			}
-			st->budget -= n;
+		if (st->budget_on && n > st->budget) {
+			unsigned c = 0;
+			for (i = 0; i < n; i++)
+				c += counted(oio_ring_cqe(r, i));
+			if (c > st->budget)
+				take_dgram_sends(ctx, 0);
 		}
-		for (unsigned i = 0; i < n; i++) {
+		for (i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
+			if (st->budget_on && counted(cqe)) {
+				if (!st->budget) {
+					cut = true; /* this one and the rest: next round */
+					break;
+				}
+				st->budget--;
+			}
 			/* hundreds of links: the next operations and iofds are cold in the cache, fetch them early */
 			if (i + 2 < n)
 				__builtin_prefetch((void *)(uintptr_t)oio_ring_cqe(r, i + 2)->user_data);
@@ -899,7 +912,7 @@ static void drain(struct oio_ctx *ctx)
 					oio_bufring_put(br, bid); /* its bytes were delivered, copied or parked */
 			}
 		}
-		oio_ring_cq_advance(r, n);
+		oio_ring_cq_advance(r, i);
 	}
 	st->draining = false;
 	serve_backlog(ctx); /* room in the ring again */
