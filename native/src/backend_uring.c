@@ -828,9 +828,9 @@ static void serve_backlog(struct oio_ctx *ctx)
  * A datagram multishot receive posts a completion for every datagram that came, however many: a loop round
  * delivers DRAIN_BUDGET of them (what the receives armed before took at most), the rest waits in the CQ for the
  * next round, which the loop reaches without sleeping. Datagram sends that completed meanwhile are taken first,
- * though the CQ has them behind those receives: the tx queue then has room for the answers to the receives of
+ * though the CQ may have them behind receives: the tx queue then has room for the answers to the receives of
  * this round (an echo whose queue only empties a round later would refuse a burst). Other completions (streams)
- * are not counted.
+ * are not counted and keep their order.
  */
 #define DRAIN_BUDGET 64
 
@@ -875,13 +875,8 @@ static void drain(struct oio_ctx *ctx)
 			}
 			break;
 		}
-		if (st->budget_on && n > st->budget) {
-			unsigned c = 0;
-			for (i = 0; i < n; i++)
-				c += counted(oio_ring_cqe(r, i));
-			if (c > st->budget)
-				take_dgram_sends(ctx, 0);
-		}
+		if (st->budget_on && n > 1)
+			take_dgram_sends(ctx, 0);
 		for (i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
 			if (st->budget_on && counted(cqe)) {
