@@ -25,8 +25,8 @@ static void update_watch(struct oio_fd *iofd)
 		ev |= OIO_EV_READ;
 	if (iofd->flags & (F_WRITE_BLOCKED | F_NOTIFY_CONNECTED))
 		ev |= OIO_EV_WRITE;
-	if (ev != iofd->watch.events)
-		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->watch, ev);
+	if (ev != iofd->u.poll.watch.events)
+		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->u.poll.watch, ev);
 }
 
 /* Queue the iofd's writes for the next flush. */
@@ -37,7 +37,7 @@ static void mark_dirty(struct oio_fd *iofd)
 	if (iofd->flags & F_DIRTY)
 		return;
 	iofd->flags |= F_DIRTY;
-	iofd->dirty_next = ctx->u.poll.dirty_head;
+	iofd->u.poll.dirty_next = ctx->u.poll.dirty_head;
 	ctx->u.poll.dirty_head = iofd;
 	if (ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
@@ -190,7 +190,7 @@ static void write_some(struct oio_fd *iofd)
 
 static void poll_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_fd *iofd = container_of(w, struct oio_fd, watch);
+	struct oio_fd *iofd = container_of(w, struct oio_fd, u.poll.watch);
 
 	iofd->ctx->stats.wakeups++;
 	oio_fd_enter_cb(iofd);
@@ -228,18 +228,18 @@ static int poll_register(struct oio_fd *iofd)
 	fl = fcntl(iofd->fd, F_GETFL);
 	if (fl < 0 || fcntl(iofd->fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	iofd->watch.cb = poll_cb;
-	iofd->watch.fd = iofd->fd;
-	iofd->watch.events = 0;
+	iofd->u.poll.watch.cb = poll_cb;
+	iofd->u.poll.watch.fd = iofd->fd;
+	iofd->u.poll.watch.events = 0;
 	return 0;
 }
 
 static void poll_unregister(struct oio_fd *iofd)
 {
-	if (iofd->watch.fd >= 0)
-		iofd->ctx->loop->unwatch(iofd->ctx->loop, &iofd->watch);
-	iofd->watch.fd = -1;
-	iofd->watch.events = 0;
+	if (iofd->u.poll.watch.fd >= 0)
+		iofd->ctx->loop->unwatch(iofd->ctx->loop, &iofd->u.poll.watch);
+	iofd->u.poll.watch.fd = -1;
+	iofd->u.poll.watch.events = 0;
 }
 
 static void poll_update(struct oio_fd *iofd)
@@ -262,7 +262,7 @@ static bool poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	ctx->u.poll.dirty_head = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
-		list = iofd->dirty_next;
+		list = iofd->u.poll.dirty_next;
 		iofd->flags &= ~F_DIRTY;
 		if (iofd->flags & F_TO_FREE) {
 			oio_fd_maybe_release(iofd);
@@ -289,6 +289,11 @@ static bool poll_flush_pending(const struct oio_ctx *ctx)
 	return ctx->u.poll.dirty_head;
 }
 
+static void poll_fd_noop(struct oio_fd *iofd)
+{
+	(void)iofd; /* nothing kept per fd beyond the watch, which unregister released */
+}
+
 static bool poll_busy(const struct oio_fd *iofd)
 {
 	return iofd->flags & F_DIRTY;
@@ -308,4 +313,6 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.busy = poll_busy,
 	.owns_fd = poll_owns_fd,
 	.flush_pending = poll_flush_pending,
+	.close_fd = poll_fd_noop,
+	.release_fd = poll_fd_noop,
 };

@@ -139,9 +139,9 @@ static void to_backlog(struct oio_fd *iofd)
 	if (iofd->flags & F_BACKLOG)
 		return;
 	iofd->flags |= F_BACKLOG;
-	iofd->backlog_next = NULL;
+	iofd->u.uring.backlog_next = NULL;
 	if (st->backlog_tail)
-		st->backlog_tail->backlog_next = iofd;
+		st->backlog_tail->u.uring.backlog_next = iofd;
 	else
 		st->backlog_head = iofd;
 	st->backlog_tail = iofd;
@@ -164,18 +164,18 @@ static int ensure_read_slots(struct oio_fd *iofd)
 {
 	unsigned want = reads_wanted(iofd);
 
-	if (iofd->rd_cap >= want)
+	if (iofd->u.uring.rd_cap >= want)
 		return 0;
-	struct oio_uop *rd = realloc(iofd->rd, want * sizeof(*rd));
+	struct oio_uop *rd = realloc(iofd->u.uring.rd, want * sizeof(*rd));
 	if (!rd)
 		return -ENOMEM;
-	memset(rd + iofd->rd_cap, 0, (want - iofd->rd_cap) * sizeof(*rd));
-	for (unsigned i = iofd->rd_cap; i < want; i++) {
+	memset(rd + iofd->u.uring.rd_cap, 0, (want - iofd->u.uring.rd_cap) * sizeof(*rd));
+	for (unsigned i = iofd->u.uring.rd_cap; i < want; i++) {
 		rd[i].iofd = iofd;
 		rd[i].kind = UOP_READ;
 	}
-	iofd->rd = rd;
-	iofd->rd_cap = want;
+	iofd->u.uring.rd = rd;
+	iofd->u.uring.rd_cap = want;
 	return 0;
 }
 
@@ -376,12 +376,12 @@ static void armed(struct oio_fd *iofd, struct oio_uop *op)
 	op->cancelling = false;
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
-	iofd->inflight++;
+	iofd->u.uring.inflight++;
 }
 
 static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
 {
-	return k == 0 ? &iofd->wr : &iofd->wrx[k - 1];
+	return k == 0 ? &iofd->u.uring.wr : &iofd->u.uring.wrx[k - 1];
 }
 
 /*
@@ -406,9 +406,9 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 	unsigned armed_now = 0, busy = 0;
 	bool blocked = iofd->flags & F_WRITE_BLOCKED;
 
-	if (!iofd->wrx) {
-		iofd->wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->wrx));
-		if (!iofd->wrx)
+	if (!iofd->u.uring.wrx) {
+		iofd->u.uring.wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->u.uring.wrx));
+		if (!iofd->u.uring.wrx)
 			return true; /* one send at a time, then */
 	}
 	for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++) {
@@ -451,7 +451,7 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 	else if (armed_now && !st->growing && !(iofd->flags & F_DIRTY)) {
 		/* messages queued before the next submission join this batch */
 		iofd->flags |= F_DIRTY;
-		iofd->dirty_next = st->grow_head;
+		iofd->u.uring.grow_next = st->grow_head;
 		st->grow_head = iofd;
 		if (ctx->loop->flush_needed)
 			ctx->loop->flush_needed(ctx->loop);
@@ -467,16 +467,16 @@ static void kick(struct oio_fd *iofd)
 
 	if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE)))
 		return;
-	if ((iofd->flags & F_NOTIFY_CONNECTED) && !iofd->conn.busy) {
+	if ((iofd->flags & F_NOTIFY_CONNECTED) && !iofd->u.uring.conn.busy) {
 		if (!(sqe = get_sqe(ctx, false)))
 			goto full;
-		iofd->conn.iofd = iofd;
-		iofd->conn.kind = UOP_CONNECT;
+		iofd->u.uring.conn.iofd = iofd;
+		iofd->u.uring.conn.kind = UOP_CONNECT;
 		sqe->opcode = IORING_OP_POLL_ADD;
 		sqe->fd = iofd->fd;
 		sqe->poll32_events = POLLOUT;
-		sqe->user_data = (uintptr_t)&iofd->conn;
-		armed(iofd, &iofd->conn);
+		sqe->user_data = (uintptr_t)&iofd->u.uring.conn;
+		armed(iofd, &iofd->u.uring.conn);
 	}
 	if (oio_fd_can_read(iofd)) {
 		if (ensure_read_slots(iofd) < 0)
@@ -484,12 +484,12 @@ static void kick(struct oio_fd *iofd)
 		unsigned want = reads_wanted(iofd);
 		/* a datagram multishot receive uses the first slot; the others only deliver what they parked before */
 		struct oio_bufring *g = dgram_group(iofd);
-		struct oio_uop *ms = &iofd->rd[0];
+		struct oio_uop *ms = &iofd->u.uring.rd[0];
 		if (ms->busy && ms->dgram_ms && !ms->nop && !ms->cancelling &&
 		    (ms->br != g || ms->ms_paylen != oio_fd_read_len(iofd) || ms->ms_clen != dgram_clen(iofd)))
 			cancel(ctx, ms); /* the read size changed: armed again with it when this one ended */
 		for (unsigned i = 0; i < want; i++) {
-			struct oio_uop *op = &iofd->rd[i];
+			struct oio_uop *op = &iofd->u.uring.rd[i];
 			if (op->busy || op->delivering || (g && i > 0 && !op->parked))
 				continue; /* armed, or its buffer is still being delivered (re-armed when that ends) */
 			if (!(sqe = get_sqe(ctx, false)))
@@ -521,8 +521,8 @@ static void kick(struct oio_fd *iofd)
 		if (is_dgram(iofd)) {
 			if (!kick_dgram_writes(iofd))
 				goto full;
-		} else if (!iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
-			struct oio_uop *op = &iofd->wr;
+		} else if (!iofd->u.uring.wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
+			struct oio_uop *op = &iofd->u.uring.wr;
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
 			op->iofd = iofd;
@@ -718,7 +718,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 
 	if (!more) {
 		op->busy = false;
-		iofd->inflight--;
+		iofd->u.uring.inflight--;
 	}
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
@@ -812,7 +812,7 @@ static void serve_backlog(struct oio_ctx *ctx)
 	st->backlog_head = st->backlog_tail = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
-		list = iofd->backlog_next;
+		list = iofd->u.uring.backlog_next;
 		iofd->flags &= ~F_BACKLOG;
 		if (iofd->flags & F_TO_FREE) {
 			oio_fd_maybe_release(iofd);
@@ -1053,10 +1053,10 @@ static int uring_register(struct oio_fd *iofd)
 	fl = fcntl(iofd->fd, F_GETFL);
 	if (fl < 0 || ((fl & O_NONBLOCK) && fcntl(iofd->fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
 		return -errno;
-	iofd->wr.iofd = iofd;
-	iofd->wr.kind = UOP_WRITE;
-	iofd->conn.iofd = iofd;
-	iofd->conn.kind = UOP_CONNECT;
+	iofd->u.uring.wr.iofd = iofd;
+	iofd->u.uring.wr.kind = UOP_WRITE;
+	iofd->u.uring.conn.iofd = iofd;
+	iofd->u.uring.conn.kind = UOP_CONNECT;
 	iofd->flags &= ~F_STREAM;
 	if (iofd->sotype == SOCK_STREAM && iofd->mode == OIO_MODE_READ_WRITE)
 		iofd->flags |= F_STREAM;
@@ -1071,17 +1071,17 @@ static void uring_unregister(struct oio_fd *iofd)
 	 * this file, or a socket that reuses it after close() would be read by our stale operation */
 	if (oio_ring_unsubmitted(&ctx->u.uring.ring))
 		enter(ctx, false);
-	for (unsigned i = 0; i < iofd->rd_cap; i++)
-		if (iofd->rd[i].busy)
-			cancel(ctx, &iofd->rd[i]);
-	for (unsigned k = 0; k < (iofd->wrx ? OIO_DGRAM_WRITES : 1); k++)
+	for (unsigned i = 0; i < iofd->u.uring.rd_cap; i++)
+		if (iofd->u.uring.rd[i].busy)
+			cancel(ctx, &iofd->u.uring.rd[i]);
+	for (unsigned k = 0; k < (iofd->u.uring.wrx ? OIO_DGRAM_WRITES : 1); k++)
 		if (write_slot(iofd, k)->busy)
 			cancel(ctx, write_slot(iofd, k));
-	if (iofd->conn.busy)
-		cancel(ctx, &iofd->conn);
+	if (iofd->u.uring.conn.busy)
+		cancel(ctx, &iofd->u.uring.conn);
 	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)
 	 * connections until the cancellations run. With DEFER_TASKRUN they run in our own enter: do it now. */
-	if ((iofd->flags & F_CLOSED) && iofd->inflight && ctx->u.uring.defer) {
+	if ((iofd->flags & F_CLOSED) && iofd->u.uring.inflight && ctx->u.uring.defer) {
 		enter(ctx, true);
 		return;
 	}
@@ -1089,11 +1089,50 @@ static void uring_unregister(struct oio_fd *iofd)
 		ctx->loop->flush_needed(ctx->loop);
 }
 
+/* Reads completed while reading was off belong to this fd: after close they must not reach the next fd this iofd
+ * is registered with. (A NOP already delivering them is dropped by the fd generation check.) */
+static void uring_close_fd(struct oio_fd *iofd)
+{
+	struct oio_uring_fd *u = &iofd->u.uring;
+
+	for (unsigned i = 0; i < u->rd_cap; i++) {
+		struct oio_uop *op = &u->rd[i];
+		if (!op->parked || op->busy)
+			continue;
+		if (iofd->mode == OIO_MODE_ACCEPT)
+			close(op->parked_res); /* an accepted fd nobody took */
+		op->parked = false;
+		op->parked_res = 0;
+	}
+}
+
+static void uring_release_fd(struct oio_fd *iofd)
+{
+	struct oio_uring_fd *u = &iofd->u.uring;
+
+	/* operations a dead ring never completed (context teardown): their entries were orphaned at close */
+	for (unsigned k = 0; k < (u->wrx ? OIO_DGRAM_WRITES : 1); k++) {
+		struct oio_uop *w = write_slot(iofd, k);
+		for (unsigned i = 0; i < w->nents; i++)
+			if (w->ents[i]->orphan)
+				oio_txent_put(iofd->ctx, w->ents[i]);
+		w->nents = 0;
+	}
+	for (unsigned i = 0; i < u->rd_cap; i++) {
+		if (u->rd[i].parked && iofd->mode == OIO_MODE_ACCEPT)
+			close(u->rd[i].parked_res); /* an accepted fd nobody took */
+		free(u->rd[i].buf);
+		free(u->rd[i].ctrl);
+	}
+	free(u->rd);
+	free(u->wrx);
+}
+
 static void uring_read_disable(struct oio_fd *iofd)
 {
-	for (unsigned i = 0; i < iofd->rd_cap; i++)
-		if (iofd->rd[i].busy)
-			cancel(iofd->ctx, &iofd->rd[i]);
+	for (unsigned i = 0; i < iofd->u.uring.rd_cap; i++)
+		if (iofd->u.uring.rd[i].busy)
+			cancel(iofd->ctx, &iofd->u.uring.rd[i]);
 }
 
 static void uring_kick(struct oio_fd *iofd)
@@ -1132,7 +1171,7 @@ static void grow_batches(struct oio_ctx *ctx)
 	ctx->u.uring.growing = true;
 	while (list) {
 		struct oio_fd *iofd = list;
-		list = iofd->dirty_next;
+		list = iofd->u.uring.grow_next;
 		iofd->flags &= ~F_DIRTY;
 		if (iofd->flags & F_TO_FREE) {
 			oio_fd_maybe_release(iofd);
@@ -1204,7 +1243,7 @@ static bool uring_flush_pending(const struct oio_ctx *ctx)
 
 static bool uring_busy(const struct oio_fd *iofd)
 {
-	return iofd->inflight || (iofd->flags & (F_BACKLOG | F_DIRTY));
+	return iofd->u.uring.inflight || (iofd->flags & (F_BACKLOG | F_DIRTY));
 }
 
 const struct oio_backend_ops oio_backend_uring_ops = {
@@ -1221,4 +1260,6 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
 	.flush_pending = uring_flush_pending,
+	.close_fd = uring_close_fd,
+	.release_fd = uring_release_fd,
 };

@@ -86,6 +86,24 @@ struct oio_uop {
 	unsigned nents;
 };
 
+/* The poll backend's part of an iofd. */
+struct oio_poll_fd {
+	struct oio_watch watch;       /* the fd in the embedding loop */
+	struct oio_fd *dirty_next;    /* the context's flush list */
+};
+
+/* The io_uring backend's part of an iofd. */
+struct oio_uring_fd {
+	struct oio_uop *rd;           /* num_sqes read slots */
+	unsigned rd_cap;
+	struct oio_uop wr;
+	struct oio_uop *wrx;          /* datagram sockets: more sends in flight (OIO_DGRAM_WRITES - 1 slots) */
+	struct oio_uop conn;          /* waits for a connect to finish (POLL_ADD) */
+	unsigned inflight;            /* operations whose CQE is outstanding */
+	struct oio_fd *backlog_next;  /* the context's backlog */
+	struct oio_fd *grow_next;     /* the context's list of send batches to grow (F_DIRTY) */
+};
+
 enum {
 	F_REGISTERED = 1 << 0,
 	F_CLOSED = 1 << 1,
@@ -120,19 +138,13 @@ struct oio_fd {
 	size_t cmsg_size;
 	struct oio_txqueue txq;
 	struct oio_segmenter seg;
-	struct oio_watch watch;     /* poll backend: the fd's watch (io_uring waits for connect with a POLL_ADD) */
-	struct oio_fd *dirty_next;  /* context flush list (poll dirty_head, io_uring grow_head) */
-	struct oio_fd *backlog_next;
 	struct oio_fd *resume_next; /* context resume list */
 	struct oio_fd *all_prev, *all_next; /* every iofd of the context */
-	/* io_uring */
-	struct oio_uop *rd;          /* num_sqes read slots */
-	unsigned rd_cap;
-	struct oio_uop wr;
-	struct oio_uop *wrx;         /* datagram sockets: more sends in flight (OIO_DGRAM_WRITES - 1 slots) */
-	struct oio_uop conn;
-	unsigned inflight;
 	unsigned cbdepth;
+	union {                     /* the backend's own state (zeroed at oio_fd_new()) */
+		struct oio_poll_fd poll;
+		struct oio_uring_fd uring;
+	} u;
 };
 
 struct oio_backend_ops {
@@ -151,6 +163,8 @@ struct oio_backend_ops {
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
 	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
+	void (*close_fd)(struct oio_fd *iofd);   /* the fd is being closed: drop what was kept of it */
+	void (*release_fd)(struct oio_fd *iofd); /* the iofd goes: free its state (the kernel holds none of it) */
 };
 
 /* The poll backend's part of a context. */
@@ -214,7 +228,6 @@ extern const struct oio_backend_ops oio_backend_uring_ops;
 struct oio_txent *oio_txent_get(struct oio_ctx *ctx, size_t len, size_t ctrllen);
 void oio_txent_put(struct oio_ctx *ctx, struct oio_txent *e);
 void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e);
-struct oio_txent *oio_txq_pop(struct oio_txqueue *q);
 void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
