@@ -937,7 +937,7 @@ static void ring_cb(struct oio_watch *w, unsigned revents)
 		enter(ctx, true);
 	/* what the last flush left of the round's budget: a loop turn flushes, waits, runs this and then hands the
 	 * completions of both to its callbacks at once */
-	st->budget_on = true;
+	st->budget_on = ctx->loop->flush_needed != NULL; /* else nothing would come back for the rest */
 	drain(ctx);
 	st->budget_on = false;
 	/* more than one GETEVENTS takes, or completions left for the next round: continue before sleeping */
@@ -1194,7 +1194,7 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 	if (st->grow_head)
 		grow_batches(ctx);
-	st->budget_on = true;
+	st->budget_on = ctx->loop->flush_needed != NULL; /* else nothing would come back for the rest */
 	st->budget = DRAIN_BUDGET;
 	if (st->inflight < st->ring.cq_entries)
 		serve_backlog(ctx);
