@@ -166,6 +166,7 @@ static napi_value n_stats(napi_env env, napi_callback_info info)
 	napi_set_named_property(env, o, "uringSqes", js_int(env, (int64_t)s->uring_sqes));
 	napi_set_named_property(env, o, "uringStaleWaits", js_int(env, (int64_t)s->uring_stale_waits));
 	napi_set_named_property(env, o, "truncated", js_int(env, (int64_t)s->truncated));
+	napi_set_named_property(env, o, "uringNoBufs", js_int(env, (int64_t)s->uring_nobufs));
 	napi_set_named_property(env, o, "uringEntries", js_int(env, s->uring_entries));
 	napi_set_named_property(env, o, "uringFlags", js_int(env, s->uring_flags));
 	return o;
