@@ -164,6 +164,8 @@ enum oio_mode oio_fd_mode(const struct oio_fd *iofd);
 int oio_fd_register(struct oio_fd *iofd, int fd);
 int oio_fd_unregister(struct oio_fd *iofd);
 bool oio_fd_registered(const struct oio_fd *iofd);
+/* Changes whenever the fd is closed: a completion produced under another generation belongs to an earlier fd. */
+uint32_t oio_fd_generation(const struct oio_fd *iofd);
 /* Close the fd (and cancel what is in flight); the object stays and may be registered with a new fd. */
 int oio_fd_close(struct oio_fd *iofd);
 /* The fd was closed behind the iofd's back and its number now names another file: forget it (true), so that
@@ -189,6 +191,8 @@ int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags,
 		   const union oio_sockaddr *dst, socklen_t dstlen, const void *control, size_t controllen,
 		   uint64_t token);
 unsigned oio_fd_txqueue_len(const struct oio_fd *iofd);
+/* Bytes of the queued messages not written yet (in-flight ones included). */
+size_t oio_fd_txqueue_bytes(const struct oio_fd *iofd);
 void oio_fd_txqueue_clear(struct oio_fd *iofd);
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max);
 unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd);

@@ -34,6 +34,7 @@ struct oio_txent {
 struct oio_txqueue {
 	struct oio_txent *head, *tail;
 	unsigned len, max;
+	size_t bytes;             /* unsent bytes of the queued entries (len - off each) */
 };
 
 struct oio_segmenter {

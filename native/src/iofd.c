@@ -448,6 +448,8 @@ int oio_fd_sendmsg(struct oio_fd *iofd, const void *data, size_t len, int flags,
 }
 
 unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
+size_t oio_fd_txqueue_bytes(const struct oio_fd *iofd) { return iofd->txq.bytes; }
+uint32_t oio_fd_generation(const struct oio_fd *iofd) { return iofd->fdgen; }
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
 unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd) { return iofd->txq.max; }
 

@@ -57,6 +57,7 @@ void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e)
 		q->head = e;
 	q->tail = e;
 	q->len++;
+	q->bytes += e->len - e->off;
 }
 
 struct oio_txent *oio_txq_pop(struct oio_txqueue *q)
@@ -69,6 +70,7 @@ struct oio_txent *oio_txq_pop(struct oio_txqueue *q)
 	if (!q->head)
 		q->tail = NULL;
 	q->len--;
+	q->bytes -= e->len - e->off;
 	e->next = NULL;
 	return e;
 }
@@ -89,6 +91,7 @@ void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e)
 		if (q->tail == e)
 			q->tail = prev;
 		q->len--;
+		q->bytes -= e->len - e->off;
 		e->next = NULL;
 		return;
 	}
@@ -101,6 +104,7 @@ void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e)
 	if (!q->tail)
 		q->tail = e;
 	q->len++;
+	q->bytes += e->len - e->off;
 }
 
 /* Drop every queued entry; one the kernel still reads from is orphaned and freed on its completion. */

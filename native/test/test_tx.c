@@ -82,6 +82,7 @@ TEST(backpressure_partial_writes_fifo)
 	CHECK_EQ(b.len, offs[NMSG]);
 	CHECK(memcmp(b.buf, data, offs[NMSG]) == 0);
 	CHECK_EQ(oio_fd_txqueue_len(a.iofd), 0);
+	CHECK_EQ(oio_fd_txqueue_bytes(a.iofd), 0);
 	oio_fd_free(a.iofd);
 	close(sv[1]);
 	free(data);
@@ -108,8 +109,11 @@ TEST(txqueue_clear_with_writes_queued)
 	test_loop_run_until(&t->loop, NULL, NULL, 30); /* partly written; io_uring: one write in flight */
 	int done = a.nwdone, partial = a.nwpartial;
 	CHECK(oio_fd_txqueue_len(a.iofd) > 0);
+	/* the queue counts what is not written yet, partial writes included */
+	CHECK_EQ(oio_fd_txqueue_bytes(a.iofd), 10 * sizeof(big) + 5 - (size_t)a.wbytes);
 	oio_fd_txqueue_clear(a.iofd);
 	CHECK_EQ(oio_fd_txqueue_len(a.iofd), 0);
+	CHECK_EQ(oio_fd_txqueue_bytes(a.iofd), 0);
 	/* let the peer drain so an in-flight write completes */
 	struct rec sink;
 	rec_init(&sink);

@@ -1,7 +1,8 @@
 /**
- * Loads the addon and picks the backend once per process (docs/design.md §3): OSMO_IO_BACKEND=poll|io_uring
- * (case-insensitive; LIBOSMO_IO_BACKEND=POLL|IO_URING too). Unset: io_uring when the kernel allows it, else
- * poll with one warning naming the reason. io_uring demanded but unusable: a clear error.
+ * Loads the addon on first I/O use (importing @osmo/io for a codec or a type loads nothing native) and picks the
+ * backend once per process (docs/design.md §3): OSMO_IO_BACKEND=poll|io_uring (case-insensitive;
+ * LIBOSMO_IO_BACKEND=POLL|IO_URING too). Unset: io_uring when the kernel allows it, else poll with one warning
+ * naming the reason. io_uring demanded but unusable: a clear error.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -10,15 +11,35 @@ import { fileURLToPath } from 'node:url';
 import { OsmoIoError } from './errors.js';
 import type { Backend } from './types.js';
 
+export interface Layout {
+  readonly EV_SLOT: number; readonly EV_GEN: number; readonly EV_TYPE: number; readonly EV_RES: number;
+  readonly EV_OFF: number; readonly EV_LEN: number; readonly EV_AOFF: number; readonly EV_ALEN: number;
+  readonly EV_COFF: number; readonly EV_CLEN: number; readonly EV_FLAGS: number; readonly EV_TOKEN: number;
+  readonly EV_SIZE: number; readonly EV_CAPACITY: number;
+  readonly EVT_READ: number; readonly EVT_WRITE: number; readonly EVT_CONNECTED: number;
+  readonly FS_GEN: number; readonly FS_TXLEN: number; readonly FS_TXBYTES: number; readonly FS_TXMAX: number;
+  readonly FS_REGISTERED: number; readonly FS_SIZE: number;
+  readonly SEG_NONE: number; readonly SEG_LENPREFIX: number; readonly SEG_JS: number;
+  readonly MODE_READ_WRITE: number; readonly MODE_RECVFROM_SENDTO: number; readonly MODE_RECVMSG_SENDMSG: number;
+  readonly MODE_ACCEPT: number;
+  readonly OP_READ: number; readonly OP_WRITE: number;
+  readonly TXQUEUE_MAX_DEFAULT: number;
+}
+
 export interface NativeBinding {
+  /** the seam's numbers (event record, per-slot state, modes ...), defined once in addon.h */
+  layout: Layout;
   init(onEvents: (n: number, slab: Buffer, fatal?: { errno: number; syscall: string }) => void, ev: Int32Array, backend: Backend, entries: number,
        immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number, noMultishot: boolean): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
-  setup(mode: number, fd: number, id: number): number;
+  setup(mode: number, fd: number): number;
+  /** FS_SIZE values per slot (Layout FS_*), written by the glue from the core; replaced when setup() grows it */
+  fdState(): Int32Array;
+  setTxqueueMax(slot: number, n: number): number;
   register(slot: number, fd: number): number;
   unregister(slot: number): number;
-  close(slot: number, newId: number): number;
+  close(slot: number): number;
   free(slot: number): boolean;
   getFd(slot: number): number;
   setReadEnabled(slot: number, on: boolean): void;
@@ -36,8 +57,9 @@ export interface NativeBinding {
   sockInit(domain: number, type: number, proto: number, local: object | null, remote: object | null,
            flags: number, backlog: number): number;
   accept(fd: number): number;
-  localAddress(fd: number): unknown;
-  peerAddress(fd: number): unknown;
+  /** raw struct sockaddr bytes (sockaddr.ts decodes them) */
+  localAddress(fd: number): Buffer;
+  peerAddress(fd: number): Buffer | null;
   setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
   getsockopt(fd: number, level: number, name: number): number;
   closeFd(fd: number): number;
@@ -79,7 +101,22 @@ function load(): NativeBinding {
   }
 }
 
-export const native = load();
+let binding: NativeBinding | undefined;
+let loads = 0;
+
+/** The addon of this process, loaded on the first call. */
+export function native(): NativeBinding {
+  if (binding === undefined) {
+    loads++;
+    binding = load();
+  }
+  return binding;
+}
+
+/** @internal for tests: how often the addon was loaded in this realm (0 until the first I/O use) */
+export function addonLoads(): number {
+  return loads;
+}
 
 function requestedBackend(): Backend | null {
   const v = process.env.OSMO_IO_BACKEND ?? process.env.LIBOSMO_IO_BACKEND;
@@ -90,19 +127,17 @@ function requestedBackend(): Backend | null {
   throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_BACKEND "${v}": use poll or io_uring`);
 }
 
-let warned = false;
-/** Decided once per process (workers inherit the environment, so they decide the same way). */
-export const backend: Backend = (() => {
+let chosen: Backend | undefined;
+/** Decided once per process, on first use (workers inherit the environment, so they decide the same way). */
+export function backend(): Backend {
+  if (chosen !== undefined) return chosen;
   const req = requestedBackend();
-  if (req) return req;
-  const why = native.probeUring();
-  if (why === null) return 'io_uring';
-  if (!warned) {
-    warned = true;
-    process.emitWarning(`io_uring unavailable (${why}); using the poll backend`, { code: 'OSMO_IO_FALLBACK' });
-  }
-  return 'poll';
-})();
+  if (req) return chosen = req;
+  const why = native().probeUring();
+  if (why === null) return chosen = 'io_uring';
+  process.emitWarning(`io_uring unavailable (${why}); using the poll backend`, { code: 'OSMO_IO_FALLBACK' });
+  return chosen = 'poll';
+}
 
 export function uringEntries(): number {
   const v = process.env.OSMO_IO_URING_SIZE ?? process.env.LIBOSMO_IO_URING_INITIAL_SIZE;

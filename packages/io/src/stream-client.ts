@@ -6,8 +6,9 @@
  * (reconnect timer armed) -> CONNECTING ... A negative `reconnectTimeout` disables the timer (then CLOSED).
  *
  * Callback rules (as upstream, see docs/design.md §6, stream helpers):
- * - `connectCb(cli)` once the connection is established: on the connect notification (writeCb(0, null)) or on the
- *   first read, whichever comes first. A read that arrives first is passed on to `readCb` after `connectCb`.
+ * - `connectCb(cli)` once the connection is established: on the core's connect notification (writeCb(0, null)), which
+ *   comes before any read (the core holds reads back until it was delivered, so a peer that talks first is read
+ *   after `connectCb`).
  * - `readCb(cli, res, msg)` per (segmented) message: res > 0 bytes, 0 EOF, < 0 -errno.
  *   In CONNECTED a read of 0 / -EPIPE / -ECONNRESET (and, unlike upstream, also -ETIMEDOUT, -ECONNREFUSED,
  *   -EHOSTUNREACH, -ENETUNREACH, -ECONNABORTED, -ENOTCONN, -EBADF, which leave a socket unusable as well) closes the
@@ -29,8 +30,8 @@
  */
 import { debuglog } from 'node:util';
 import net from 'node:net';
-import { constants as osConstants } from 'node:os';
-import { errnoName } from './errno.js';
+import { errno as E, errnoName, errnoOfCode } from './errno.js';
+import { OsmoIoError, OsmoIoRangeError, OsmoIoTypeError } from './errors.js';
 import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import type { IoOps, SockAddr } from './types.js';
@@ -38,7 +39,6 @@ import { checkFamily, connectError, formatHostPort, lookupHost, stripBrackets, t
   type LookupFunction, type NetError } from './resolve.js';
 
 const debug = debuglog('osmo-io');
-const E = osConstants.errno;
 
 /** State of a {@link StreamClient} (upstream STREAM_CLI_STATE_*). */
 export type StreamClientState = 'CLOSED' | 'WAIT_RECONNECT' | 'CONNECTING' | 'CONNECTED';
@@ -98,8 +98,8 @@ export function errnoOf(err: unknown): number {
     const e = err as { errno?: unknown; code?: unknown };
     if (typeof e.errno === 'number' && e.errno !== 0) return e.errno < 0 ? e.errno : -e.errno;
     if (typeof e.code === 'string') {
-      const v = (E as Record<string, number | undefined>)[e.code];
-      if (typeof v === 'number') return -v;
+      const v = errnoOfCode(e.code);
+      if (v !== undefined) return -v;
     }
   }
   return -E.EIO;
@@ -153,22 +153,21 @@ export class StreamClient {
   constructor(opts: StreamClientOptions = {}) {
     this.#proto = opts.proto ?? 'tcp';
     if (this.#proto !== 'tcp' && this.#proto !== 'unix') {
-      throw Object.assign(new TypeError(`StreamClient: unsupported proto ${String(opts.proto)}`),
-        { code: 'ERR_INVALID_ARG_VALUE' });
+      throw new OsmoIoTypeError('ERR_INVALID_ARG_VALUE', `StreamClient: unsupported proto ${String(opts.proto)}`);
     }
     this.#address = stripBrackets(opts.address ?? '127.0.0.1');
     this.#family = checkFamily(opts.family);
     if (opts.lookup !== undefined && typeof opts.lookup !== 'function') {
-      throw Object.assign(new TypeError('StreamClient: lookup must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
+      throw new OsmoIoTypeError('ERR_INVALID_ARG_TYPE', 'StreamClient: lookup must be a function');
     }
     this.#lookupFn = opts.lookup;
     this.#port = opts.port ?? 0;
     this.#path = opts.path ?? '';
     if (this.#proto === 'unix' && this.#path === '') {
-      throw Object.assign(new TypeError('StreamClient: proto unix needs a path'), { code: 'ERR_INVALID_ARG_VALUE' });
+      throw new OsmoIoTypeError('ERR_INVALID_ARG_VALUE', 'StreamClient: proto unix needs a path');
     }
     if (this.#proto === 'tcp' && !(Number.isInteger(this.#port) && this.#port > 0 && this.#port < 65536)) {
-      throw Object.assign(new RangeError(`StreamClient: invalid port ${String(opts.port)}`), { code: 'ERR_SOCKET_BAD_PORT' });
+      throw new OsmoIoRangeError('ERR_SOCKET_BAD_PORT', `StreamClient: invalid port ${String(opts.port)}`);
     }
     this.#local = opts.local;
     this.#nodelay = opts.nodelay ?? false;
@@ -208,13 +207,19 @@ export class StreamClient {
     return this.#iofd;
   }
 
-  /** Local address of the connection (set when CONNECTED), else null. */
+  /** Local address of the connection (when CONNECTED), else null. Asked of the kernel on first use. */
   get localAddress(): SockAddr | null {
+    if (this.#localAddr === null && this.#state === 'CONNECTED' && this.#iofd !== null) {
+      try { this.#localAddr = sock.localAddress(this.#iofd.fd); } catch { /* informative only */ }
+    }
     return this.#localAddr;
   }
 
-  /** Peer address of the connection (set when CONNECTED), else null. */
+  /** Peer address of the connection (when CONNECTED), else null. Asked of the kernel on first use. */
   get peerAddress(): SockAddr | null {
+    if (this.#peerAddr === null && this.#state === 'CONNECTED' && this.#iofd !== null) {
+      try { this.#peerAddr = sock.peerAddress(this.#iofd.fd); } catch { /* informative only */ }
+    }
     return this.#peerAddr;
   }
 
@@ -243,8 +248,7 @@ export class StreamClient {
    */
   open(): number {
     if (this.#destroyed) {
-      throw Object.assign(new Error(`stream_cli(${this.name}): open() after destroy()`),
-        { code: 'ERR_OSMO_STREAM_DESTROYED' });
+      throw new OsmoIoError('ERR_OSMO_STREAM_DESTROYED', `stream_cli(${this.name}): open() after destroy()`);
     }
     if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
     this.#epoch++;
@@ -499,35 +503,12 @@ export class StreamClient {
   }
 
   /**
-   * Connect completed (notification or first read): go CONNECTED, call connectCb. The notification carries the
-   * connect's real result (the core owns that check); a first read is checked with SO_ERROR here.
+   * The core's connect notification said the connect succeeded (it read SO_ERROR itself: a failure arrives as
+   * writeCb(-errno, null) with the real errno): go CONNECTED, call connectCb. No system call here; the addresses are
+   * asked of the kernel only when the application reads them.
    */
-  #established(io: IoFd, viaNotification: boolean): boolean {
-    let err = 0;
-    let peer: SockAddr | null = null;
-    if (viaNotification) {
-      // the core's notification already checked SO_ERROR and the peer (reading SO_ERROR clears it: asking again
-      // would only see 0), and reads wait for it, so no read can have taken the error first
-      try { peer = sock.peerAddress(io.fd); } catch { /* informative only */ }
-    } else {
-      try {
-        err = sock.soError(io.fd);
-        if (err === 0) peer = sock.peerAddress(io.fd);
-      } catch (e) {
-        err = -errnoOf(e);
-      }
-    }
-    if (err !== 0) {
-      this.#connectFailed(-err);
-      return false;
-    }
+  #established(io: IoFd): boolean {
     this.#state = 'CONNECTED';
-    this.#peerAddr = peer;
-    try {
-      this.#localAddr = sock.localAddress(io.fd);
-    } catch {
-      // informative only
-    }
     debug('stream_cli(%s): connected to %s', this.name, this.#target());
     const epoch = this.#epoch;
     this.connectCb?.(this);
@@ -536,14 +517,7 @@ export class StreamClient {
 
   #onRead(io: IoFd, res: number, msg: Buffer): void {
     if (io !== this.#iofd) return; // stale completion of an earlier connection
-    if (this.#state === 'CONNECTING') {
-      if (res < 0) {
-        this.#connectFailed(res);
-        return;
-      }
-      // the peer talked first: the connection is established; pass the read on afterwards
-      if (!this.#established(io, false)) return;
-    }
+    // the core holds reads back until the connect notification has been delivered: none arrives in CONNECTING
     if (this.#state !== 'CONNECTED') return;
     if (isConnectionLost(res)) {
       const epoch = this.#epoch;
@@ -563,7 +537,7 @@ export class StreamClient {
         return;
       }
       // connect notification: msg null (an empty Buffer is accepted too)
-      if (msg === null || msg.length === 0) this.#established(io, true);
+      if (msg === null || msg.length === 0) this.#established(io);
       return;
     }
     if (this.#state === 'CONNECTED' && res < 0 && msg !== null) {

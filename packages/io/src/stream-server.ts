@@ -11,8 +11,9 @@
  * `closeOnEof: false` gives the upstream behaviour.
  */
 import { debuglog } from 'node:util';
-import { constants as osConstants } from 'node:os';
 import { lstatSync, unlinkSync } from 'node:fs';
+import { errno as E } from './errno.js';
+import { OsmoIoRangeError, OsmoIoTypeError } from './errors.js';
 import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import { Acceptor } from './acceptor.js';
@@ -20,9 +21,6 @@ import type { IoOps, SockAddr } from './types.js';
 import { isConnectionLost } from './stream-client.js';
 
 const debug = debuglog('osmo-io');
-const E = osConstants.errno;
-/** Linux ESHUTDOWN (not in os.constants.errno) */
-const ESHUTDOWN = 108;
 /** What one queued message costs beyond its bytes (the core's pooled entry, the JS bookkeeping), roughly. */
 export const TXENT_COST = 512;
 
@@ -112,18 +110,16 @@ export class StreamServer {
   constructor(opts: StreamServerOptions = {}) {
     this.#proto = opts.proto ?? 'tcp';
     if (this.#proto !== 'tcp' && this.#proto !== 'unix') {
-      throw Object.assign(new TypeError(`StreamServer: unsupported proto ${String(opts.proto)}`),
-        { code: 'ERR_INVALID_ARG_VALUE' });
+      throw new OsmoIoTypeError('ERR_INVALID_ARG_VALUE', `StreamServer: unsupported proto ${String(opts.proto)}`);
     }
     this.#address = opts.address ?? '0.0.0.0';
     this.#portOpt = opts.port ?? 0;
     this.#path = opts.path ?? '';
     if (this.#proto === 'unix' && this.#path === '') {
-      throw Object.assign(new TypeError('StreamServer: proto unix needs a path'), { code: 'ERR_INVALID_ARG_VALUE' });
+      throw new OsmoIoTypeError('ERR_INVALID_ARG_VALUE', 'StreamServer: proto unix needs a path');
     }
     if (this.#proto === 'tcp' && !(Number.isInteger(this.#portOpt) && this.#portOpt >= 0 && this.#portOpt < 65536)) {
-      throw Object.assign(new RangeError(`StreamServer: invalid port ${String(opts.port)}`),
-        { code: 'ERR_SOCKET_BAD_PORT' });
+      throw new OsmoIoRangeError('ERR_SOCKET_BAD_PORT', `StreamServer: invalid port ${String(opts.port)}`);
     }
     this.#backlog = opts.backlog ?? 511;
     this.#nodelay = opts.nodelay ?? false;
@@ -287,8 +283,6 @@ export class StreamServerConn {
   #destroyed = false;
   #flush = false;
   #paused = false;
-  /** bytes handed to IoFd.write() that no writeCb has reported written yet */
-  #unsent = 0;
 
   // The IoFd callbacks are shared by every connection, which is the IoFd's data: with hundreds of links a closure
   // per connection is two more cache misses per message.
@@ -387,20 +381,20 @@ export class StreamServerConn {
     if (io === null) return -E.ENOTCONN;
     if (this.#flush) {
       debug('stream_srv(%s): flushing, dropping %d bytes', this.name, msg.length);
-      return -ESHUTDOWN;
+      return -E.ESHUTDOWN;
     }
     const srv = this.server;
-    const cost = this.#unsent + msg.length + (io.txqueueLen + 1) * TXENT_COST;
+    // the unsent bytes and messages are the core's (IoFd.txqueueBytes / txqueueLen)
+    const cost = io.txqueueBytes + msg.length + (io.txqueueLen + 1) * TXENT_COST;
     const rc = cost > srv.txqueueMaxBytes ? -E.ENOSPC : io.write(msg);
     if (rc === -E.ENOSPC) {
       srv.slowConsumerDrops++;
       debug('stream_srv(%s): slow consumer (%d messages, %d bytes unsent), destroying', this.name, io.txqueueLen,
-            this.#unsent);
+            io.txqueueBytes);
       this.destroy();
       return rc;
     }
     if (rc !== 0) return rc;
-    this.#unsent += msg.length;
     if (!this.#paused && (io.txqueueLen * 4 >= io.txqueueMaxLength * 3 || cost * 4 >= srv.txqueueMaxBytes * 3)) {
       this.#paused = true;
       srv.readPauses++;
@@ -413,8 +407,6 @@ export class StreamServerConn {
   txqueueClear(): void {
     if (this.#iofd === null) return;
     this.#iofd.txqueueClear();
-    // a write already handed to the kernel may still complete and is counted down then; never below 0
-    this.#unsent = 0;
     if (this.#flush) this.destroy();
   }
 
@@ -425,8 +417,9 @@ export class StreamServerConn {
   setFlushAndDestroy(): void {
     if (this.#iofd === null || this.#flush) return;
     this.#flush = true;
-    debug('stream_srv(%s): flush and destroy (%d bytes pending)', this.name, this.#unsent);
-    if (this.#unsent <= 0) this.destroy();
+    const unsent = this.#iofd.txqueueBytes;
+    debug('stream_srv(%s): flush and destroy (%d bytes pending)', this.name, unsent);
+    if (unsent === 0) this.destroy();
   }
 
   /**
@@ -468,7 +461,7 @@ export class StreamServerConn {
   /** read while flushing: data is ignored; EOF stops reading (writes go on); an error destroys. */
   #flushingRead(io: IoFd, res: number): void {
     if (res > 0) return;
-    if (res === 0 && this.#unsent > 0) {
+    if (res === 0 && io.txqueueBytes > 0) {
       // the peer may have shut down only its sending side: stop reading, finish writing
       try {
         const ops: IoOps = { writeCb: (i, r, m) => this.#onWrite(i, r, m) };
@@ -489,13 +482,13 @@ export class StreamServerConn {
       if (this.#flush || this.server.closeOnEof) this.destroy();
       return;
     }
-    this.#unsent = Math.max(0, this.#unsent - res);
-    if (this.#flush && this.#unsent === 0) {
+    const unsent = io.txqueueBytes;
+    if (this.#flush && unsent === 0) {
       this.destroy();
       return;
     }
     if (this.#paused && !this.#flush && io.txqueueLen * 4 <= io.txqueueMaxLength &&
-        (this.#unsent + io.txqueueLen * TXENT_COST) * 4 <= this.server.txqueueMaxBytes) {
+        (unsent + io.txqueueLen * TXENT_COST) * 4 <= this.server.txqueueMaxBytes) {
       this.#paused = false;
       io.setIoOps(this.#ops);
     }

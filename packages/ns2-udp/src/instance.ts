@@ -3,9 +3,8 @@
  * (gprs_ns2_udp.c handle_nsip_recvfrom + ns2_create_vc), unitdata in and out, and the events.
  */
 import { EventEmitter } from 'node:events';
-import os from 'node:os';
 import { defaultRegistry, type CtrlRegistry } from '@osmo/ctrl';
-import type { InetAddr } from '@osmo/io';
+import { errno as E, type InetAddr } from '@osmo/io';
 import { NsCause, NsPduType } from './constants.js';
 import { encodeNs, encodeUnitdata, tryDecodeNs, type NsPdu } from './codec.js';
 import { NsDecodeError } from './errors.js';
@@ -14,8 +13,6 @@ import { Nse, type NseOptions } from './nse.js';
 import { nsTimers, type NsTimerName, type NsTimers } from './timers.js';
 import type { NsVc, NsvcState } from './nsvc.js';
 import { SnsBss, SnsSgsn, type SnsState } from './sns.js';
-
-const E = os.constants.errno;
 
 export interface NsInstanceOptions {
   /** timer overrides by upstream name, seconds (fractions allowed) */

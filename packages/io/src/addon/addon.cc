@@ -162,6 +162,9 @@ void Addon::Cleanup() noexcept
 	Drop(on_events_);
 	Drop(resource_);
 	Drop(ev_ref_);
+	Drop(fdst_ref_);
+	fdst_ = nullptr;
+	fdst_cap_ = 0;
 	ev_ = nullptr;
 	if (actx_ && napi_async_destroy(env_, actx_) != napi_ok) {
 		// the environment is being torn down: its async-hooks state goes with it
@@ -305,6 +308,33 @@ static Napi::Value BatchWaitPolicy(Napi::Env env, const napi_value *argv)
 	return out;
 }
 
+// The names of the JS <-> native seam (event record, event types, per-slot state, modes, ops, segmentation
+// kinds), exported once: TS reads them from here instead of writing the numbers again.
+static Napi::Object Layout(Napi::Env env)
+{
+	static const struct {
+		const char *name;
+		int32_t v;
+	} k[] = {
+#define K(x) { #x, x }
+		K(EV_SLOT), K(EV_GEN), K(EV_TYPE), K(EV_RES), K(EV_OFF), K(EV_LEN), K(EV_AOFF), K(EV_ALEN), K(EV_COFF),
+		K(EV_CLEN), K(EV_FLAGS), K(EV_TOKEN), K(EV_SIZE), K(EV_CAPACITY),
+		K(EVT_READ), K(EVT_WRITE), K(EVT_CONNECTED),
+		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_SIZE),
+		K(SEG_NONE), K(SEG_LENPREFIX), K(SEG_JS),
+#undef K
+		{ "MODE_READ_WRITE", OIO_MODE_READ_WRITE }, { "MODE_RECVFROM_SENDTO", OIO_MODE_RECVFROM_SENDTO },
+		{ "MODE_RECVMSG_SENDMSG", OIO_MODE_RECVMSG_SENDMSG }, { "MODE_ACCEPT", OIO_MODE_ACCEPT },
+		{ "OP_READ", OIO_OP_READ }, { "OP_WRITE", OIO_OP_WRITE },
+		{ "TXQUEUE_MAX_DEFAULT", OIO_DEFAULT_TXQUEUE_MAX },
+	};
+	Napi::Object o = Napi::Object::New(env);
+	for (const auto &e : k)
+		o.Set(e.name, Int(env, e.v));
+	o.Freeze();
+	return o;
+}
+
 static napi_value InitModule(napi_env env, napi_value exports) noexcept
 {
 	Addon *a = nullptr;
@@ -336,6 +366,7 @@ static napi_value InitModule(napi_env env, napi_value exports) noexcept
 		Check(env, napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p));
 		DefineIofdBindings(ex.Env(), ex);
 		DefineSockBindings(ex.Env(), ex);
+		ex.Set("layout", Layout(ex.Env()));
 	} catch (const Napi::Error &e) {
 		ThrowPending(env, e);
 		return nullptr;

@@ -20,10 +20,20 @@
 
 namespace osmo_io {
 
-// One event record in the Int32Array shared with JS.
-enum { EV_SLOT, EV_ID, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN, EV_SIZE };
+// The JS side reads every name below from the addon's `layout` object (addon.cc): this is their one definition.
+
+// One event record in the Int32Array shared with JS. EV_GEN: the core's fd generation when the event was made.
+enum { EV_SLOT, EV_GEN, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN, EV_SIZE };
 enum { EVT_READ = 1, EVT_WRITE = 2, EVT_CONNECTED = 3 };
 constexpr uint32_t EV_CAPACITY = 8192;
+
+// Per-slot state the glue copies from the core after every call that may change it (fdState(): an Int32Array,
+// FS_SIZE values per slot), so JS reads the core's facts without a call: its fd generation, the tx queue's
+// length, unsent bytes and limit, and whether it is registered.
+enum { FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_SIZE };
+
+// setSegmentation() kinds
+enum { SEG_NONE = 0, SEG_LENPREFIX = 1, SEG_JS = 2 };
 
 class Addon;
 
@@ -39,7 +49,6 @@ struct Nfd {
 	oio_fd *iofd = nullptr;
 	Addon *addon = nullptr;
 	uint32_t slot = 0;
-	int32_t id = 0;              // JS identity; changes on close so stale batched events are ignored
 	Napi::FunctionReference seg; // JS segmentation callback, if any
 	bool ref = true;             // keeps the loop alive while registered
 	bool counted = false;        // contributes to Addon::refs_
@@ -112,6 +121,8 @@ public:
 	Napi::Value SetCmsgSize(const napi_value *argv);
 	Napi::Value NotifyConnected(const napi_value *argv);
 	Napi::Value TxqueueClear(const napi_value *argv);
+	Napi::Value SetTxqueueMax(const napi_value *argv);
+	Napi::Value FdState(const napi_value *argv);
 	Napi::Value SetRef(const napi_value *argv);
 	Napi::Value Submit(const napi_value *argv);
 
@@ -126,6 +137,7 @@ public:
 	void LoopInit();
 	void UpdateRef() noexcept;
 	void NfdSetRef(Nfd *n) noexcept;
+	void NfdSync(Nfd *n) noexcept;
 
 	// libuv and core callbacks (uv_loop.cc); public because C calls them through static trampolines
 	void OnPrepare() noexcept;
@@ -144,6 +156,7 @@ private:
 	bool Flush(unsigned min_complete, unsigned timeout_us) noexcept;
 	bool FlushRound(unsigned n) noexcept;
 	bool RunAlwaysReady() noexcept;
+	void FdStateGrow(uint32_t cap);
 	void FreeAlwaysReady() noexcept;
 	void LoopClose() noexcept;
 
@@ -175,6 +188,10 @@ private:
 	int refs_ = 0;
 	std::vector<Nfd *> slots_;
 	std::vector<uint32_t> free_slots_;
+	// FS_SIZE values per slot, in an ArrayBuffer JS holds too (fdState())
+	int32_t *fdst_ = nullptr;
+	uint32_t fdst_cap_ = 0;      // slots it has room for
+	Napi::Reference<Napi::ArrayBuffer> fdst_ref_;
 	bool cleaned_ = false;
 
 	friend struct UvWatch;
@@ -238,7 +255,6 @@ Napi::Value Int(napi_env env, int64_t v);
 [[noreturn]] void ThrowErrno(napi_env env, int err, const char *syscall);
 
 int SockaddrFromJs(napi_env env, napi_value v, union oio_sockaddr *sa);
-Napi::Value SockaddrToJs(napi_env env, const union oio_sockaddr *sa, socklen_t len);
 
 void DefineIofdBindings(Napi::Env env, Napi::Object exports);
 void DefineSockBindings(Napi::Env env, Napi::Object exports);

@@ -61,7 +61,7 @@ int32_t *Addon::Push(Nfd *n, int type, int res) noexcept
 	int32_t *r = rec_ + (size_t)nev_++ * EV_SIZE;
 	memset(r, 0, EV_SIZE * sizeof(*r));
 	r[EV_SLOT] = (int32_t)n->slot;
-	r[EV_ID] = n->id;
+	r[EV_GEN] = n->iofd ? (int32_t)oio_fd_generation(n->iofd) : 0;
 	r[EV_TYPE] = type;
 	r[EV_RES] = res;
 	r[EV_AOFF] = r[EV_COFF] = -1;
@@ -115,6 +115,7 @@ static void OnWrite(oio_fd *iofd, int res, uint64_t token, bool done) noexcept
 		r[EV_FLAGS] = done;
 		r[EV_TOKEN] = (int32_t)token; // names the message: completions cannot shift
 	}
+	n->addon->NfdSync(n);
 }
 
 static void OnConnected(oio_fd *iofd, int res) noexcept

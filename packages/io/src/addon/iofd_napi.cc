@@ -2,6 +2,8 @@
 #include "addon.hh"
 
 #include <cerrno>
+#include <climits>
+#include <cstring>
 
 namespace osmo_io {
 
@@ -16,10 +18,47 @@ Nfd *Addon::NfdAt(napi_value slot)
 	return NfdAt(s);
 }
 
+// Copy the core's per-fd facts into the state array JS reads (see FS_* in addon.hh).
+void Addon::NfdSync(Nfd *n) noexcept
+{
+	int32_t *s = fdst_ + (size_t)n->slot * FS_SIZE;
+
+	if (!n->iofd || !fdst_)
+		return;
+	size_t bytes = oio_fd_txqueue_bytes(n->iofd);
+	s[FS_GEN] = (int32_t)oio_fd_generation(n->iofd);
+	s[FS_TXLEN] = (int32_t)oio_fd_txqueue_len(n->iofd);
+	s[FS_TXBYTES] = bytes > INT32_MAX ? INT32_MAX : (int32_t)bytes;
+	s[FS_REGISTERED] = oio_fd_registered(n->iofd);
+}
+
+// Room for cap slots in the state array: a new ArrayBuffer (JS fetches it again with fdState()).
+void Addon::FdStateGrow(uint32_t cap)
+{
+	if (cap <= fdst_cap_)
+		return;
+	Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env_, (size_t)cap * FS_SIZE * sizeof(int32_t));
+	int32_t *data = static_cast<int32_t *>(ab.Data());
+	memset(data, 0, (size_t)cap * FS_SIZE * sizeof(int32_t));
+	if (fdst_)
+		memcpy(data, fdst_, (size_t)fdst_cap_ * FS_SIZE * sizeof(int32_t));
+	fdst_ref_ = Napi::Persistent(ab); // the old one is released
+	fdst_ = data;
+	fdst_cap_ = cap;
+}
+
+// fdState() -> Int32Array: FS_SIZE values per slot; replaced when setup() needs more slots than it has.
+Napi::Value Addon::FdState(const napi_value *)
+{
+	FdStateGrow(64);
+	Napi::ArrayBuffer ab = fdst_ref_.Value();
+	return Napi::Int32Array::New(env_, (size_t)fdst_cap_ * FS_SIZE, ab, 0);
+}
+
 Napi::Value Addon::Setup(const napi_value *argv)
 {
 	napi_env env = env_;
-	int32_t mode = ArgI32(env, argv[0], -1), fd = ArgI32(env, argv[1], -1), id = ArgI32(env, argv[2], 0);
+	int32_t mode = ArgI32(env, argv[0], -1), fd = ArgI32(env, argv[1], -1);
 
 	if (!ctx_) {
 		Napi::Error e = Napi::Error::New(env, "not initialised");
@@ -35,6 +74,7 @@ Napi::Value Addon::Setup(const napi_value *argv)
 		slots_.reserve(cap);
 		free_slots_.reserve(cap);
 	}
+	FdStateGrow(slots_.capacity() > 64 ? (uint32_t)slots_.capacity() : 64);
 	Nfd *n = new Nfd;
 	n->iofd = oio_fd_new(ctx_, fd, (enum oio_mode)mode, &nfd_cbs, n);
 	if (!n->iofd) {
@@ -52,9 +92,8 @@ Napi::Value Addon::Setup(const napi_value *argv)
 	}
 	n->addon = this;
 	n->slot = slot;
-	n->id = id;
-	// the JS layer sends what it accepted; its own max decides -ENOSPC
-	oio_fd_set_txqueue_max(n->iofd, UINT32_MAX);
+	fdst_[(size_t)slot * FS_SIZE + FS_TXMAX] = OIO_DEFAULT_TXQUEUE_MAX;
+	NfdSync(n);
 	return Int(env, slot);
 }
 
@@ -68,6 +107,7 @@ Napi::Value Addon::Register(const napi_value *argv)
 		return Int(env_, -EBUSY); // libuv's own epoll fd: closing it through an iofd would break the loop
 	int rc = oio_fd_register(n->iofd, fd);
 	NfdSetRef(n);
+	NfdSync(n);
 	return Int(env_, rc);
 }
 
@@ -78,18 +118,19 @@ Napi::Value Addon::Unregister(const napi_value *argv)
 		return Int(env_, -EBADF);
 	int rc = oio_fd_unregister(n->iofd);
 	NfdSetRef(n);
+	NfdSync(n);
 	return Int(env_, rc);
 }
 
+// close(slot): the core bumps the fd generation, so events of the old fd still in this batch are told apart
 Napi::Value Addon::Close(const napi_value *argv)
 {
 	Nfd *n = NfdAt(argv[0]);
 	if (!n || !n->iofd)
 		return Int(env_, -EBADF);
-	int32_t id = ArgI32(env_, argv[1], 0);
 	int rc = oio_fd_close(n->iofd);
-	n->id = id;
 	NfdSetRef(n);
+	NfdSync(n);
 	return Int(env_, rc);
 }
 
@@ -108,6 +149,11 @@ Napi::Value Addon::Free(const napi_value *argv)
 	NfdSetRef(n);
 	slots_[n->slot] = nullptr;
 	free_slots_.push_back(n->slot); // within the capacity Setup() reserved
+	// a new iofd may take the slot (its generation starts over): events of this one not dispatched yet go
+	for (uint32_t i = 0; i < nev_; i++)
+		if (rec_[(size_t)i * EV_SIZE + EV_SLOT] == (int32_t)n->slot)
+			rec_[(size_t)i * EV_SIZE + EV_SLOT] = -1;
+	memset(fdst_ + (size_t)n->slot * FS_SIZE, 0, FS_SIZE * sizeof(int32_t));
 	delete n;
 	seg.Reset();
 	return Napi::Boolean::New(env_, was_open); // true: the fd was closed here (collected without close())
@@ -128,7 +174,7 @@ Napi::Value Addon::SetReadEnabled(const napi_value *argv)
 	return Napi::Value();
 }
 
-// setSegmentation(slot, kind 0 none | 1 length prefix | 2 JS fn, fn, headerLen, lenOff, lenBytes, bigEndian,
+// setSegmentation(slot, kind SEG_NONE | SEG_LENPREFIX | SEG_JS, fn, headerLen, lenOff, lenBytes, bigEndian,
 // adjust, maxLen)
 Napi::Value Addon::SetSegmentation(const napi_value *argv)
 {
@@ -137,7 +183,7 @@ Napi::Value Addon::SetSegmentation(const napi_value *argv)
 	int kind = ArgI32(env, argv[1], 0);
 	if (!n || !n->iofd)
 		return Napi::Value();
-	if (kind == 1) {
+	if (kind == SEG_LENPREFIX) {
 		oio_lenprefix lp{};
 		lp.header_len = (uint16_t)ArgI32(env, argv[3], 0);
 		lp.len_offset = (uint16_t)ArgI32(env, argv[4], 0);
@@ -147,7 +193,7 @@ Napi::Value Addon::SetSegmentation(const napi_value *argv)
 		lp.max_len = (uint32_t)ArgI32(env, argv[8], 0);
 		n->seg.Reset();
 		oio_fd_set_segmentation(n->iofd, &lp, false);
-	} else if (kind == 2) {
+	} else if (kind == SEG_JS) {
 		if (TypeOf(env, argv[2]) != napi_function)
 			throw Napi::TypeError::New(env, "the segmentation callback must be a function");
 		n->seg = Napi::Persistent(Napi::Function(env, argv[2]));
@@ -202,9 +248,25 @@ Napi::Value Addon::NotifyConnected(const napi_value *argv)
 Napi::Value Addon::TxqueueClear(const napi_value *argv)
 {
 	Nfd *n = NfdAt(argv[0]);
-	if (n && n->iofd)
+	if (n && n->iofd) {
 		oio_fd_txqueue_clear(n->iofd);
+		NfdSync(n);
+	}
 	return Napi::Value();
+}
+
+// setTxqueueMax(slot, n): the core refuses messages beyond n with -ENOSPC
+Napi::Value Addon::SetTxqueueMax(const napi_value *argv)
+{
+	Nfd *n = NfdAt(argv[0]);
+	int32_t max = ArgI32(env_, argv[1], OIO_DEFAULT_TXQUEUE_MAX);
+	if (!n || !n->iofd)
+		return Int(env_, -EBADF);
+	if (max < 0)
+		return Int(env_, -EINVAL);
+	oio_fd_set_txqueue_max(n->iofd, (unsigned)max);
+	fdst_[(size_t)n->slot * FS_SIZE + FS_TXMAX] = max;
+	return Int(env_, 0);
 }
 
 Napi::Value Addon::SetRef(const napi_value *argv)
@@ -318,6 +380,8 @@ Napi::Value Addon::Submit(const napi_value *argv)
 		rcs[i] = rc < 0 ? rc : 0;
 		if (rc < 0)
 			failed++;
+		else
+			NfdSync(nf);
 	}
 	return Int(env, failed);
 }
@@ -326,12 +390,13 @@ void DefineIofdBindings(Napi::Env env, Napi::Object exports)
 {
 	napi_property_descriptor p[] = {
 #define F(name, n, fn) { name, nullptr, Method<n, &Addon::fn>, nullptr, nullptr, nullptr, napi_default, nullptr }
-		F("setup", 3, Setup), F("register", 2, Register), F("unregister", 1, Unregister),
-		F("close", 2, Close), F("free", 1, Free), F("getFd", 1, GetFd),
+		F("setup", 2, Setup), F("register", 2, Register), F("unregister", 1, Unregister),
+		F("close", 1, Close), F("free", 1, Free), F("getFd", 1, GetFd),
 		F("setReadEnabled", 2, SetReadEnabled), F("setSegmentation", 9, SetSegmentation),
 		F("setAllocInfo", 3, SetAllocInfo), F("setIoBuffers", 3, SetIoBuffers), F("setSqes", 3, SetSqes),
 		F("setCmsgSize", 2, SetCmsgSize), F("notifyConnected", 1, NotifyConnected),
 		F("txqueueClear", 1, TxqueueClear), F("setRef", 2, SetRef), F("submit", 8, Submit),
+		F("setTxqueueMax", 2, SetTxqueueMax), F("fdState", 0, FdState),
 #undef F
 	};
 	Check(env, napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p));

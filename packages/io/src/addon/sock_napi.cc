@@ -2,7 +2,6 @@
 // they need no Addon.
 #include "addon.hh"
 
-#include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -51,40 +50,6 @@ int SockaddrFromJs(napi_env env, napi_value v, union oio_sockaddr *sa)
 	return oio_sockaddr_from_ip(sa, ip, (uint16_t)port);
 }
 
-Napi::Value SockaddrToJs(napi_env env, const union oio_sockaddr *sa, socklen_t len)
-{
-	char ip[INET6_ADDRSTRLEN + 12];
-
-	if (len < sizeof(sa_family_t))
-		return Napi::Env(env).Null();
-	Napi::Object o = Napi::Object::New(env);
-	switch (sa->sa.sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &sa->sin.sin_addr, ip, sizeof(ip));
-		o.Set("address", Napi::String::New(env, ip));
-		o.Set("port", Int(env, ntohs(sa->sin.sin_port)));
-		o.Set("family", Napi::String::New(env, "IPv4"));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &sa->sin6.sin6_addr, ip, sizeof(ip));
-		if (sa->sin6.sin6_scope_id) // the zone, numerically: accepted back as a destination
-			snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "%%%u", sa->sin6.sin6_scope_id);
-		o.Set("address", Napi::String::New(env, ip));
-		o.Set("port", Int(env, ntohs(sa->sin6.sin6_port)));
-		o.Set("family", Napi::String::New(env, "IPv6"));
-		break;
-	case AF_UNIX: {
-		size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-		n = strnlen(sa->sun.sun_path, n);
-		o.Set("path", Napi::String::New(env, sa->sun.sun_path, n));
-		break;
-	}
-	default:
-		return Napi::Env(env).Null();
-	}
-	return o;
-}
-
 // sockInit(domain, type, proto, local|null, remote|null, flags, backlog) -> fd (throws on error)
 static Napi::Value SockInit(Napi::Env env, const napi_value *argv)
 {
@@ -122,7 +87,8 @@ static Napi::Value AddrOf(Napi::Env env, const napi_value *argv, bool peer)
 			return env.Null();
 		ThrowErrno(env, errno, peer ? "getpeername" : "getsockname");
 	}
-	return SockaddrToJs(env, &sa, len);
+	// the raw struct sockaddr bytes: sockaddr.ts decodes them, as it does for the addresses in event records
+	return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t *>(&sa), len);
 }
 
 static Napi::Value LocalAddress(Napi::Env env, const napi_value *argv) { return AddrOf(env, argv, false); }
