@@ -275,6 +275,7 @@ Napi::Value Addon::Stats(const napi_value *)
 	o.Set("batchWaitsFull", Int(env, (int64_t)bw_.waits_full));
 	o.Set("batchWaitsOut", Int(env, (int64_t)bw_.waits_out));
 	o.Set("batchWaitBackoff", Int(env, bw_.backoff));
+	o.Set("batchWaitSkip", Int(env, bw_.skip));
 	return o;
 }
 
