@@ -24,7 +24,7 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe(`batch-wait policy (${getBackend()})`, () => {
   describe('the policy', () => {
     it('a lone request/response never waits', () => {
-      const ops = [];
+      const ops: number[] = [];
       for (let i = 0; i < 20; i++) ops.push(ITER, round(1), round(1), round(0));
       expect(run(ops).filter((_, i) => ops[i] !== ITER)).to.deep.equal(new Array(60).fill(0));
     });
