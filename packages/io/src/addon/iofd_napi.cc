@@ -280,17 +280,16 @@ Napi::Value Addon::SetRef(const napi_value *argv)
 	return Napi::Value();
 }
 
-// An Int32Array argument's elements and length (a plain array or anything else is refused).
+// An Int32Array argument's elements and length (a plain array or anything else is refused). One N-API call.
 static int32_t *I32Array(napi_env env, napi_value v, size_t *len)
 {
 	napi_typedarray_type tt;
 	void *data;
-	bool ta;
+	napi_status s = napi_get_typedarray_info(env, v, &tt, len, &data, nullptr, nullptr);
 
-	Check(env, napi_is_typedarray(env, v, &ta));
-	if (ta)
-		Check(env, napi_get_typedarray_info(env, v, &tt, len, &data, nullptr, nullptr));
-	if (!ta || tt != napi_int32_array) {
+	if (s != napi_invalid_arg) // invalid_arg: not a typed array
+		Check(env, s);
+	if (s != napi_ok || tt != napi_int32_array) {
 		Napi::TypeError e = Napi::TypeError::New(env, "an Int32Array is expected");
 		e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
 		throw e;
