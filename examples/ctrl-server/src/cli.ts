@@ -63,6 +63,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   let lib;
   try {
     const [io, server] = await Promise.all([import('@osmo/io'), import('./server.js')]);
+    io.getBackend(); // the addon loads and the backend is picked on first I/O use: here, so its failure is one line
     lib = { lookupHost: io.lookupHost, createExampleServer: server.createExampleServer };
   } catch (e) {
     process.stderr.write(`osmo-ctrl-server: ${firstLine(e)}\n`);

@@ -168,6 +168,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let CtrlClient: typeof CtrlClientT;
   try {
     ({ CtrlClient } = await import('./client.js'));
+    // @osmo/io loads its addon and picks the backend on first I/O use: do that here, so that a bad backend or a
+    // missing addon is this one setup error
+    (await import('@osmo/io')).getBackend();
   } catch (e) {
     io.stderr(`osmo-ctrl: ${ioSetupMessage(e)}`);
     return EXIT.IO_SETUP;

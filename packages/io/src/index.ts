@@ -6,7 +6,7 @@ export type { InetOptions, UnixOptions, InetEndpoint } from './sock.js';
 export { Acceptor } from './acceptor.js';
 export { lengthPrefixSegmentation, kNativeSegmentation } from './segmentation.js';
 export type { LengthPrefixSpec, SegmentationFn } from './segmentation.js';
-export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError } from './errors.js';
+export { OsmoIoError, OsmoIoTypeError, OsmoIoRangeError, OsmoIoSystemError } from './errors.js';
 export type { Mode, Backend, SockAddr, InetAddr, UnixAddr, IoOps, RecvmsgInfo, SendmsgOptions } from './types.js';
 export * from './stream.js';
 export { lookupHost, stripBrackets, formatHostPort, connectError } from './resolve.js';

@@ -10,7 +10,7 @@ import {
   type Layout, type NativeBinding,
 } from './native.js';
 import { errno, errnoName } from './errno.js';
-import { OsmoIoError, OsmoIoRangeError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
+import { OsmoIoRangeError, OsmoIoSystemError, OsmoIoTypeError, checkBuffer, checkInt } from './errors.js';
 import { checkSockAddr, decodeSockaddr } from './sockaddr.js';
 import { kNativeSegmentation, type SegmentationFn } from './segmentation.js';
 import type { IoOps, Mode, RecvmsgInfo, SendmsgOptions, SockAddr } from './types.js';
@@ -48,7 +48,7 @@ let N: NativeBinding;
 let L: Layout;
 let EV_SIZE = 0, EV_SLOT = 0, EV_GEN = 0, EV_TYPE = 0, EV_RES = 0, EV_OFF = 0, EV_LEN = 0, EV_AOFF = 0, EV_ALEN = 0;
 let EV_COFF = 0, EV_CLEN = 0, EV_FLAGS = 0, EV_TOKEN = 0, EVT_READ = 0, EVT_WRITE = 0, EVT_CONNECTED = 0;
-let FS_SIZE = 0, FS_GEN = 0, FS_TXLEN = 0, FS_TXBYTES = 0, FS_TXMAX = 0, FS_REGISTERED = 0;
+let FS_SIZE = 0, FS_GEN = 0, FS_TXLEN = 0, FS_TXBYTES = 0, FS_TXMAX = 0, FS_REGISTERED = 0, FS_HELD = 0;
 let MODE_RW = 0, MODE_RECVFROM = 0, MODE_RECVMSG = 0, MODE_ACCEPT = 0;
 
 /**
@@ -93,7 +93,7 @@ function ensureInit(): void {
   const n = native();
   L = n.layout;
   ({ EV_SIZE, EV_SLOT, EV_GEN, EV_TYPE, EV_RES, EV_OFF, EV_LEN, EV_AOFF, EV_ALEN, EV_COFF, EV_CLEN, EV_FLAGS, EV_TOKEN,
-     EVT_READ, EVT_WRITE, EVT_CONNECTED, FS_SIZE, FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED } = L);
+     EVT_READ, EVT_WRITE, EVT_CONNECTED, FS_SIZE, FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_HELD } = L);
   MODE_RW = L.MODE_READ_WRITE; MODE_RECVFROM = L.MODE_RECVFROM_SENDTO; MODE_RECVMSG = L.MODE_RECVMSG_SENDMSG;
   MODE_ACCEPT = L.MODE_ACCEPT;
   if (!core.initialised) {
@@ -111,10 +111,8 @@ function ensureInit(): void {
 /** One call per loop iteration with every completion of that iteration (several when there are more). */
 function dispatch(n: number, slab: Buffer, fatal?: { errno: number; syscall: string }): void {
   if (fatal) {
-    const e = new OsmoIoError('ERR_OSMO_IO_BACKEND_FAILED',
+    throw new OsmoIoSystemError('ERR_OSMO_IO_BACKEND_FAILED', fatal.errno, fatal.syscall,
       `the ${backend()} backend failed for good: ${fatal.syscall}: ${errnoName(fatal.errno)}; no more I/O is possible`);
-    (e as OsmoIoError & { errno: number }).errno = fatal.errno;
-    throw e;
   }
   const events = core.events;
   let failure: unknown;
@@ -244,8 +242,6 @@ export class IoFd {
   private _txFree: number[] = [];
   private _txEra = 0;
   private _gcInfo: { slot: number; name: string; fd: number };
-  private _stash: [number, Buffer, SockAddr | null, RecvmsgInfo | null][] = [];
-  private _stashScheduled = false;
   name: string;
   data: unknown = undefined;
 
@@ -305,7 +301,6 @@ export class IoFd {
     this._closed = false;
     live[this._slot] = this;
     weak[this._slot] ??= new WeakRef(this);
-    if (this._stash.length) this._scheduleStash();
   }
 
   unregister(): void {
@@ -320,7 +315,6 @@ export class IoFd {
     N.close(this._slot); // the core's fd generation moves on: this batch's events of the old fd are dropped
     this._fd = -1;
     this._dropTx();
-    this._stash.length = 0;
     live[this._slot] = undefined;
     weak[this._slot] = undefined;
   }
@@ -408,7 +402,6 @@ export class IoFd {
                                   spec.bigEndian, spec.lengthAdjust, spec.maxLength);
       else N.setSegmentation(this._slot, seg ? L.SEG_JS : L.SEG_NONE, seg ?? null);
     }
-    if (this._readOn && this._stash.length && this.registered) this._scheduleStash();
   }
 
   private _queue(msg: Buffer, dest: SockAddr | null, flags: number, ctl: Buffer | null): number {
@@ -477,6 +470,13 @@ export class IoFd {
         this._accept?.(res, decodeSockaddr(slab, events[b + EV_AOFF], events[b + EV_ALEN]));
         return;
       }
+      const st = core.fdst, s = this._slot * FS_SIZE;
+      if (st[s + FS_REGISTERED] === 0 || !this._readOn || st[s + FS_HELD] !== 0) {
+        // unregistered or turned off by an earlier callback of this batch (or reads before this one wait): the
+        // glue keeps it and delivers it again, in order, once reading is on
+        N.park(this._slot, b);
+        return;
+      }
       const msg = len > 0 ? slab.subarray(off, off + len) : Buffer.alloc(0);
       let from: SockAddr | null = null;
       let info: RecvmsgInfo | null = null;
@@ -488,11 +488,6 @@ export class IoFd {
           control: coff >= 0 ? slab.subarray(coff, coff + events[b + EV_CLEN]) : Buffer.alloc(0),
           flags: events[b + EV_FLAGS],
         };
-      }
-      if (!this.registered || !this._readOn || this._stash.length) {
-        // unregistered or disabled by an earlier callback of this batch: keep it, in order, for later
-        this._stash.push([res, msg, from, info]);
-        return;
       }
       this._deliverRead(res, msg, from, info);
     } else if (type === EVT_WRITE) {
@@ -515,25 +510,10 @@ export class IoFd {
     else if (this._mode === MODE_RECVFROM) o.recvfromCb?.(this, res, msg, from);
     else if (info) o.recvmsgCb?.(this, res, msg, info);
   }
-
-  private _scheduleStash(): void {
-    if (this._stashScheduled) return;
-    this._stashScheduled = true;
-    const gen = core.fdst[this._slot * FS_SIZE + FS_GEN];
-    setImmediate(() => {
-      this._stashScheduled = false;
-      while (this._stash.length && core.fdst[this._slot * FS_SIZE + FS_GEN] === gen && this.registered && this._readOn) {
-        const [res, msg, from, info] = this._stash.shift()!;
-        this._deliverRead(res, msg, from, info);
-      }
-    });
-  }
 }
 
-export function ioError(rc: number, syscall: string, name: string): OsmoIoError {
-  const e = new OsmoIoError(errnoName(rc), `iofd(${name}) ${syscall}: ${errnoName(rc)}`);
-  (e as OsmoIoError & { errno: number }).errno = rc;
-  return e;
+export function ioError(rc: number, syscall: string, name: string): OsmoIoSystemError {
+  return new OsmoIoSystemError(errnoName(rc), rc, syscall, `iofd(${name}) ${syscall}: ${errnoName(rc)}`);
 }
 
 /** The backend of this process (decided on first use: this loads the addon). */

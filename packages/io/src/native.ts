@@ -18,7 +18,7 @@ export interface Layout {
   readonly EV_SIZE: number; readonly EV_CAPACITY: number;
   readonly EVT_READ: number; readonly EVT_WRITE: number; readonly EVT_CONNECTED: number;
   readonly FS_GEN: number; readonly FS_TXLEN: number; readonly FS_TXBYTES: number; readonly FS_TXMAX: number;
-  readonly FS_REGISTERED: number; readonly FS_SIZE: number;
+  readonly FS_REGISTERED: number; readonly FS_HELD: number; readonly FS_SIZE: number;
   readonly SEG_NONE: number; readonly SEG_LENPREFIX: number; readonly SEG_JS: number;
   readonly MODE_READ_WRITE: number; readonly MODE_RECVFROM_SENDTO: number; readonly MODE_RECVMSG_SENDMSG: number;
   readonly MODE_ACCEPT: number;
@@ -37,6 +37,8 @@ export interface NativeBinding {
   /** FS_SIZE values per slot (Layout FS_*), written by the glue from the core; replaced when setup() grows it */
   fdState(): Int32Array;
   setTxqueueMax(slot: number, n: number): number;
+  /** hand back the read record at b of the running batch: the glue delivers it again once reading is on */
+  park(slot: number, b: number): number;
   register(slot: number, fd: number): number;
   unregister(slot: number): number;
   close(slot: number): number;

@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { errnoName } from './errno.js';
-import { OsmoIoTypeError } from './errors.js';
+import { OsmoIoSystemError, OsmoIoTypeError } from './errors.js';
 
 /** 0 = any (default), 4 = IPv4 only, 6 = IPv6 only - as `net.connect`'s `family`. */
 export type LookupFamily = 0 | 4 | 6;
@@ -64,13 +64,13 @@ export function lookupHost(host: string, family: LookupFamily = 0, lookup: Looku
 }
 
 function notFound(hostname: string): NetError {
-  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`),
-    { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname });
+  // libuv's UV_ENOTFOUND (-3008), as dns.lookup reports it
+  return new OsmoIoSystemError('ENOTFOUND', -3008, 'getaddrinfo', `getaddrinfo ENOTFOUND ${hostname}`, { hostname });
 }
 
 /** The error Node's net would raise for a failed connect to address:port (`res` = -errno). */
 export function connectError(res: number, address: string, port: number): NetError {
   const code = errnoName(res);
-  return Object.assign(new Error(`connect ${code} ${formatHostPort(address, port)}`),
-    { code, errno: -Math.abs(res), syscall: 'connect', address, port });
+  return new OsmoIoSystemError(code, -Math.abs(res), 'connect', `connect ${code} ${formatHostPort(address, port)}`,
+                               { address, port });
 }

@@ -31,7 +31,7 @@
 import { debuglog } from 'node:util';
 import net from 'node:net';
 import { errno as E, errnoName, errnoOfCode } from './errno.js';
-import { OsmoIoError, OsmoIoRangeError, OsmoIoTypeError } from './errors.js';
+import { OsmoIoError, OsmoIoRangeError, OsmoIoSystemError, OsmoIoTypeError } from './errors.js';
 import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import type { IoOps, SockAddr } from './types.js';
@@ -456,7 +456,8 @@ export class StreamClient {
   /** A Node-style error for a failure of the current address (a thrown error's own code when it has one). */
   #errorFor(res: number): NetError {
     if (this.#proto === 'unix') {
-      return Object.assign(connectError(res, this.#path, 0), { message: `connect ${errnoName(res)} ${this.#path}` });
+      return new OsmoIoSystemError(errnoName(res), -Math.abs(res), 'connect', `connect ${errnoName(res)} ${this.#path}`,
+                                   { address: this.#path, port: 0 });
     }
     return connectError(res, this.#current, this.#port);
   }

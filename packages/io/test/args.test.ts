@@ -165,6 +165,19 @@ describe(`argument checks and errno results (${getBackend()})`, () => {
     io.close();
   });
 
+  it('importing @osmo/io and the codecs of @osmo/ipa and @osmo/ctrl loads no addon; the first I/O use does (child process)', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', path.join(here, 'fixtures', 'codec-only.mjs')],
+                      { env: { ...process.env, OSMO_IO_ADDON: path.join(here, 'fixtures', 'no-such-addon.node') },
+                        stdio: ['ignore', 'pipe', 'inherit'] });
+      let s = '';
+      p.stdout.on('data', (d) => { s += d; });
+      p.on('error', reject);
+      p.on('close', () => resolve(s));
+    });
+    expect(out).to.equal('codecs 3 GET\nfirst I/O use loads the addon: MODULE_NOT_FOUND\n');
+  });
+
   it('an invalid OSMO_IO_BACKEND fails with ERR_OSMO_IO_BACKEND (child process)', async () => {
     const run = (env: Record<string, string>): Promise<string> => new Promise((resolve, reject) => {
       const p = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', path.join(here, 'fixtures', 'bad-backend.ts')],

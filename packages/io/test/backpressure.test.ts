@@ -1,7 +1,7 @@
 /** Tx queue and backpressure: -ENOSPC at txqueueMaxLength, draining, write callbacks in order, partial writes. */
 import { expect } from 'chai';
 import { IoFd, errno, getBackend, socketpair, sock } from '@osmo/io';
-import { sleep, until } from './helpers.js';
+import { turns, until } from './helpers.js';
 
 const C = sock.constants;
 
@@ -43,7 +43,7 @@ describe(`tx queue and backpressure (${getBackend()})`, () => {
     expect(A.txqueueLen).to.equal(16);
     expect(A.write(msgOf(99, 10))).to.equal(-errno.ENOSPC);
     // nobody reads: the socket buffer holds a few messages at most, the rest stays queued
-    await sleep(50);
+    await turns();
     expect(A.txqueueLen).to.be.greaterThan(0);
     expect(A.write(msgOf(99, 10))).to.equal(A.txqueueLen >= 16 ? -errno.ENOSPC : 0);
     if (A.txqueueLen < 16 && msgs.length === 16) msgs.push(msgOf(99, 10));
@@ -82,7 +82,7 @@ describe(`tx queue and backpressure (${getBackend()})`, () => {
     for (let i = 0; i < 12; i++) msgs.push(msgOf(i, i % 3 === 0 ? 600000 : 1000 + i * 37));
     for (const m of msgs) expect(W.write(m)).to.equal(0);
     expect(W.txqueueLen).to.equal(msgs.length);
-    await sleep(30);
+    await turns();
     // the reader is not registered yet: the first message cannot have gone out whole
     const before = cbs.filter(([i]) => i === 0).reduce((x, [, r]) => x + r, 0);
     expect(before).to.be.lessThan(msgs[0].length);
@@ -121,14 +121,14 @@ describe(`tx queue and backpressure (${getBackend()})`, () => {
     expect(A.txqueueLen).to.equal(0);
     // cleared after the core has them and the socket is full
     for (let i = 10; i < 40; i++) A.write(msgOf(i, 3000));
-    await sleep(30);
+    await turns();
     A.txqueueClear();
     expect(A.txqueueLen).to.equal(0);
     const afterClear = cbs.length;
     const chunks: Buffer[] = [];
     const B = IoFd.setup(b, 'clr-r', 'read_write', { readCb: (_io, res, m) => { if (res > 0) chunks.push(m); } });
     B.register();
-    await sleep(50);
+    await turns();
     // an operation already in the kernel may still finish and be reported; nothing queued behind it
     const late = cbs.slice(afterClear);
     expect(late.every((i) => i === late[0]), `late callbacks ${late}`).to.equal(true);
@@ -145,6 +145,42 @@ describe(`tx queue and backpressure (${getBackend()})`, () => {
       expect(idx).to.equal(10 + off / 3000);
     }
     A.close(); B.close();
+  });
+
+  it('the core owns the queue: txqueueBytes counts unsent bytes; a limit lowered before the flush is the core\'s -ENOSPC', async () => {
+    const [a, b] = socketpair('stream');
+    const cbs: [number, number][] = [];
+    const A = IoFd.setup(a, 'owner', 'read_write', { writeCb: (_io, res, m) => cbs.push([m!.readUInt32BE(0), res]) });
+    A.register();
+    expect(A.txqueueMaxLength).to.equal(1024);
+    for (let i = 0; i < 4; i++) expect(A.write(msgOf(i, 100 + i))).to.equal(0);
+    expect(A.txqueueLen).to.equal(4);
+    expect(A.txqueueBytes).to.equal(100 + 101 + 102 + 103);
+    // the four reach the core at the end of this tick: the core keeps two and refuses the rest itself
+    A.txqueueMaxLength = 2;
+    expect(A.txqueueMaxLength).to.equal(2);
+    await until(() => cbs.length === 4, 5000, 'four write callbacks');
+    expect(cbs).to.deep.equal([[2, -errno.ENOSPC], [3, -errno.ENOSPC], [0, 100], [1, 101]]);
+    expect(A.txqueueLen).to.equal(0);
+    expect(A.txqueueBytes).to.equal(0);
+    A.close(); sock.close(b);
+  });
+
+  it('txqueueClear inside a writeCb: the batch\'s later completions are dropped, new messages get their own Buffers back', async () => {
+    const [a, b] = socketpair('stream');
+    const seen: number[] = [];
+    const A = IoFd.setup(a, 'era', 'read_write', {
+      writeCb: (io, _res, m) => {
+        seen.push(m!.readUInt32BE(0));
+        if (seen.length === 1) { io.txqueueClear(); io.write(msgOf(99, 64)); io.write(msgOf(98, 64)); }
+      },
+    });
+    A.register();
+    for (let i = 0; i < 5; i++) A.write(msgOf(i, 64));
+    await until(() => seen.length >= 3, 5000, 'the new messages');
+    await turns();
+    expect(seen).to.deep.equal([0, 99, 98]);
+    A.close(); sock.close(b);
   });
 
   it('a write callback can refill the queue (the classic pump) and every byte arrives in order', async () => {

@@ -32,3 +32,12 @@ export function jsIpaSegmentation(d: Buffer): number {
   if (d.length < 3) return -11;
   return d.readUInt16BE(0) + 3;
 }
+
+/**
+ * Let the event loop turn n times (each turn: the core's flush in the prepare phase, the poll for I/O, the batch of
+ * completions in the check phase). Where a test checks that nothing more happens, this is the window: whatever the
+ * core had done or in flight is delivered by then, with no wall-clock guess.
+ */
+export async function turns(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}

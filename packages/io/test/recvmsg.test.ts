@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import { IoFd, errno, getBackend, socketpair, sock, type RecvmsgInfo, type SockAddr } from '@osmo/io';
-import { sleep, until } from './helpers.js';
+import { turns, until } from './helpers.js';
 
 const C = sock.constants;
 // Linux LP64: struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then the data, 8-byte aligned
@@ -179,6 +179,6 @@ describe(`recvmsg_sendmsg with control messages (${getBackend()})`, () => {
     expect(rf.setCmsgSize(64)).to.equal(-errno.EINVAL);
     expect(B.setCmsgSize(65537)).to.equal(-errno.EINVAL);
     rw.close(); rf.close(); A.close(); B.close();
-    await sleep(5);
+    await turns();
   });
 });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Acceptor, IoFd, errno, getBackend, lengthPrefixSegmentation, sock, socketpair, stats } from '@osmo/io';
-import { frame, jsIpaSegmentation, sleep, until } from './helpers.js';
+import { frame, jsIpaSegmentation, sleep, turns, until } from './helpers.js';
 
 const ipaNative = lengthPrefixSegmentation({ headerLen: 3, lengthOffset: 0, lengthBytes: 2, lengthAdjust: 3 });
 
@@ -60,9 +60,10 @@ describe(`safety (${getBackend()})`, () => {
       const w = writer(a);
       const all = frames(9000);
       w.write(all.subarray(0, 7)); // a frame and 2 bytes of the next
-      await sleep(30);
+      await until(() => calls >= 1 || closedAt >= 0, 5000, 'the first read');
       w.write(all.subarray(7)); // its rest, then thousands of tiny frames in one write
-      await sleep(100);
+      await until(() => closedAt > 0, 5000, 'close() from a callback');
+      await turns();
       expect(closedAt).to.be.greaterThan(0);
       expect(after).to.equal(0); // nothing after close()
       expect(io.fd).to.equal(-1);
@@ -113,7 +114,7 @@ describe(`safety (${getBackend()})`, () => {
     io.register();
     fs.writeSync(a, frames(300));
     await until(() => got.length >= 10, 3000, '10 frames');
-    await sleep(50);
+    await turns();
     expect(got.length).to.equal(10);
     sock.shutdown(a, 'write');
     io.register();

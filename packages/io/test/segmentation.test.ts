@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import { IoFd, errno, getBackend, lengthPrefixSegmentation, socketpair, sock } from '@osmo/io';
-import { frame, jsIpaSegmentation, sleep, until } from './helpers.js';
+import { frame, jsIpaSegmentation, turns, until } from './helpers.js';
 
 const ipaNative = lengthPrefixSegmentation({ headerLen: 3, lengthOffset: 0, lengthBytes: 2, lengthAdjust: 3 });
 
@@ -64,12 +64,12 @@ describe(`segmentation (${getBackend()})`, () => {
         const n = Math.min(all.length - off, 1 + (rnd() % 11));
         expect(fs.writeSync(a, all.subarray(off, off + n))).to.equal(n);
         off += n;
-        if (rnd() % 4 === 0) await sleep(1);
+        if (rnd() % 4 === 0) await turns(1);
       }
       await until(() => r.got.length === frames.length, 5000, 'all frames');
       expect(r.got.map(([, m]) => m.toString('hex'))).to.deep.equal(frames.map((f) => f.toString('hex')));
       for (const [res] of r.got) expect(res).to.be.greaterThan(0).and.at.most(6);
-      await sleep(10);
+      await turns();
       expect(r.got.length).to.equal(frames.length);
       r.io.close(); sock.close(a);
     });
@@ -131,7 +131,7 @@ describe(`segmentation (${getBackend()})`, () => {
       const h = Buffer.from([0xff, 0xfd, 0x00]);
       w.io.write(Buffer.concat([frame(1, Buffer.from('ok')), h, payload(70000, 1)]));
       await until(() => got.length >= 2, 8000, 'EPROTO');
-      await sleep(30);
+      await turns();
       expect(got[0]).to.deep.equal([got[0][0], 5]);
       expect(got.length).to.equal(2);
       expect(got[1][0]).to.equal(-errno.EPROTO);
@@ -152,7 +152,7 @@ describe(`segmentation (${getBackend()})`, () => {
     const w = writer(a);
     w.io.write(frame(1, payload(65535 - 2000 - 3 + 1, 2))); // one byte over
     await until(() => got.length >= 1, 8000, 'EPROTO');
-    await sleep(20);
+    await turns();
     expect(got).to.deep.equal([-errno.EPROTO]);
     w.io.close();
   });
@@ -178,7 +178,7 @@ describe(`segmentation (${getBackend()})`, () => {
     await until(() => got.length === 1);
     fs.writeSync(a, '!bad\nthree\n');
     await until(() => got.length === 2, 5000, 'error');
-    await sleep(20);
+    await turns();
     expect(got[0]).to.deep.equal([4, 'one\n']);
     expect(got[1][0]).to.equal(-errno.ENOBUFS);
     expect(got[1][1].startsWith('!bad')).to.equal(true);
@@ -236,7 +236,7 @@ describe(`segmentation (${getBackend()})`, () => {
     io.register();
     fs.writeSync(a, Buffer.concat([frame(1, Buffer.from('1234567')), frame(1, Buffer.from('12345678'))]));
     await until(() => got.length === 2, 5000, 'error');
-    await sleep(20);
+    await turns();
     expect(got[0]).to.deep.equal([got[0][0], 10]);
     expect(got[1][0]).to.equal(-errno.EMSGSIZE);
     expect(got.length).to.equal(2);
@@ -252,7 +252,7 @@ describe(`segmentation (${getBackend()})`, () => {
       await until(() => r.got.length === 1, 5000, 'first frame');
       sock.close(a);
       await until(() => r.got.length === 2, 5000, 'EOF');
-      await sleep(20);
+      await turns();
       expect(r.got.map(([res, m]) => [res, m.toString('hex')])).to.deep.equal([
         [r.got[0][0], f.toString('hex')], [0, ''],
       ]);

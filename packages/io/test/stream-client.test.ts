@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { StreamClient, StreamServer } from '../src/stream.js';
-import { jsIpaSegmentation, sleep, until } from './helpers.js';
+import { jsIpaSegmentation, turns, until } from './helpers.js';
 
 const ENOTCONN = os.constants.errno.ENOTCONN;
 const EINVAL = os.constants.errno.EINVAL;
@@ -98,7 +98,7 @@ describe('StreamClient', function () {
     expect(cli.state).to.equal('CLOSED');
     expect(cli.isConnected).to.equal(false);
     expect(cli.iofd).to.equal(null);
-    await sleep(20);
+    await turns();
     expect(events).to.deep.equal(['connect']); // close() requested by the app: no disconnectCb
   });
 
@@ -162,15 +162,19 @@ describe('StreamClient', function () {
   it('connect refused: waits on the reconnect timer and connects once the server appears', async function () {
     const port = await freePort();
     const events: string[] = [];
+    const errors: string[] = [];
     const cli = track(new StreamClient({
       port, reconnectTimeout: 50,
       connectCb: () => events.push('connect'),
       disconnectCb: () => events.push('disconnect'),
+      errorCb: (_c, err) => errors.push(String(err.code)),
     }));
-    const rc = cli.open();
-    expect(rc === 0 || rc < 0).to.equal(true);
-    await waitFor(() => cli.state === 'WAIT_RECONNECT', 'WAIT_RECONNECT');
-    await sleep(200); // several retries
+    // a non-blocking TCP connect (loopback included) is in progress when open() returns; the core's connect
+    // notification brings the refusal
+    expect(cli.open()).to.equal(0);
+    expect(cli.state).to.equal('CONNECTING');
+    await waitFor(() => errors.length >= 3, 'three refused attempts');
+    expect(errors.slice(0, 3)).to.deep.equal(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
     expect(events).to.deep.equal([]); // failures with reconnect enabled are silent (as upstream)
     expect(cli.isConnected).to.equal(false);
     const srv = new StreamServer({ address: '127.0.0.1', port });
@@ -185,14 +189,16 @@ describe('StreamClient', function () {
   it('Unix path missing: open() fails at once, the timer retries until the server exists', async function () {
     const p = tmpSock();
     let connects = 0;
+    let failures = 0;
     const cli = track(new StreamClient({
       proto: 'unix', path: p, reconnectTimeout: 30,
       connectCb: () => { connects++; },
+      errorCb: () => { failures++; },
     }));
     const rc = cli.open();
     expect(rc).to.equal(-os.constants.errno.ENOENT);
     expect(cli.state).to.equal('WAIT_RECONNECT');
-    await sleep(100);
+    await waitFor(() => failures >= 3, 'retries');
     expect(connects).to.equal(0);
     const srv = new StreamServer({ proto: 'unix', path: p });
     srv.open();
@@ -209,19 +215,15 @@ describe('StreamClient', function () {
       connectCb: () => events.push('connect'),
       disconnectCb: (c) => { events.push('disconnect'); expect(c.state).to.equal('CLOSED'); },
     }));
-    const rc = cli.open();
-    if (rc < 0) {
-      // refused at once: reported through the return value only
-      expect(cli.state).to.equal('CLOSED');
-    } else {
-      await waitFor(() => events.length > 0, 'disconnectCb');
-    }
-    // even if the server shows up now, nothing retries
+    // in progress when open() returns (loopback too); the refusal comes with the core's connect notification
+    expect(cli.open()).to.equal(0);
+    await waitFor(() => events.length > 0, 'disconnectCb');
+    // even if the server shows up now, nothing retries: no timer is armed
     const srv = new StreamServer({ address: '127.0.0.1', port });
     srv.open();
     cleanups.push(() => srv.close({ destroyConnections: true }));
-    await sleep(250);
-    expect(events).to.deep.equal(rc < 0 ? [] : ['disconnect']);
+    await turns();
+    expect(events).to.deep.equal(['disconnect']);
     expect(cli.state).to.equal('CLOSED');
     expect(srv.connections.size).to.equal(0);
   });
@@ -266,7 +268,7 @@ describe('StreamClient', function () {
     }));
     cli.open();
     await waitFor(() => events.includes('read:0'), 'EOF');
-    await sleep(100);
+    await turns();
     expect(events).to.deep.equal(['connect', 'disconnect', 'read:0']);
     expect(cli.state).to.equal('CLOSED');
   });
@@ -284,7 +286,7 @@ describe('StreamClient', function () {
       }));
       cli.open();
       await waitFor(() => events.length > 0, 'connect');
-      await sleep(100);
+      await turns();
       expect(events).to.deep.equal(['connect']);
       expect(cli.state).to.equal('CLOSED');
       expect(cli.destroyed).to.equal(true);
@@ -309,7 +311,7 @@ describe('StreamClient', function () {
       }));
       cli.open();
       await waitFor(() => events.length >= 2, 'read');
-      await sleep(100);
+      await turns();
       expect(events).to.deep.equal(['connect', 'read:1']);
     });
 
@@ -326,7 +328,7 @@ describe('StreamClient', function () {
       }));
       cli.open();
       await waitFor(() => events.includes('disconnect'), 'disconnect');
-      await sleep(150);
+      await turns();
       expect(events).to.deep.equal(['connect', 'disconnect']);
       expect(cli.state).to.equal('CLOSED');
     });
@@ -364,7 +366,7 @@ describe('StreamClient', function () {
       }));
       cli.open();
       await waitFor(() => msgs.length > 0, 'first segment');
-      await sleep(50);
+      await turns();
       expect(msgs).to.deep.equal(['0001fe00']);
     });
   });
@@ -430,15 +432,17 @@ describe('StreamClient', function () {
     const port = await freePort();
     const clis: StreamClient[] = [];
     let connects = 0;
+    let refused = 0;
     for (let i = 0; i < 20; i++) {
       clis.push(new StreamClient({
         port: i % 2 === 0 ? echo.port : port, reconnectTimeout: 20,
         connectCb: (c) => { connects++; c.send(Buffer.from('x')); },
+        errorCb: () => { refused++; },
       }));
     }
     for (const c of clis) c.open();
-    await waitFor(() => connects >= 10, 'connects');
-    await sleep(60); // some refused retries too
+    // the refused half retries: every client that cannot connect fails twice at least
+    await waitFor(() => connects >= 10 && refused >= 20, 'connects and refused retries');
     for (const c of clis) c.destroy();
     await waitFor(() => echo.sockets.size === 0, 'peers gone');
     await waitFor(() => count() <= before, `fd count back to ${before} (now ${count()})`, 3000);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { StreamClient, StreamServer } from '../src/stream.js';
-import { jsIpaSegmentation, sleep, until } from './helpers.js';
+import { jsIpaSegmentation, turns, until } from './helpers.js';
 import type { StreamServerConn } from '../src/stream.js';
 import { sock } from '../src/sock.js';
 import { lengthPrefixSegmentation } from '../src/segmentation.js';
@@ -187,7 +187,7 @@ describe('StreamServer', function () {
     trackSock(c.sock);
     c.sock.pause(); // let the server's queue back up first
     c.sock.write('data the flushing server ignores');
-    await sleep(50);
+    await turns();
     expect(events).to.deep.equal([]);
     c.sock.resume();
     await waitFor(() => c.ended(), 'EOF at the client');
@@ -251,7 +251,7 @@ describe('StreamServer', function () {
       trackSock(c.sock);
       c.sock.write(Buffer.from('0001fe00' + '0001fe01' + '0001fe00', 'hex'));
       await waitFor(() => c.closed(), 'client closed');
-      await sleep(30);
+      await turns();
       expect(events).to.deep.equal(['read:0001fe00', 'closed']);
     });
 
@@ -291,7 +291,7 @@ describe('StreamServer', function () {
       }));
       cli.open();
       await waitFor(() => events.includes('srv-closed') && events.includes('cli-read:2'), 'both sides');
-      await sleep(50);
+      await turns();
       expect(events.filter((e) => e.startsWith('srv'))).to.deep.equal(['srv-read:2', 'srv-closed']);
       expect(events.filter((e) => e.startsWith('cli'))).to.deep.equal(['cli-read:2']);
     });
@@ -313,12 +313,12 @@ describe('StreamServer', function () {
     trackSock(c.sock);
     c.sock.setNoDelay(true);
     c.sock.write(Buffer.concat([Buffer.from(PING + PONG + PING + ID_RESP, 'hex'), idGet.subarray(0, 2)]));
-    await sleep(30);
+    await waitFor(() => msgs.length >= 4, 'the four complete messages');
     c.sock.write(idGet.subarray(2, 4));
-    await sleep(30);
+    await turns(); // the server reads the middle part on its own (still incomplete)
     c.sock.write(idGet.subarray(4, 6));
     await waitFor(() => msgs.length >= 5, 'five IPA messages');
-    await sleep(20);
+    await turns();
     expect(msgs).to.deep.equal([PING, PONG, PING, ID_RESP, ID_GET]);
   });
 
@@ -333,7 +333,7 @@ describe('StreamServer', function () {
     const c = netClient({ port: srv.port });
     trackSock(c.sock);
     c.sock.write(Buffer.from('0001fe00' + '0001fe01' + '0007fe050101deadbeef' + '0003fe', 'hex'));
-    await sleep(30);
+    await waitFor(() => msgs.length >= 3, 'the three complete messages');
     c.sock.write(Buffer.from('040101', 'hex'));
     await waitFor(() => msgs.length >= 4, 'four IPA messages');
     expect(msgs).to.deep.equal(['0001fe00', '0001fe01', '0007fe050101deadbeef', '0003fe040101']);
@@ -407,7 +407,7 @@ describe('StreamServer', function () {
       c.destroy();
       s.close({ destroyConnections: true });
     }
-    await sleep(20);
+    await turns();
     const before = count();
     const p = tmpSock();
     const tcp = echoServer();

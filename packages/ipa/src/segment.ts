@@ -1,6 +1,9 @@
 /** Segmentation callback for @osmo/io: cuts the TCP byte stream into IPA frames. */
-import { errno as E, lengthPrefixSegmentation, kNativeSegmentation } from '@osmo/io';
+import { constants as osConstants } from 'node:os';
+import { lengthPrefixSegmentation, kNativeSegmentation } from '@osmo/io';
 import { IPA_HEADER_LEN } from './header.js';
+
+const E = osConstants.errno;
 
 /** Largest frame (header included) accepted by default: the 16-bit msgb limit of osmo_io. */
 export const IPA_DEFAULT_MAX_FRAME_LEN = 0xffff;

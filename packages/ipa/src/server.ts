@@ -1,6 +1,7 @@
 /** IPA server (BSC / HLR role) on @osmo/io StreamServer: ID_GET on accept, ID_RESP checks, PING/PONG, keepalive. */
 import { EventEmitter } from 'node:events';
-import { errno, StreamServer, type StreamServerConn, type SockAddr } from '@osmo/io';
+import { constants as osConstants } from 'node:os';
+import { StreamServer, type StreamServerConn, type SockAddr } from '@osmo/io';
 import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
 import { type CcmMessage, ccmIdGet, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
 import { type IpaIdentity, type IpaIdItem, IPA_DEFAULT_ID_GET_TAGS, idItemsToIdentity } from './idtags.js';
@@ -10,7 +11,7 @@ import type { IpaMessage } from './message.js';
 import { ipaSegmentation } from './segment.js';
 import { hasMessageListeners, trackMessageListeners } from './listening.js';
 
-const ENOTCONN = errno.ENOTCONN;
+const ENOTCONN = osConstants.errno.ENOTCONN;
 
 /** Decides whether an identified peer may stay; `false` (or a rejected promise) closes the connection. */
 export type IpaAcceptFn = (conn: IpaServerConn, identity: IpaIdentity) => boolean | Promise<boolean>;

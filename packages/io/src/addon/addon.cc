@@ -136,8 +136,10 @@ void Addon::Cleanup() noexcept
 	if (cleaned_)
 		return;
 	cleaned_ = true;
+	fdst_ = nullptr; // nothing is synced for JS any more
 	for (Nfd *n : slots_)
 		if (n && n->iofd) {
+			DropHeld(n);
 			oio_fd_free(n->iofd);
 			n->iofd = nullptr;
 		}
@@ -163,7 +165,6 @@ void Addon::Cleanup() noexcept
 	Drop(resource_);
 	Drop(ev_ref_);
 	Drop(fdst_ref_);
-	fdst_ = nullptr;
 	fdst_cap_ = 0;
 	ev_ = nullptr;
 	if (actx_ && napi_async_destroy(env_, actx_) != napi_ok) {
@@ -321,7 +322,7 @@ static Napi::Object Layout(Napi::Env env)
 		K(EV_SLOT), K(EV_GEN), K(EV_TYPE), K(EV_RES), K(EV_OFF), K(EV_LEN), K(EV_AOFF), K(EV_ALEN), K(EV_COFF),
 		K(EV_CLEN), K(EV_FLAGS), K(EV_TOKEN), K(EV_SIZE), K(EV_CAPACITY),
 		K(EVT_READ), K(EVT_WRITE), K(EVT_CONNECTED),
-		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_SIZE),
+		K(FS_GEN), K(FS_TXLEN), K(FS_TXBYTES), K(FS_TXMAX), K(FS_REGISTERED), K(FS_HELD), K(FS_SIZE),
 		K(SEG_NONE), K(SEG_LENPREFIX), K(SEG_JS),
 #undef K
 		{ "MODE_READ_WRITE", OIO_MODE_READ_WRITE }, { "MODE_RECVFROM_SENDTO", OIO_MODE_RECVFROM_SENDTO },

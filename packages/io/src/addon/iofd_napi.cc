@@ -105,6 +105,7 @@ Napi::Value Addon::Register(const napi_value *argv)
 	int fd = ArgI32(env_, argv[1], -1);
 	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(uv_))
 		return Int(env_, -EBUSY); // libuv's own epoll fd: closing it through an iofd would break the loop
+	ReleaseHeld(n); // ahead of what the core reads from now on
 	int rc = oio_fd_register(n->iofd, fd);
 	NfdSetRef(n);
 	NfdSync(n);
@@ -129,6 +130,7 @@ Napi::Value Addon::Close(const napi_value *argv)
 	if (!n || !n->iofd)
 		return Int(env_, -EBADF);
 	int rc = oio_fd_close(n->iofd);
+	DropHeld(n); // reads of the closed fd
 	NfdSetRef(n);
 	NfdSync(n);
 	return Int(env_, rc);
@@ -143,6 +145,7 @@ Napi::Value Addon::Free(const napi_value *argv)
 	if (!oio_fd_registered(n->iofd))
 		oio_fd_forget_if_stale(n->iofd);
 	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
+	DropHeld(n);
 	Napi::FunctionReference seg = std::move(n->seg);
 	oio_fd_free(n->iofd);
 	n->iofd = nullptr;
@@ -169,9 +172,25 @@ Napi::Value Addon::SetReadEnabled(const napi_value *argv)
 {
 	Nfd *n = NfdAt(argv[0]);
 	bool on = ArgBool(env_, argv[1], false);
-	if (n && n->iofd)
-		oio_fd_set_read_enabled(n->iofd, on);
+	if (!n || !n->iofd)
+		return Napi::Value();
+	if (on)
+		ReleaseHeld(n); // ahead of what the core delivers from now on
+	oio_fd_set_read_enabled(n->iofd, on);
 	return Napi::Value();
+}
+
+// park(slot, b): the read record at b of the running batch cannot be delivered now (reading off / unregistered):
+// the glue keeps it until reading is on again. 0 or -errno.
+Napi::Value Addon::Park(const napi_value *argv)
+{
+	Nfd *n = NfdAt(argv[0]);
+	int32_t b = ArgI32(env_, argv[1], -1);
+
+	if (!n || !n->iofd || !dispatching_ || b < 0 || (uint32_t)b > (EV_CAPACITY - 1) * EV_SIZE ||
+	    ev_[b + EV_SLOT] != (int32_t)n->slot || ev_[b + EV_TYPE] != EVT_READ)
+		return Int(env_, -EINVAL);
+	return Int(env_, Hold(n, (uint32_t)b));
 }
 
 // setSegmentation(slot, kind SEG_NONE | SEG_LENPREFIX | SEG_JS, fn, headerLen, lenOff, lenBytes, bigEndian,
@@ -395,7 +414,7 @@ void DefineIofdBindings(Napi::Env env, Napi::Object exports)
 		F("setAllocInfo", 3, SetAllocInfo), F("setIoBuffers", 3, SetIoBuffers), F("setSqes", 3, SetSqes),
 		F("setCmsgSize", 2, SetCmsgSize), F("notifyConnected", 1, NotifyConnected),
 		F("txqueueClear", 1, TxqueueClear), F("setRef", 2, SetRef), F("submit", 8, Submit),
-		F("setTxqueueMax", 2, SetTxqueueMax), F("fdState", 0, FdState),
+		F("setTxqueueMax", 2, SetTxqueueMax), F("fdState", 0, FdState), F("park", 2, Park),
 #undef F
 	};
 	Check(env, napi_define_properties(env, exports, sizeof(p) / sizeof(p[0]), p));
