@@ -104,20 +104,10 @@ function load(): NativeBinding {
 }
 
 let binding: NativeBinding | undefined;
-let loads = 0;
 
-/** The addon of this process, loaded on the first call. */
+/** The addon of this process, loaded on the first call (not on import: codecs and types need no addon). */
 export function native(): NativeBinding {
-  if (binding === undefined) {
-    loads++;
-    binding = load();
-  }
-  return binding;
-}
-
-/** @internal for tests: how often the addon was loaded in this realm (0 until the first I/O use) */
-export function addonLoads(): number {
-  return loads;
+  return binding ??= load();
 }
 
 function requestedBackend(): Backend | null {
