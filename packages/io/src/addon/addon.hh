@@ -212,8 +212,6 @@ private:
 	Napi::Reference<Napi::ArrayBuffer> fdst_ref_;
 	Nfd *release_ = nullptr;      // iofds whose held reads are released at the end of the running dispatch
 	bool cleaned_ = false;
-
-	friend struct UvWatch;
 };
 
 // The core's callbacks (events.cc).
