@@ -59,6 +59,28 @@ export function check(label, value, op, limit, detail = '') {
 }
 
 /**
+ * The two target checks every scenario makes of its io_uring variant: system calls per message (perf when it
+ * ran, else the core's own count) and CPU per message as a ratio to the scenario's Node baseline.
+ * @param {Map<string, { runs: any[], perfRun: any }>} runs
+ * @param {{ sysLabel: string, sysLimit: number, ratioLabel: string, ratioLimit: number, cpuKey: string, baseId: string }} t
+ */
+export function ioUringChecks(runs, t) {
+  const u = runs.get('osmo-io_uring');
+  if (!u) {
+    return [check(t.sysLabel, null, '<=', t.sysLimit, '(no io_uring variant ran)'),
+      check(t.ratioLabel, null, '<=', t.ratioLimit, '(no io_uring variant ran)')];
+  }
+  const sysPerf = u.perfRun?.syscallsPerMsgPerf ?? null;
+  const sys = sysPerf ?? median(u.runs.map((r) => r.syscallsPerMsgCore));
+  const base = runs.get(t.baseId);
+  const baseCpu = base ? median(base.runs.map((r) => r[t.cpuKey])) : null;
+  const cpu = median(u.runs.map((r) => r[t.cpuKey]));
+  const ratio = baseCpu && cpu !== null ? cpu / baseCpu : null;
+  return [check(t.sysLabel, sys, '<=', t.sysLimit, sysPerf !== null ? '(perf)' : '(core stats)'),
+    check(t.ratioLabel, ratio, '<=', t.ratioLimit)];
+}
+
+/**
  * The note line with a variant's per-syscall breakdown from its perf pass (null when perf did not run).
  * @param {{ label: string }} variant
  * @param {any} perfRun

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Proc, sleep } from '../lib/spawn.js';
 import { cpuSample, cpuDelta, PerfSyscalls, coreDeltaPerMsg } from '../lib/measure.js';
-import { median, medAll, fmt, check, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
+import { median, medAll, fmt, ioUringChecks, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
 
 export const name = 'paced-bsc';
 export const title = 'paced BSC side (bsc-link-sim --listen): 400 TRX links (IPA/RSL) at a fixed total rate, BSC-side CPU';
@@ -155,7 +155,6 @@ export function report(runs, ctx) {
   const headers = ['BSC side', 'msgs/s', 'CPU %', 'CPU µs/msg', 'syscalls/msg (perf)', 'syscalls/msg (core stats)',
     'CPU ratio vs net', 'lost'];
   const rows = [];
-  const checks = [];
   for (const [id, { variant, runs: rs, perfRun }] of runs) {
     const cpu = rs.map((r) => r.serverCpuUsPerMsg);
     const sysPerf = perfRun?.syscallsPerMsgPerf ?? null;
@@ -164,15 +163,11 @@ export function report(runs, ctx) {
     rows.push([variant.label, medAll(rs.map((r) => r.msgsPerS), 0), medAll(rs.map((r) => r.serverCpuPercent), 1),
       medAll(cpu, 2), fmt(sysPerf, 3), variant.baseline ? '-' : fmt(sysCore, 3), id === 'net' ? '1.00' : fmt(ratio, 2),
       String(rs.reduce((a, r) => a + (r.lostInWindow ?? 0) + (r.duplicatesInWindow ?? 0), 0))]);
-    if (id === 'osmo-io_uring') {
-      checks.push(check('paced-bsc io_uring BSC-side CPU ÷ node net', ratio, '<=', 0.6));
-      checks.push(check('paced-bsc io_uring syscalls/msg', sysPerf ?? sysCore, '<=', 0.2, sysPerf !== null ? '(perf)' : '(core stats)'));
-    }
   }
-  if (!runs.has('osmo-io_uring')) {
-    checks.push(check('paced-bsc io_uring BSC-side CPU ÷ node net', null, '<=', 0.6, '(no io_uring variant ran)'));
-    checks.push(check('paced-bsc io_uring syscalls/msg', null, '<=', 0.2, '(no io_uring variant ran)'));
-  }
+  const checks = ioUringChecks(runs, {
+    sysLabel: 'paced-bsc io_uring syscalls/msg', sysLimit: 0.2,
+    ratioLabel: 'paced-bsc io_uring BSC-side CPU ÷ node net', ratioLimit: 0.6, cpuKey: 'serverCpuUsPerMsg', baseId: 'net',
+  });
   const any = [...runs.values()].flatMap((v) => v.runs);
   const notes = [`${c.links} RSL links (${c.bts} BTS x ${TRX_PER_BTS} TRX, +${c.bts} OML) at ${c.rate} msg/s each = ` +
     `${c.links * c.rate} msg/s offered; BTS-side load process on ${c.gen}; window ${c.seconds} s after all links up ` +

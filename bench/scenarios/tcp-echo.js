@@ -6,7 +6,7 @@
 
 import { Proc, startServer } from '../lib/spawn.js';
 import { cpuSample, cpuDelta, PerfSyscalls, coreDeltaPerMsg } from '../lib/measure.js';
-import { median, medAll, fmt, check, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
+import { median, medAll, fmt, ioUringChecks, perfBreakdownNote, coreStatsNotes } from '../lib/table.js';
 
 export const name = 'tcp-echo';
 export const title = 'TCP echo, IPA-framed 53-byte messages, one in flight per connection (saturated)';
@@ -98,7 +98,6 @@ export function report(runs, ctx) {
   const headers = ['variant', 'round trips/s', 'server CPU µs/msg', 'syscalls/msg (perf)', 'syscalls/msg (core stats)',
     'CPU ratio vs node net', 'util (cores)', 'errors'];
   const rows = [];
-  const checks = [];
   for (const [id, { variant, runs: rs, perfRun }] of runs) {
     const cpu = rs.map((r) => r.serverCpuUsPerMsg);
     const sysPerf = perfRun?.syscallsPerMsgPerf ?? null;
@@ -107,16 +106,11 @@ export function report(runs, ctx) {
     rows.push([variant.label, medAll(rs.map((r) => r.roundTripsPerS), 0), medAll(cpu, 2), fmt(sysPerf, 3),
       variant.baseline ? '-' : fmt(sysCore, 3), id === 'net' ? '1.00' : fmt(ratio, 2),
       medAll(rs.map((r) => r.serverUtil), 2), String(rs.reduce((a, r) => a + (r.errors ?? 0), 0))]);
-    if (id === 'osmo-io_uring') {
-      const sys = sysPerf ?? sysCore;
-      checks.push(check('tcp-echo io_uring syscalls/msg', sys, '<=', 0.2, sysPerf !== null ? '(perf)' : '(core stats)'));
-      checks.push(check('tcp-echo io_uring CPU/msg ÷ node net', ratio, '<=', 0.7));
-    }
   }
-  if (!runs.has('osmo-io_uring')) {
-    checks.push(check('tcp-echo io_uring syscalls/msg', null, '<=', 0.2, '(no io_uring variant ran)'));
-    checks.push(check('tcp-echo io_uring CPU/msg ÷ node net', null, '<=', 0.7, '(no io_uring variant ran)'));
-  }
+  const checks = ioUringChecks(runs, {
+    sysLabel: 'tcp-echo io_uring syscalls/msg', sysLimit: 0.2,
+    ratioLabel: 'tcp-echo io_uring CPU/msg ÷ node net', ratioLimit: 0.7, cpuKey: 'serverCpuUsPerMsg', baseId: 'net',
+  });
   const notes = [`${ctx.opts.conns} connections, warm-up ${ctx.opts.warmup} s, window ${ctx.opts.seconds} s; medians [all runs].`];
   for (const [, { variant, perfRun }] of runs) {
     const note = perfBreakdownNote(variant, perfRun);

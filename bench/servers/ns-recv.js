@@ -15,6 +15,7 @@ import * as io from '@osmo/io';
 import { CtrlRegistry } from '@osmo/ctrl';
 import { NsInstance, ioFdTransport, inetAddr } from '@osmo/ns2-udp';
 import { serveControl, send, args } from './control.js';
+import { ReceiveWindow } from './window.js';
 
 const opt = args();
 const size = Number(opt.size ?? 100);
@@ -26,20 +27,11 @@ const transport = opt.transport ?? 'osmo';
 const echo = Number(opt.echo ?? 0) === 1;
 let echoed = 0, echoFailed = 0, lastEchoError = 0;
 
-let msgs = 0, bytes = 0, bad = 0, markers = 0, firstNs = 0n, lastNs = 0n, done = false;
+const w = new ReceiveWindow();
 
 /** the end marker is not NS: intercept it before the NS code */
 const wrapRx = (rx) => (res, msg, from) => {
-  if (res === 4 && msg.toString('latin1', 0, 4) === 'ENDM') {
-    markers++;
-    if (!done && msgs > 0) {
-      done = true;
-      lastNs = process.hrtime.bigint();
-      send({ event: 'udp_done', msgs, seconds: Number(lastNs - firstNs) / 1e9 });
-    }
-    return;
-  }
-  rx(res, msg, from);
+  if (!w.marker(res, msg)) rx(res, msg, from);
 };
 
 /** @type {import('@osmo/ns2-udp').NsTransportFactory} */
@@ -81,11 +73,8 @@ ns.rxUnknownPeer = (b, msg, from) => {
 };
 const sduLen = size - 4;
 ns.on('unitdata', (u) => {
-  if (u.sdu.length !== sduLen) { bad++; return; }
-  if (done) return;
-  if (msgs === 0) firstNs = process.hrtime.bigint();
-  msgs++;
-  bytes += u.sdu.length + 4;
+  if (u.sdu.length !== sduLen) { w.bad++; return; }
+  if (!w.data(u.sdu.length + 4)) return;
   if (echo) {
     // the SDU view is ours to keep: it goes back out as it is (through load sharing to the same NS-VC)
     const rc = ns.sendUnitdata(u.nsei, u.bvci, 0, u.sdu);
@@ -100,6 +89,6 @@ send({ event: 'ready', server: `ns-recv(${transport})`, pid: process.pid, port: 
 
 serveControl(() => {
   const core = coreStats();
-  return { msgs, bytes, bad, errors: bind.rxErrors, echoed, echoFailed, lastEchoError, markers, done, seconds: done ? Number(lastNs - firstNs) / 1e9 : null,
+  return { ...w.stats(), errors: bind.rxErrors, echoed, echoFailed, lastEchoError,
     syscalls: core && typeof core.syscalls === 'number' ? core.syscalls : null, core };
 }, () => ns.close());

@@ -9,6 +9,7 @@
 
 import * as io from '@osmo/io';
 import { serveControl, send, args } from './control.js';
+import { ReceiveWindow } from './window.js';
 
 const { IoFd, sock, getBackend } = io;
 const opt = args();
@@ -18,14 +19,8 @@ const sqes = Number(opt.sqes ?? 64);
 const iobufs = Number(opt.iobufs ?? 0);
 const alloc = Number(opt.alloc ?? 2048);
 
-let msgs = 0;
-let bytes = 0;
-let bad = 0;
+const w = new ReceiveWindow();
 let errors = 0;
-let markers = 0;
-let firstNs = 0n;
-let lastNs = 0n;
-let done = false;
 
 const fd = sock.inet({ proto: 'udp', local: { address: opt.host ?? '127.0.0.1', port: Number(opt.port ?? 0) } });
 const { SOL_SOCKET, SO_RCVBUF } = sock.constants;
@@ -36,23 +31,8 @@ const port = /** @type {{ port: number }} */ (sock.localAddress(fd)).port;
 const iofd = IoFd.setup(fd, 'bench-udp-recv', 'recvfrom_sendto', {
   recvfromCb(_iofd, res, msg) {
     if (res < 0) { errors++; return; }
-    if (res === size) {
-      if (done) return;
-      if (msgs === 0) firstNs = process.hrtime.bigint();
-      msgs++;
-      bytes += res;
-      return;
-    }
-    if (res === 4 && msg.toString('latin1', 0, 4) === 'ENDM') {
-      markers++;
-      if (!done && msgs > 0) {
-        done = true;
-        lastNs = process.hrtime.bigint();
-        send({ event: 'udp_done', msgs, seconds: Number(lastNs - firstNs) / 1e9 });
-      }
-      return;
-    }
-    bad++;
+    if (res === size) w.data(res);
+    else if (!w.marker(res, msg)) w.bad++;
   },
 });
 
@@ -73,6 +53,6 @@ send({ event: 'ready', server: 'osmo-udp-recv', pid: process.pid, port, backend:
 
 serveControl(() => {
   const core = coreStats();
-  return { msgs, bytes, bad, errors, markers, done, seconds: done ? Number(lastNs - firstNs) / 1e9 : null,
+  return { ...w.stats(), errors,
     syscalls: core && typeof core.syscalls === 'number' ? core.syscalls : null, core };
 }, () => iofd.close());

@@ -195,12 +195,10 @@ unsigned oio_fd_txqueue_len(const struct oio_fd *iofd);
 size_t oio_fd_txqueue_bytes(const struct oio_fd *iofd);
 void oio_fd_txqueue_clear(struct oio_fd *iofd);
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max);
-unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd);
 
 /* ---- sockets (osmo_sock_init2 in spirit); all fds are O_NONBLOCK | O_CLOEXEC ----------------- */
 
-#define OIO_SOCK_BIND 1
-#define OIO_SOCK_CONNECT 2
+/* flags of oio_sock_init(); binding and connecting follow from `local` / `remote` being given */
 #define OIO_SOCK_LISTEN 4
 #define OIO_SOCK_REUSEADDR 8
 #define OIO_SOCK_NODELAY 16

@@ -1,8 +1,10 @@
 /*
  * The readiness backend: one watch per registered fd through the embedding loop (libuv's uv_poll_t in Node).
- * One read per readiness event, as osmo_io's poll backend does. Writes are attempted when the context is
- * flushed (once per loop iteration, before it blocks) and only wait for POLLOUT after EAGAIN or a partial
- * write, which saves the epoll_ctl round trips a "write on POLLOUT" design would need for every message.
+ * One read per readiness event in read/write and recvmsg mode, as osmo_io's poll backend does; recvfrom mode
+ * takes up to DGRAMS_PER_WAKEUP datagrams and accept mode up to ACCEPT_BATCH connections per event (as libuv
+ * does). Writes are attempted when the context is flushed (once per loop iteration, before it blocks) and only
+ * wait for POLLOUT after EAGAIN or a partial write, which saves the epoll_ctl round trips a "write on POLLOUT"
+ * design would need for every message.
  */
 #include "internal.h"
 #include <fcntl.h>
@@ -23,32 +25,46 @@ static void update_watch(struct oio_fd *iofd)
 		ev |= OIO_EV_READ;
 	if (iofd->flags & (F_WRITE_BLOCKED | F_NOTIFY_CONNECTED))
 		ev |= OIO_EV_WRITE;
-	if (ev != iofd->watch.events)
-		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->watch, ev);
+	if (ev != iofd->u.poll.watch.events)
+		iofd->ctx->loop->watch(iofd->ctx->loop, &iofd->u.poll.watch, ev);
+}
+
+/* Queue the iofd's writes for the next flush. */
+static void mark_dirty(struct oio_fd *iofd)
+{
+	struct oio_ctx *ctx = iofd->ctx;
+
+	if (iofd->flags & F_DIRTY)
+		return;
+	iofd->flags |= F_DIRTY;
+	iofd->u.poll.dirty_next = ctx->u.poll.dirty_head;
+	ctx->u.poll.dirty_head = iofd;
+	if (ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
 }
 
 static uint8_t *scratch(struct oio_ctx *ctx, size_t len)
 {
-	if (ctx->scratch_len < len) {
-		uint8_t *p = realloc(ctx->scratch, len);
+	if (ctx->u.poll.scratch_len < len) {
+		uint8_t *p = realloc(ctx->u.poll.scratch, len);
 		if (!p)
 			return NULL;
-		ctx->scratch = p;
-		ctx->scratch_len = len;
+		ctx->u.poll.scratch = p;
+		ctx->u.poll.scratch_len = len;
 	}
-	return ctx->scratch;
+	return ctx->u.poll.scratch;
 }
 
 static uint8_t *scratch_ctrl(struct oio_ctx *ctx, size_t len)
 {
-	if (ctx->scratch_ctrl_len < len) {
-		uint8_t *p = realloc(ctx->scratch_ctrl, len);
+	if (ctx->u.poll.scratch_ctrl_len < len) {
+		uint8_t *p = realloc(ctx->u.poll.scratch_ctrl, len);
 		if (!p)
 			return NULL;
-		ctx->scratch_ctrl = p;
-		ctx->scratch_ctrl_len = len;
+		ctx->u.poll.scratch_ctrl = p;
+		ctx->u.poll.scratch_ctrl_len = len;
 	}
-	return ctx->scratch_ctrl;
+	return ctx->u.poll.scratch_ctrl;
 }
 
 static void do_accept(struct oio_fd *iofd)
@@ -169,12 +185,12 @@ static void write_some(struct oio_fd *iofd)
 		}
 	}
 	if (iofd->txq.len)
-		oio_ctx_mark_dirty(iofd); /* more next time round: don't starve the others */
+		mark_dirty(iofd); /* more next time round: don't starve the others */
 }
 
 static void poll_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_fd *iofd = (struct oio_fd *)((char *)w - offsetof(struct oio_fd, watch));
+	struct oio_fd *iofd = container_of(w, struct oio_fd, u.poll.watch);
 
 	iofd->ctx->stats.wakeups++;
 	oio_fd_enter_cb(iofd);
@@ -200,7 +216,8 @@ static int poll_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char 
 
 static void poll_exit(struct oio_ctx *ctx)
 {
-	(void)ctx;
+	free(ctx->u.poll.scratch);
+	free(ctx->u.poll.scratch_ctrl);
 }
 
 static int poll_register(struct oio_fd *iofd)
@@ -211,18 +228,18 @@ static int poll_register(struct oio_fd *iofd)
 	fl = fcntl(iofd->fd, F_GETFL);
 	if (fl < 0 || fcntl(iofd->fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	iofd->watch.cb = poll_cb;
-	iofd->watch.fd = iofd->fd;
-	iofd->watch.events = 0;
+	iofd->u.poll.watch.cb = poll_cb;
+	iofd->u.poll.watch.fd = iofd->fd;
+	iofd->u.poll.watch.events = 0;
 	return 0;
 }
 
 static void poll_unregister(struct oio_fd *iofd)
 {
-	if (iofd->watch.fd >= 0)
-		iofd->ctx->loop->unwatch(iofd->ctx->loop, &iofd->watch);
-	iofd->watch.fd = -1;
-	iofd->watch.events = 0;
+	if (iofd->u.poll.watch.fd >= 0)
+		iofd->ctx->loop->unwatch(iofd->ctx->loop, &iofd->u.poll.watch);
+	iofd->u.poll.watch.fd = -1;
+	iofd->u.poll.watch.events = 0;
 }
 
 static void poll_update(struct oio_fd *iofd)
@@ -233,19 +250,19 @@ static void poll_update(struct oio_fd *iofd)
 static void poll_write_enable(struct oio_fd *iofd)
 {
 	if (!(iofd->flags & F_WRITE_BLOCKED))
-		oio_ctx_mark_dirty(iofd);
+		mark_dirty(iofd);
 }
 
 static bool poll_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct oio_fd *list = ctx->dirty_head;
+	struct oio_fd *list = ctx->u.poll.dirty_head;
 
 	(void)min_complete; /* readiness, not completions: nothing to wait for */
 	(void)timeout_us;
-	ctx->dirty_head = NULL;
+	ctx->u.poll.dirty_head = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
-		list = iofd->dirty_next;
+		list = iofd->u.poll.dirty_next;
 		iofd->flags &= ~F_DIRTY;
 		if (iofd->flags & F_TO_FREE) {
 			oio_fd_maybe_release(iofd);
@@ -267,14 +284,19 @@ static bool poll_owns_fd(const struct oio_ctx *ctx, int fd)
 	return false; /* the embedding loop's own fds are the adapter's to refuse */
 }
 
+static bool poll_flush_pending(const struct oio_ctx *ctx)
+{
+	return ctx->u.poll.dirty_head;
+}
+
+static void poll_fd_noop(struct oio_fd *iofd)
+{
+	(void)iofd; /* nothing kept per fd beyond the watch, which unregister released */
+}
+
 static bool poll_busy(const struct oio_fd *iofd)
 {
 	return iofd->flags & F_DIRTY;
-}
-
-static void poll_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
 }
 
 const struct oio_backend_ops oio_backend_poll_ops = {
@@ -290,5 +312,7 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.flush = poll_flush,
 	.busy = poll_busy,
 	.owns_fd = poll_owns_fd,
-	.txqueue_cleared = poll_noop,
+	.flush_pending = poll_flush_pending,
+	.close_fd = poll_fd_noop,
+	.release_fd = poll_fd_noop,
 };

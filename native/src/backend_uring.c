@@ -1,9 +1,10 @@
 /*
  * The io_uring backend. One ring per context; its eventfd is the only fd the embedding loop watches.
- * Each registered iofd keeps its read operation(s) armed and at most one write in flight; SQEs are
- * batched and submitted by oio_ctx_flush() once per loop iteration (or at once when the SQ is full or in
- * immediate mode). In-flight operations are capped at the CQ size so the CQ never overflows; iofds that
- * find no room wait on a backlog. Cancelled operations keep their buffers until their own CQE arrives.
+ * Each registered iofd keeps its read operation(s) armed and one write in flight (a datagram socket up to
+ * OIO_DGRAM_WRITES sends); SQEs are batched and submitted by oio_ctx_flush() once per loop iteration (or at once
+ * when the SQ is full or in immediate mode). On kernels without IORING_FEAT_NODROP in-flight operations are
+ * capped at the CQ size so that no completion is dropped; iofds that find no room wait on a backlog. Cancelled
+ * operations keep their buffers until their own CQE arrives.
  * Stream sockets with the default read size receive with one multishot receive into a buffer ring shared by
  * the context: armed once, it completes for every chunk without a new SQE or poll arming per read.
  */
@@ -17,43 +18,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_COOP_TASKRUN
-#define IORING_SETUP_COOP_TASKRUN (1U << 8)
-#endif
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
-#ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
-#endif
-#ifndef IORING_SETUP_TASKRUN_FLAG
-#define IORING_SETUP_TASKRUN_FLAG (1U << 9)
-#endif
 #define DEFAULT_ENTRIES 4096
 
 /* The multishot receive buffer ring: buffers of the default read size, so reads keep their upstream size */
 #define BUFRING_BGID 0
 #define BUFRING_ENTRIES 1024
 
-struct uring_state {
-	struct oio_ring ring;
-	unsigned inflight;   /* operations whose CQE is outstanding (incl. cancels) */
-	bool defer;          /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
-	bool draining;
-	int bufring_state;   /* 0: not set up yet, 1: ready, -1: unavailable, refused or disabled */
-	struct oio_bufring bufring;
-};
-
-#define ST(ctx) ((struct uring_state *)(ctx)->ring)
-
 static void drain(struct oio_ctx *ctx);
 
-/*
- * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
- * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
- * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
- * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
- */
 /*
  * An enter that fails for another reason than a signal, a full CQ or a timeout will fail the same way every
  * time (EBADF: the ring fd was closed under us; EFAULT, ENXIO: the ring is gone): retrying would spin the loop
@@ -64,15 +36,27 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 	if (rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ETIME)
 		return rc;
 	if (!ctx->fatal) {
-		ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
+		ctx->loop->unwatch(ctx->loop, &ctx->u.uring.watch);
 		oio_ctx_fail(ctx, rc, "io_uring_enter");
 	}
 	return rc;
 }
 
+/*
+ * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
+ * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
+ * round). The eventfd is quiet during such calls; work that arrives meanwhile still sets IORING_SQ_TASKRUN,
+ * and every caller drains and checks that flag afterwards. Only our own enters post CQEs in this mode.
+ *
+ * EINTR, one rule for both enters: the ring helpers return it as the kernel gave it, and their callers here
+ * decide. enter() never waits (min_complete 0), so it retries at once: an interrupted submit would otherwise
+ * leave its SQEs for the next flush. An interrupted enter_wait() is an early wake-up, as epoll_wait's EINTR is to
+ * libuv: it reports "not min_complete yet" (what it submitted was consumed before the wait) and its caller drains
+ * what is there. Neither is a failure (check_enter()). uring_exit()'s bounded wait counts one as a round.
+ */
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool quiet = getevents && st->defer;
 	int rc;
 
@@ -81,7 +65,9 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 	ctx->stats.syscalls++;
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, true);
-	rc = oio_ring_enter(&st->ring, getevents, 0);
+	do {
+		rc = oio_ring_enter(&st->ring, getevents, 0);
+	} while (rc == -EINTR);
 	if (quiet)
 		oio_ring_eventfd_quiet(&st->ring, false);
 	return check_enter(ctx, rc);
@@ -89,7 +75,7 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 
 static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	int rc;
 
 	if (ctx->fatal)
@@ -100,13 +86,15 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	return check_enter(ctx, rc) >= 0; /* else -ETIME */
+	/* not rc >= 0: an enter that also submitted returns the submitted count even when the wait timed out, so
+	 * only the completions that are there tell whether min_complete came (-ETIME, -EINTR: see enter()) */
+	return check_enter(ctx, rc) >= 0 && oio_ring_cq_ready(&st->ring) >= min_complete;
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
 static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct io_uring_sqe *sqe;
 
 	/* Without IORING_FEAT_NODROP a full CQ loses completions: cap in-flight operations at its size. With it
@@ -128,16 +116,17 @@ static struct io_uring_sqe *get_sqe(struct oio_ctx *ctx, bool is_cancel)
 static void to_backlog(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (iofd->flags & F_BACKLOG)
 		return;
 	iofd->flags |= F_BACKLOG;
-	iofd->backlog_next = NULL;
-	if (ctx->backlog_tail)
-		ctx->backlog_tail->backlog_next = iofd;
+	iofd->u.uring.backlog_next = NULL;
+	if (st->backlog_tail)
+		st->backlog_tail->u.uring.backlog_next = iofd;
 	else
-		ctx->backlog_head = iofd;
-	ctx->backlog_tail = iofd;
+		st->backlog_head = iofd;
+	st->backlog_tail = iofd;
 	ctx->stats.uring_backlog++;
 	if (ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
@@ -157,36 +146,36 @@ static int ensure_read_slots(struct oio_fd *iofd)
 {
 	unsigned want = reads_wanted(iofd);
 
-	if (iofd->rd_cap >= want)
+	if (iofd->u.uring.rd_cap >= want)
 		return 0;
-	struct oio_uop *rd = realloc(iofd->rd, want * sizeof(*rd));
+	struct oio_uop *rd = realloc(iofd->u.uring.rd, want * sizeof(*rd));
 	if (!rd)
 		return -ENOMEM;
-	memset(rd + iofd->rd_cap, 0, (want - iofd->rd_cap) * sizeof(*rd));
-	for (unsigned i = iofd->rd_cap; i < want; i++) {
+	memset(rd + iofd->u.uring.rd_cap, 0, (want - iofd->u.uring.rd_cap) * sizeof(*rd));
+	for (unsigned i = iofd->u.uring.rd_cap; i < want; i++) {
 		rd[i].iofd = iofd;
 		rd[i].kind = UOP_READ;
 	}
-	iofd->rd = rd;
-	iofd->rd_cap = want;
+	iofd->u.uring.rd = rd;
+	iofd->u.uring.rd_cap = want;
 	return 0;
 }
 
 /* Multishot receive for this iofd? Stream sockets in read/write mode reading the default size. */
 static bool use_multishot(struct oio_fd *iofd)
 {
-	struct uring_state *st = ST(iofd->ctx);
+	struct oio_uring_ctx *st = &iofd->ctx->u.uring;
 
 	if (iofd->mode != OIO_MODE_READ_WRITE || !(iofd->flags & F_STREAM) ||
-	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state < 0)
+	    oio_fd_read_len(iofd) != OIO_DEFAULT_ALLOC_SIZE || st->bufring_state == BUFRING_UNAVAILABLE)
 		return false;
-	if (st->bufring_state == 0) {
+	if (st->bufring_state == BUFRING_UNTRIED) {
 		/* first use: kernels before 5.19 (no buffer rings) or 6.0 (no multishot receive) refuse, we fall back */
 		iofd->ctx->stats.syscalls++;
 		st->bufring_state = oio_bufring_init(&st->bufring, &st->ring, BUFRING_BGID, BUFRING_ENTRIES,
-						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? 1 : -1;
+						     OIO_DEFAULT_ALLOC_SIZE) == 0 ? BUFRING_READY : BUFRING_UNAVAILABLE;
 	}
-	return st->bufring_state > 0;
+	return st->bufring_state == BUFRING_READY;
 }
 
 static bool prep_read(struct oio_fd *iofd, struct oio_uop *op, struct io_uring_sqe *sqe)
@@ -294,7 +283,7 @@ static void armed(struct oio_fd *iofd, struct oio_uop *op)
 	op->busy = true;
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
-	iofd->inflight++;
+	iofd->u.uring.inflight++;
 }
 
 static bool is_dgram(const struct oio_fd *iofd)
@@ -304,7 +293,7 @@ static bool is_dgram(const struct oio_fd *iofd)
 
 static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
 {
-	return k == 0 ? &iofd->wr : &iofd->wrx[k - 1];
+	return k == 0 ? &iofd->u.uring.wr : &iofd->u.uring.wrx[k - 1];
 }
 
 /*
@@ -320,9 +309,9 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 	struct oio_ctx *ctx = iofd->ctx;
 	struct oio_txent *e = iofd->txq.head;
 
-	if (!iofd->wrx) {
-		iofd->wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->wrx));
-		if (!iofd->wrx)
+	if (!iofd->u.uring.wrx) {
+		iofd->u.uring.wrx = calloc(OIO_DGRAM_WRITES - 1, sizeof(*iofd->u.uring.wrx));
+		if (!iofd->u.uring.wrx)
 			return true; /* one send at a time, then */
 	}
 	/* a batch at a time: sends of separate batches could overtake each other (one waits for socket memory) */
@@ -356,23 +345,23 @@ static void kick(struct oio_fd *iofd)
 
 	if (!(iofd->flags & F_REGISTERED) || (iofd->flags & (F_CLOSED | F_TO_FREE)))
 		return;
-	if ((iofd->flags & F_NOTIFY_CONNECTED) && !iofd->conn.busy) {
+	if ((iofd->flags & F_NOTIFY_CONNECTED) && !iofd->u.uring.conn.busy) {
 		if (!(sqe = get_sqe(ctx, false)))
 			goto full;
-		iofd->conn.iofd = iofd;
-		iofd->conn.kind = UOP_CONNECT;
+		iofd->u.uring.conn.iofd = iofd;
+		iofd->u.uring.conn.kind = UOP_CONNECT;
 		sqe->opcode = IORING_OP_POLL_ADD;
 		sqe->fd = iofd->fd;
 		sqe->poll32_events = POLLOUT;
-		sqe->user_data = (uintptr_t)&iofd->conn;
-		armed(iofd, &iofd->conn);
+		sqe->user_data = (uintptr_t)&iofd->u.uring.conn;
+		armed(iofd, &iofd->u.uring.conn);
 	}
 	if (oio_fd_can_read(iofd)) {
 		if (ensure_read_slots(iofd) < 0)
 			return;
 		unsigned want = reads_wanted(iofd);
 		for (unsigned i = 0; i < want; i++) {
-			struct oio_uop *op = &iofd->rd[i];
+			struct oio_uop *op = &iofd->u.uring.rd[i];
 			if (op->busy || op->delivering)
 				continue; /* armed, or its buffer is still being delivered (re-armed when that ends) */
 			if (!(sqe = get_sqe(ctx, false)))
@@ -399,8 +388,8 @@ static void kick(struct oio_fd *iofd)
 		if (is_dgram(iofd)) {
 			if (!kick_dgram_writes(iofd))
 				goto full;
-		} else if (!iofd->wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
-			struct oio_uop *op = &iofd->wr;
+		} else if (!iofd->u.uring.wr.busy && !(iofd->txq.head && iofd->txq.head->inflight)) {
+			struct oio_uop *op = &iofd->u.uring.wr;
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
 			op->iofd = iofd;
@@ -412,7 +401,7 @@ static void kick(struct oio_fd *iofd)
 			armed(iofd, op);
 		}
 	}
-	if (ctx->ring_immediate && !ST(ctx)->draining)
+	if (ctx->u.uring.immediate && !ctx->u.uring.draining)
 		enter(ctx, false);
 	return;
 full:
@@ -462,7 +451,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 
 	if (!more) {
 		op->busy = false;
-		iofd->inflight--;
+		iofd->u.uring.inflight--;
 	}
 	oio_fd_enter_cb(iofd);
 	switch (op->kind) {
@@ -478,7 +467,8 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
 		 * a closed fd are dropped. -ENOBUFS: the buffer ring ran dry, the receive is simply armed again. */
 		if (res == -EINVAL && op->mshot) {
-			ST(ctx)->bufring_state = -1; /* 5.19 has buffer rings but no multishot receive: read per SQE */
+			/* 5.19 has buffer rings but no multishot receive: read per SQE */
+			ctx->u.uring.bufring_state = BUFRING_UNAVAILABLE;
 			break;
 		}
 		if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN && res != -ENOBUFS &&
@@ -533,18 +523,19 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		break;
 	}
 	kick(iofd);
-	oio_fd_leave_cb(iofd);
+	oio_fd_leave_cb(iofd); /* a freed iofd whose last operation this was goes now */
 }
 
 /* Give the iofds that found no room their operations, in the order they waited. */
 static void serve_backlog(struct oio_ctx *ctx)
 {
-	struct oio_fd *list = ctx->backlog_head;
+	struct oio_uring_ctx *st = &ctx->u.uring;
+	struct oio_fd *list = st->backlog_head;
 
-	ctx->backlog_head = ctx->backlog_tail = NULL;
+	st->backlog_head = st->backlog_tail = NULL;
 	while (list) {
 		struct oio_fd *iofd = list;
-		list = iofd->backlog_next;
+		list = iofd->u.uring.backlog_next;
 		iofd->flags &= ~F_BACKLOG;
 		if (iofd->flags & F_TO_FREE) {
 			oio_fd_maybe_release(iofd);
@@ -558,7 +549,7 @@ static void serve_backlog(struct oio_ctx *ctx)
 
 static void drain(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_ring *r = &st->ring;
 
 	st->draining = true;
@@ -594,34 +585,34 @@ static void drain(struct oio_ctx *ctx)
 			}
 		}
 		oio_ring_cq_advance(r, n);
-		/* a freed iofd whose last operation just completed goes now */
 	}
 	st->draining = false;
 	serve_backlog(ctx); /* room in the ring again */
-	if (ctx->ring_immediate && oio_ring_unsubmitted(r))
+	if (st->immediate && oio_ring_unsubmitted(r))
 		enter(ctx, false);
 }
 
 /* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
-static bool pending_task_work(struct uring_state *st)
+static bool pending_task_work(struct oio_uring_ctx *st)
 {
 	return st->defer && oio_ring_taskrun_pending(&st->ring);
 }
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
 {
-	struct oio_ctx *ctx = (struct oio_ctx *)((char *)w - offsetof(struct oio_ctx, ring_watch));
+	struct oio_ctx *ctx = container_of(w, struct oio_ctx, u.uring.watch);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	uint64_t v;
 
 	(void)revents;
 	ctx->stats.wakeups++;
 	ctx->stats.syscalls++;
-	if (read(ctx->ring_watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (read(st->watch.fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (ST(ctx)->defer || oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (st->defer || oio_ring_unsubmitted(&st->ring))
 		enter(ctx, true);
 	drain(ctx);
-	if (pending_task_work(ST(ctx)) && ctx->loop->flush_needed)
+	if (pending_task_work(st) && ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop); /* more than one GETEVENTS takes: continue before sleeping */
 }
 
@@ -657,16 +648,14 @@ int oio_uring_probe(char *why, size_t whylen)
 
 static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char *why, size_t whylen)
 {
-	struct uring_state *st = calloc(1, sizeof(*st));
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	unsigned sets[3], n = 0;
 	unsigned entries = opts->uring_entries ? opts->uring_entries : DEFAULT_ENTRIES;
 	int rc, efd;
 
-	if (!st)
-		return -ENOMEM;
 	if (!opts->uring_no_defer) {
-		/* TASKRUN_FLAG: the kernel marks pending deferred work in the SQ flags, readable without a syscall */
-		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: it is how we see deferred work left over */
+		/* TASKRUN_FLAG is required with DEFER_TASKRUN here: the kernel marks deferred work it left over in the
+		 * SQ flags (IORING_SQ_TASKRUN), which is how we see it without a system call */
 		sets[n++] = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 	}
 	/* Not COOP_TASKRUN: it queues task work without waking a task asleep in epoll_wait, so completions would
@@ -675,7 +664,6 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 	sets[n++] = 0;
 	rc = oio_ring_init(&st->ring, entries, sets, n);
 	if (rc < 0) {
-		free(st);
 		oio_uring_probe(why, whylen);
 		return rc;
 	}
@@ -687,23 +675,19 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 		if (efd >= 0)
 			close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
 		return rc;
 	}
 	st->defer = st->ring.setup_flags & IORING_SETUP_DEFER_TASKRUN;
-	st->bufring_state = opts->uring_no_multishot ? -1 : 0;
-	ctx->ring = (struct oio_ring *)st;
-	ctx->ring_immediate = opts->uring_immediate;
+	st->bufring_state = opts->uring_no_multishot ? BUFRING_UNAVAILABLE : BUFRING_UNTRIED;
+	st->immediate = opts->uring_immediate;
 	ctx->stats.uring_entries = st->ring.sq_entries;
 	ctx->stats.uring_flags = st->ring.setup_flags;
-	ctx->ring_watch.cb = ring_cb;
-	ctx->ring_watch.fd = efd;
-	rc = ctx->loop->watch(ctx->loop, &ctx->ring_watch, OIO_EV_READ);
+	st->watch.cb = ring_cb;
+	st->watch.fd = efd;
+	rc = ctx->loop->watch(ctx->loop, &st->watch, OIO_EV_READ);
 	if (rc < 0) {
 		close(efd);
 		oio_ring_exit(&st->ring);
-		free(st);
-		ctx->ring = NULL;
 		return rc;
 	}
 	return 0;
@@ -711,10 +695,8 @@ static int uring_init(struct oio_ctx *ctx, const struct oio_ctx_opts *opts, char
 
 static void uring_exit(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
-	if (!st)
-		return;
 	/* wait for cancelled operations so their buffers are not freed under the kernel, bounded in time (at most
 	 * ~200 ms): an operation that never completes must not keep the process from exiting. What is left is
 	 * cancelled by the kernel when the ring goes. */
@@ -726,12 +708,10 @@ static void uring_exit(struct oio_ctx *ctx)
 			oio_ring_enter(&st->ring, true, 0);
 		drain(ctx);
 	}
-	ctx->loop->unwatch(ctx->loop, &ctx->ring_watch);
-	close(ctx->ring_watch.fd);
+	ctx->loop->unwatch(ctx->loop, &st->watch);
+	close(st->watch.fd);
 	oio_ring_exit(&st->ring);
 	oio_bufring_free(&st->bufring);
-	free(st);
-	ctx->ring = NULL;
 }
 
 static int uring_register(struct oio_fd *iofd)
@@ -743,10 +723,10 @@ static int uring_register(struct oio_fd *iofd)
 	fl = fcntl(iofd->fd, F_GETFL);
 	if (fl < 0 || ((fl & O_NONBLOCK) && fcntl(iofd->fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
 		return -errno;
-	iofd->wr.iofd = iofd;
-	iofd->wr.kind = UOP_WRITE;
-	iofd->conn.iofd = iofd;
-	iofd->conn.kind = UOP_CONNECT;
+	iofd->u.uring.wr.iofd = iofd;
+	iofd->u.uring.wr.kind = UOP_WRITE;
+	iofd->u.uring.conn.iofd = iofd;
+	iofd->u.uring.conn.kind = UOP_CONNECT;
 	iofd->flags &= ~F_STREAM;
 	if (iofd->sotype == SOCK_STREAM && iofd->mode == OIO_MODE_READ_WRITE)
 		iofd->flags |= F_STREAM;
@@ -759,37 +739,76 @@ static void uring_unregister(struct oio_fd *iofd)
 
 	/* SQEs still waiting for submission name the fd by number: submit them while the number still means
 	 * this file, or a socket that reuses it after close() would be read by our stale operation */
-	if (oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (oio_ring_unsubmitted(&ctx->u.uring.ring))
 		enter(ctx, false);
-	for (unsigned i = 0; i < iofd->rd_cap; i++)
-		if (iofd->rd[i].busy)
-			cancel(ctx, &iofd->rd[i]);
-	for (unsigned k = 0; k < (iofd->wrx ? OIO_DGRAM_WRITES : 1); k++)
+	for (unsigned i = 0; i < iofd->u.uring.rd_cap; i++)
+		if (iofd->u.uring.rd[i].busy)
+			cancel(ctx, &iofd->u.uring.rd[i]);
+	for (unsigned k = 0; k < (iofd->u.uring.wrx ? OIO_DGRAM_WRITES : 1); k++)
 		if (write_slot(iofd, k)->busy)
 			cancel(ctx, write_slot(iofd, k));
-	if (iofd->conn.busy)
-		cancel(ctx, &iofd->conn);
+	if (iofd->u.uring.conn.busy)
+		cancel(ctx, &iofd->u.uring.conn);
 	/* A request in flight holds the file: closed now, a listening socket would still take (and then reset)
 	 * connections until the cancellations run. With DEFER_TASKRUN they run in our own enter: do it now. */
-	if ((iofd->flags & F_CLOSED) && iofd->inflight && ST(ctx)->defer) {
+	if ((iofd->flags & F_CLOSED) && iofd->u.uring.inflight && ctx->u.uring.defer) {
 		enter(ctx, true);
 		return;
 	}
-	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(ctx)->ring))
+	if (ctx->loop->flush_needed && oio_ring_unsubmitted(&ctx->u.uring.ring))
 		ctx->loop->flush_needed(ctx->loop);
+}
+
+/* Reads completed while reading was off belong to this fd: after close they must not reach the next fd this iofd
+ * is registered with. (A NOP already delivering them is dropped by the fd generation check.) */
+static void uring_close_fd(struct oio_fd *iofd)
+{
+	struct oio_uring_fd *u = &iofd->u.uring;
+
+	for (unsigned i = 0; i < u->rd_cap; i++) {
+		struct oio_uop *op = &u->rd[i];
+		if (!op->parked || op->busy)
+			continue;
+		if (iofd->mode == OIO_MODE_ACCEPT)
+			close(op->parked_res); /* an accepted fd nobody took */
+		op->parked = false;
+		op->parked_res = 0;
+	}
+}
+
+static void uring_release_fd(struct oio_fd *iofd)
+{
+	struct oio_uring_fd *u = &iofd->u.uring;
+
+	/* operations a dead ring never completed (context teardown): their entries were orphaned at close */
+	for (unsigned k = 0; k < (u->wrx ? OIO_DGRAM_WRITES : 1); k++) {
+		struct oio_uop *w = write_slot(iofd, k);
+		for (unsigned i = 0; i < w->nents; i++)
+			if (w->ents[i]->orphan)
+				oio_txent_put(iofd->ctx, w->ents[i]);
+		w->nents = 0;
+	}
+	for (unsigned i = 0; i < u->rd_cap; i++) {
+		if (u->rd[i].parked && iofd->mode == OIO_MODE_ACCEPT)
+			close(u->rd[i].parked_res); /* an accepted fd nobody took */
+		free(u->rd[i].buf);
+		free(u->rd[i].ctrl);
+	}
+	free(u->rd);
+	free(u->wrx);
 }
 
 static void uring_read_disable(struct oio_fd *iofd)
 {
-	for (unsigned i = 0; i < iofd->rd_cap; i++)
-		if (iofd->rd[i].busy)
-			cancel(iofd->ctx, &iofd->rd[i]);
+	for (unsigned i = 0; i < iofd->u.uring.rd_cap; i++)
+		if (iofd->u.uring.rd[i].busy)
+			cancel(iofd->ctx, &iofd->u.uring.rd[i]);
 }
 
 static void uring_kick(struct oio_fd *iofd)
 {
 	kick(iofd);
-	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&ST(iofd->ctx)->ring))
+	if (iofd->ctx->loop->flush_needed && oio_ring_unsubmitted(&iofd->ctx->u.uring.ring))
 		iofd->ctx->loop->flush_needed(iofd->ctx->loop);
 }
 
@@ -804,7 +823,7 @@ static void uring_kick(struct oio_fd *iofd)
 
 static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 
 	if (!(st->ring.features & IORING_FEAT_EXT_ARG))
 		return;
@@ -815,7 +834,7 @@ static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 
 static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
 {
-	struct uring_state *st = ST(ctx);
+	struct oio_uring_ctx *st = &ctx->u.uring;
 	bool got = false;
 
 	if (st->inflight < st->ring.cq_entries)
@@ -857,17 +876,17 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
 {
-	return ctx->ring && (fd == ST(ctx)->ring.fd || fd == ctx->ring_watch.fd);
+	return fd == ctx->u.uring.ring.fd || fd == ctx->u.uring.watch.fd;
+}
+
+static bool uring_flush_pending(const struct oio_ctx *ctx)
+{
+	return ctx->u.uring.backlog_head;
 }
 
 static bool uring_busy(const struct oio_fd *iofd)
 {
-	return iofd->inflight || (iofd->flags & F_BACKLOG);
-}
-
-static void uring_noop(struct oio_fd *iofd)
-{
-	(void)iofd;
+	return iofd->u.uring.inflight || (iofd->flags & F_BACKLOG);
 }
 
 const struct oio_backend_ops oio_backend_uring_ops = {
@@ -883,5 +902,7 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.flush = uring_flush,
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
-	.txqueue_cleared = uring_noop,
+	.flush_pending = uring_flush_pending,
+	.close_fd = uring_close_fd,
+	.release_fd = uring_release_fd,
 };

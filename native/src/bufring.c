@@ -39,7 +39,6 @@ int oio_bufring_init(struct oio_bufring *b, struct oio_ring *r, uint16_t bgid, u
 	}
 	b->entries = entries;
 	b->size = size;
-	b->bgid = bgid;
 	memset(&reg, 0, sizeof(reg));
 	reg.ring_addr = (uintptr_t)b->br;
 	reg.ring_entries = entries;

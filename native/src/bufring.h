@@ -10,7 +10,6 @@ struct oio_bufring {
 	size_t br_len;
 	uint8_t *mem;                 /* entries * size bytes */
 	unsigned entries, size;
-	uint16_t bgid;
 	uint16_t tail;                /* our copy of the ring's tail */
 };
 

@@ -75,22 +75,7 @@ bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 
 bool oio_ctx_flush_pending(const struct oio_ctx *ctx)
 {
-	if (ctx->dirty_head || ctx->resume_head)
-		return true;
-	return ctx->backend == OIO_BACKEND_IO_URING && ctx->backlog_head;
-}
-
-void oio_ctx_mark_dirty(struct oio_fd *iofd)
-{
-	struct oio_ctx *ctx = iofd->ctx;
-
-	if (iofd->flags & F_DIRTY)
-		return;
-	iofd->flags |= F_DIRTY;
-	iofd->dirty_next = ctx->dirty_head;
-	ctx->dirty_head = iofd;
-	if (ctx->loop->flush_needed)
-		ctx->loop->flush_needed(ctx->loop);
+	return ctx->resume_head || ctx->ops->flush_pending(ctx);
 }
 
 void oio_ctx_free(struct oio_ctx *ctx)
@@ -105,8 +90,6 @@ void oio_ctx_free(struct oio_ctx *ctx)
 		ctx->ent_pool = e->next;
 		free(e);
 	}
-	free(ctx->scratch);
-	free(ctx->scratch_ctrl);
 	free(ctx->fd_owner);
 	free(ctx);
 }

@@ -3,11 +3,16 @@
 #define OIO_INTERNAL_H
 
 #include "oio.h"
+#include "bufring.h"
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+/* The structure that embeds `ptr` as its `member` (callbacks get the embedded watch, not its owner). */
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 #define OIO_INLINE_DATA 256
 #define OIO_INLINE_CTRL 64
@@ -73,20 +78,36 @@ struct oio_uop {
 	unsigned nents;
 };
 
+/* The poll backend's part of an iofd. */
+struct oio_poll_fd {
+	struct oio_watch watch;       /* the fd in the embedding loop */
+	struct oio_fd *dirty_next;    /* the context's flush list */
+};
+
+/* The io_uring backend's part of an iofd. */
+struct oio_uring_fd {
+	struct oio_uop *rd;           /* num_sqes read slots */
+	unsigned rd_cap;
+	struct oio_uop wr;
+	struct oio_uop *wrx;          /* datagram sockets: more sends in flight (OIO_DGRAM_WRITES - 1 slots) */
+	struct oio_uop conn;          /* waits for a connect to finish (POLL_ADD) */
+	unsigned inflight;            /* operations whose CQE is outstanding */
+	struct oio_fd *backlog_next;  /* the context's backlog */
+};
+
 enum {
 	F_REGISTERED = 1 << 0,
 	F_CLOSED = 1 << 1,
-	F_IN_CALLBACK = 1 << 2,
-	F_TO_FREE = 1 << 3,
-	F_NOTIFY_CONNECTED = 1 << 4,
-	F_READ_ENABLED = 1 << 5,
-	F_IS_SOCKET = 1 << 6,
-	F_WRITE_BLOCKED = 1 << 7,  /* poll: waiting for POLLOUT */
-	F_DIRTY = 1 << 8,          /* on the context's flush list */
-	F_BACKLOG = 1 << 9,        /* io_uring: waiting for ring room */
-	F_EOF = 1 << 10,           /* stream EOF seen: no more reads until registered again */
-	F_STREAM = 1 << 11,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
-	F_RESUME = 1 << 12,        /* on the context's resume list: kept bytes to deliver now that reading is on */
+	F_TO_FREE = 1 << 2,
+	F_NOTIFY_CONNECTED = 1 << 3,
+	F_READ_ENABLED = 1 << 4,
+	F_IS_SOCKET = 1 << 5,
+	F_WRITE_BLOCKED = 1 << 6,  /* poll: waiting for POLLOUT */
+	F_DIRTY = 1 << 7,          /* on the context's flush list */
+	F_BACKLOG = 1 << 8,        /* io_uring: waiting for ring room */
+	F_EOF = 1 << 9,            /* stream EOF seen: no more reads until registered again */
+	F_STREAM = 1 << 10,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
+	F_RESUME = 1 << 11,        /* on the context's resume list: kept bytes to deliver now that reading is on */
 };
 
 struct oio_fd {
@@ -108,19 +129,13 @@ struct oio_fd {
 	size_t cmsg_size;
 	struct oio_txqueue txq;
 	struct oio_segmenter seg;
-	struct oio_watch watch;     /* poll backend; and the connect watch of io_uring is not needed */
-	struct oio_fd *dirty_next;  /* context flush list */
-	struct oio_fd *backlog_next;
 	struct oio_fd *resume_next; /* context resume list */
 	struct oio_fd *all_prev, *all_next; /* every iofd of the context */
-	/* io_uring */
-	struct oio_uop *rd;          /* num_sqes read slots */
-	unsigned rd_cap;
-	struct oio_uop wr;
-	struct oio_uop *wrx;         /* datagram sockets: more sends in flight (OIO_DGRAM_WRITES - 1 slots) */
-	struct oio_uop conn;
-	unsigned inflight;
 	unsigned cbdepth;
+	union {                     /* the backend's own state (zeroed at oio_fd_new()) */
+		struct oio_poll_fd poll;
+		struct oio_uring_fd uring;
+	} u;
 };
 
 struct oio_backend_ops {
@@ -138,10 +153,37 @@ struct oio_backend_ops {
 	bool (*flush)(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
-	void (*txqueue_cleared)(struct oio_fd *iofd);
+	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
+	void (*close_fd)(struct oio_fd *iofd);   /* the fd is being closed: drop what was kept of it */
+	void (*release_fd)(struct oio_fd *iofd); /* the iofd goes: free its state (the kernel holds none of it) */
 };
 
-struct oio_ring;
+/* The poll backend's part of a context. */
+struct oio_poll_ctx {
+	struct oio_fd *dirty_head;    /* iofds with writes to attempt at flush */
+	uint8_t *scratch;             /* read buffer shared by all iofds */
+	size_t scratch_len;
+	uint8_t *scratch_ctrl;
+	size_t scratch_ctrl_len;
+};
+
+/* The io_uring backend's part of a context. */
+enum oio_bufring_state {
+	BUFRING_UNTRIED,     /* set up on first use */
+	BUFRING_READY,
+	BUFRING_UNAVAILABLE, /* refused by the kernel, or multishot receives disabled */
+};
+struct oio_uring_ctx {
+	struct oio_ring ring;
+	struct oio_watch watch;      /* the ring's eventfd, the only fd the embedding loop watches */
+	bool immediate;              /* submit every SQE at once (oio_ctx_opts.uring_immediate) */
+	bool defer;                  /* DEFER_TASKRUN: completions need io_uring_enter(GETEVENTS) */
+	bool draining;
+	unsigned inflight;           /* operations whose CQE is outstanding (incl. cancels) */
+	enum oio_bufring_state bufring_state;
+	struct oio_bufring bufring;
+	struct oio_fd *backlog_head, *backlog_tail; /* iofds waiting for ring room */
+};
 
 struct oio_ctx {
 	struct oio_loop *loop;
@@ -150,22 +192,16 @@ struct oio_ctx {
 	struct oio_stats stats;
 	struct oio_txent *ent_pool;
 	unsigned ent_pool_len;
-	struct oio_fd *dirty_head;    /* poll: iofds with writes to attempt at flush */
 	struct oio_fd *resume_head;   /* iofds with kept bytes to deliver at the next flush */
 	struct oio_fd **fd_owner;     /* registered iofd per fd number: one iofd per fd */
 	unsigned fd_owner_cap;
 	int fatal;                    /* -errno once the backend failed for good (a broken ring) */
-	uint8_t *scratch;             /* poll: read buffer shared by all iofds */
-	size_t scratch_len;
-	uint8_t *scratch_ctrl;
-	size_t scratch_ctrl_len;
-	struct oio_ring *ring;        /* io_uring */
-	struct oio_watch ring_watch;
-	bool ring_immediate;
-	struct oio_fd *backlog_head, *backlog_tail;
-	unsigned nfds;
 	struct oio_fd *all;           /* every iofd not yet released */
-	unsigned read_sqes;            /* default num_sqes of new iofds */
+	unsigned read_sqes;           /* default num_sqes of new iofds */
+	union {                       /* the backend's own state: ops->init() sets up its member */
+		struct oio_poll_ctx poll;
+		struct oio_uring_ctx uring;
+	} u;
 };
 
 extern const struct oio_backend_ops oio_backend_poll_ops;
@@ -175,7 +211,6 @@ extern const struct oio_backend_ops oio_backend_uring_ops;
 struct oio_txent *oio_txent_get(struct oio_ctx *ctx, size_t len, size_t ctrllen);
 void oio_txent_put(struct oio_ctx *ctx, struct oio_txent *e);
 void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e);
-struct oio_txent *oio_txq_pop(struct oio_txqueue *q);
 void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_push_front(struct oio_txqueue *q, struct oio_txent *e);
 void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q);
@@ -208,7 +243,6 @@ void oio_fd_maybe_release(struct oio_fd *iofd);
 /* At context teardown, after the backend's exit: the kernel holds nothing any more. */
 void oio_fd_release_all_freed(struct oio_ctx *ctx);
 bool oio_fd_can_read(const struct oio_fd *iofd);
-void oio_ctx_mark_dirty(struct oio_fd *iofd);
 /* Queue oio_seg_resume() for the next flush (the caller may be inside a delivery of this iofd). */
 void oio_ctx_queue_resume(struct oio_fd *iofd);
 /* The backend cannot go on (e.g. its ring fd was closed under it): stop and tell the embedding loop. */

@@ -59,9 +59,7 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->io_read_buffers = iofd->io_write_buffers = 1;
 	iofd->num_sqes = mode == OIO_MODE_ACCEPT ? 1 : ctx->read_sqes;
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
-	iofd->watch.fd = -1;
 	remember_file(iofd);
-	ctx->nfds++;
 	iofd->all_next = ctx->all;
 	if (ctx->all)
 		ctx->all->all_prev = iofd;
@@ -182,21 +180,6 @@ int oio_fd_unregister(struct oio_fd *iofd)
 	return 0;
 }
 
-/* Reads io_uring completed while reading was off belong to this fd: after close they must not reach the next
- * fd this iofd is registered with. (A NOP already delivering them is dropped by the fd generation check.) */
-static void drop_parked(struct oio_fd *iofd)
-{
-	for (unsigned i = 0; i < iofd->rd_cap; i++) {
-		struct oio_uop *op = &iofd->rd[i];
-		if (!op->parked || op->busy)
-			continue;
-		if (iofd->mode == OIO_MODE_ACCEPT)
-			close(op->parked_res); /* an accepted fd nobody took */
-		op->parked = false;
-		op->parked_res = 0;
-	}
-}
-
 int oio_fd_close(struct oio_fd *iofd)
 {
 	int fd = iofd->fd;
@@ -207,7 +190,7 @@ int oio_fd_close(struct oio_fd *iofd)
 	iofd->flags &= ~F_NOTIFY_CONNECTED;
 	oio_fd_txqueue_clear(iofd);
 	oio_seg_reset(&iofd->seg);
-	drop_parked(iofd);
+	iofd->ctx->ops->close_fd(iofd);
 	oio_fd_unregister(iofd);
 	iofd->fdgen++;
 	iofd->fd = -1;
@@ -223,16 +206,8 @@ static void release(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
 
-	for (unsigned i = 0; i < iofd->rd_cap; i++) {
-		if (iofd->rd[i].parked && iofd->mode == OIO_MODE_ACCEPT)
-			close(iofd->rd[i].parked_res); /* an accepted fd nobody took */
-		free(iofd->rd[i].buf);
-		free(iofd->rd[i].ctrl);
-	}
-	free(iofd->rd);
-	free(iofd->wrx);
+	ctx->ops->release_fd(iofd);
 	free(iofd->seg.pending);
-	ctx->nfds--;
 	if (iofd->all_prev)
 		iofd->all_prev->all_next = iofd->all_next;
 	else
@@ -248,18 +223,8 @@ void oio_fd_release_all_freed(struct oio_ctx *ctx)
 
 	for (struct oio_fd *iofd = ctx->all; iofd; iofd = next) {
 		next = iofd->all_next;
-		if (!(iofd->flags & F_TO_FREE))
-			continue;
-		/* operations a dead ring never completed: their entries were orphaned at close */
-		for (unsigned k = 0; k < OIO_DGRAM_WRITES; k++) {
-			struct oio_uop *w = k == 0 ? &iofd->wr : iofd->wrx ? &iofd->wrx[k - 1] : NULL;
-			for (unsigned i = 0; w && i < w->nents; i++)
-				if (w->ents[i]->orphan)
-					oio_txent_put(ctx, w->ents[i]);
-			if (w)
-				w->nents = 0;
-		}
-		release(iofd);
+		if (iofd->flags & F_TO_FREE)
+			release(iofd); /* (io_uring: operations a dead ring never completed give back their entries) */
 	}
 }
 
@@ -368,7 +333,8 @@ int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n)
 	    op != OIO_OP_READ || n < 1 ||
 	    n > (iofd->mode == OIO_MODE_READ_WRITE ? OIO_MAX_READ_SQES : OIO_MAX_DGRAM_READ_SQES))
 		return -EINVAL;
-	if ((unsigned)n > iofd->rd_cap && (iofd->inflight || iofd->cbdepth))
+	/* (io_uring only, checked above) */
+	if ((unsigned)n > iofd->u.uring.rd_cap && (iofd->u.uring.inflight || iofd->cbdepth))
 		return -EBUSY; /* the read slots (armed or being delivered) must not move: set it before register() */
 	iofd->num_sqes = (unsigned)n;
 	return 0;
@@ -451,7 +417,6 @@ unsigned oio_fd_txqueue_len(const struct oio_fd *iofd) { return iofd->txq.len; }
 size_t oio_fd_txqueue_bytes(const struct oio_fd *iofd) { return iofd->txq.bytes; }
 uint32_t oio_fd_generation(const struct oio_fd *iofd) { return iofd->fdgen; }
 void oio_fd_set_txqueue_max(struct oio_fd *iofd, unsigned max) { iofd->txq.max = max; }
-unsigned oio_fd_get_txqueue_max(const struct oio_fd *iofd) { return iofd->txq.max; }
 
 void oio_fd_txqueue_clear(struct oio_fd *iofd)
 {
@@ -578,8 +543,8 @@ bool oio_fd_handle_write(struct oio_fd *iofd, struct oio_txent **ents, unsigned 
 	return alive;
 }
 
-/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a
- * read already collected it; then the socket has no peer. */
+/* Writable after a non-blocking connect: tell success from failure. SO_ERROR holds the failure unless a read
+ * armed before the notification collected it: then that read's error (conn_err), else ENOTCONN if there is no peer. */
 void oio_fd_handle_connected(struct oio_fd *iofd)
 {
 	int res = 0;

@@ -10,16 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
-#ifndef IORING_SQ_TASKRUN
-#define IORING_SQ_TASKRUN (1U << 2)
-#endif
-#ifndef IORING_SQ_CQ_OVERFLOW
-#define IORING_SQ_CQ_OVERFLOW (1U << 1)
-#endif
-
 #define load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
@@ -29,9 +19,9 @@ static int sys_setup(unsigned entries, struct io_uring_params *p)
 	return r < 0 ? -errno : (int)r;
 }
 
-static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags)
+static int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, void *arg, size_t argsz)
 {
-	long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, NULL, 0);
+	long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
 	return r < 0 ? -errno : (int)r;
 }
 
@@ -95,7 +85,6 @@ int oio_ring_init(struct oio_ring *r, unsigned entries, const unsigned *flag_set
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->efd = -1;
 	for (unsigned i = 0; i < nsets; i++) {
 		struct io_uring_params p;
 		memset(&p, 0, sizeof(p));
@@ -108,7 +97,6 @@ int oio_ring_init(struct oio_ring *r, unsigned entries, const unsigned *flag_set
 		r->fd = rc;
 		r->setup_flags = p.flags;
 		r->features = p.features;
-		r->entries = p.sq_entries;
 		rc = map_rings(r, &p);
 		if (rc < 0) {
 			oio_ring_exit(r);
@@ -131,15 +119,11 @@ void oio_ring_exit(struct oio_ring *r)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->efd = -1;
 }
 
 int oio_ring_register_eventfd(struct oio_ring *r, int efd)
 {
-	int rc = sys_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1);
-	if (rc == 0)
-		r->efd = efd;
-	return rc;
+	return sys_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1);
 }
 
 struct io_uring_sqe *oio_ring_get_sqe(struct oio_ring *r)
@@ -163,13 +147,9 @@ unsigned oio_ring_unsubmitted(const struct oio_ring *r)
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete)
 {
 	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
-	int rc;
 
 	store_release(r->sq_tail, r->sq_local_tail);
-	do {
-		rc = sys_enter(r->fd, n, min_complete, getevents ? IORING_ENTER_GETEVENTS : 0);
-	} while (rc == -EINTR);
-	return rc;
+	return sys_enter(r->fd, n, min_complete, getevents ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
 }
 
 int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns)
@@ -178,12 +158,9 @@ int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t time
 					.tv_nsec = (long long)(timeout_ns % 1000000000u) };
 	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&ts };
 	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
-	int rc;
 
 	store_release(r->sq_tail, r->sq_local_tail);
-	rc = (int)syscall(__NR_io_uring_enter, r->fd, n, min_complete,
-			  IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
-	return rc < 0 ? -errno : rc;
+	return sys_enter(r->fd, n, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
 }
 
 unsigned oio_ring_cq_ready(const struct oio_ring *r)

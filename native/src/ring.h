@@ -7,11 +7,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one place for flag values newer than some distributions' <linux/io_uring.h> (the values are kernel ABI).
+ * Everything including the ring uses these; the buffer-ring structures still need 5.19 headers. */
+#ifndef IORING_SQ_CQ_OVERFLOW
+#define IORING_SQ_CQ_OVERFLOW (1U << 1)
+#endif
+#ifndef IORING_SQ_TASKRUN
+#define IORING_SQ_TASKRUN (1U << 2)          /* 5.19 */
+#endif
+#ifndef IORING_SETUP_TASKRUN_FLAG
+#define IORING_SETUP_TASKRUN_FLAG (1U << 9)  /* 5.19 */
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12) /* 6.0 */
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13) /* 6.1 */
+#endif
+
 struct oio_ring {
 	int fd;
 	unsigned setup_flags;
 	unsigned features;
-	unsigned entries;
 	/* submission queue */
 	unsigned *sq_head, *sq_tail, *sq_mask, *sq_flags, *sq_array;
 	unsigned sq_entries;
@@ -24,7 +41,6 @@ struct oio_ring {
 	/* mappings */
 	void *sq_map, *cq_map;
 	size_t sq_map_len, cq_map_len, sqes_len;
-	int efd;                     /* registered eventfd, -1 if none */
 };
 
 /* Set up a ring with `entries` SQEs, trying each flag set in order. Returns 0 or -errno. */
@@ -36,7 +52,7 @@ struct io_uring_sqe *oio_ring_get_sqe(struct oio_ring *r);
 /* SQEs handed out but not yet consumed by the kernel. */
 unsigned oio_ring_unsubmitted(const struct oio_ring *r);
 /* io_uring_enter: submit what is queued; `getevents` also runs deferred task work. Returns the count
- * submitted or -errno. */
+ * submitted or -errno. Both enters return -EINTR to the caller (see enter() in backend_uring.c). */
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
 /* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes
  * (IORING_FEAT_EXT_ARG, Linux 5.11+). */

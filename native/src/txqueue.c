@@ -60,7 +60,7 @@ void oio_txq_push(struct oio_txqueue *q, struct oio_txent *e)
 	q->bytes += e->len - e->off;
 }
 
-struct oio_txent *oio_txq_pop(struct oio_txqueue *q)
+static struct oio_txent *txq_pop(struct oio_txqueue *q)
 {
 	struct oio_txent *e = q->head;
 
@@ -81,7 +81,7 @@ void oio_txq_remove(struct oio_txqueue *q, struct oio_txent *e)
 	struct oio_txent *prev = NULL;
 
 	if (q->head == e) {
-		oio_txq_pop(q);
+		txq_pop(q);
 		return;
 	}
 	for (struct oio_txent *x = q->head; x; prev = x, x = x->next) {
@@ -112,7 +112,7 @@ void oio_txq_clear(struct oio_ctx *ctx, struct oio_txqueue *q)
 {
 	struct oio_txent *e;
 
-	while ((e = oio_txq_pop(q))) {
+	while ((e = txq_pop(q))) {
 		if (e->inflight)
 			e->orphan = true;
 		else

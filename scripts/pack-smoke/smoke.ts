@@ -88,7 +88,8 @@ await check('CTRL GET/SET against a CtrlServer', async () => {
     verify: (_req, v) => (/^\d+$/.test(v) && Number(v) < 65536 ? true : 'Input not within the range'),
     set: (req) => { lac = Number(req.value); return String(lac); },
   });
-  const srv = new CtrlServer({ tree, port: 0 }).open();
+  const srv = new CtrlServer({ tree, port: 0 });
+  srv.open();
   const cli = new CtrlClient({ host: '127.0.0.1', port: srv.port, timeout: 5000 });
   try {
     await cli.connect();

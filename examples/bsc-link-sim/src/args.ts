@@ -9,15 +9,7 @@ import net from 'node:net';
 /** A bad command line value; the CLI prints `message` as its one line. */
 export class ArgError extends Error {}
 
-/** `--bts -5` -> `--bts=-5`, so that parseArgs hands the value to our range check. */
-export function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!, next = argv[i + 1];
-    if (valued.includes(a) && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
-  }
-  return out;
-}
+export { joinNegativeValues } from '@osmo/ctrl/cli-args';
 
 /** An integer option in [min, max]; `undefined` -> dflt. */
 export function intArg(v: string | undefined, dflt: number, name: string, min: number, max: number): number {

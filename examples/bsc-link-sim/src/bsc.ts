@@ -7,11 +7,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
+import { IpaProto } from '@osmo/ipa';
 import { BscOml } from './bsc-oml.js';
 import { decodeOml, OmlDecodeError } from './oml.js';
 import { decodeMeasResult, RslDecodeError } from './rsl.js';
 import { SeqCheck } from './stats.js';
-import { IPA_PROTO_OML, IPA_PROTO_RSL, type ServerConn, type ServerLink, type Transport } from './transport.js';
+import type { ServerConn, ServerLink, Transport } from './transport.js';
 
 const debug = debuglog('osmo-linksim');
 /** OML and RSL frames are small; anything longer is garbage and closes the connection. */
@@ -119,7 +120,7 @@ export class BscSide extends EventEmitter<BscSideEvents> {
     });
     oml.on('frame', (c, proto, payload) => {
       const b = c.data as BscBtsState | undefined;
-      if (!b?.oml || proto !== IPA_PROTO_OML) return;
+      if (!b?.oml || proto !== IpaProto.OML) return;
       b.omlRx++;
       let m;
       try { m = decodeOml(payload); } catch (e) {
@@ -128,7 +129,7 @@ export class BscSide extends EventEmitter<BscSideEvents> {
       }
       const before = this.omlConnectionState(b);
       const r = b.oml.handle(m);
-      for (const x of r.replies) c.send(IPA_PROTO_OML, x);
+      for (const x of r.replies) c.send(IpaProto.OML, x);
       if (this.omlConnectionState(b) !== before) this.notify(b);
     });
     rsl.on('up', (c) => {
@@ -149,7 +150,7 @@ export class BscSide extends EventEmitter<BscSideEvents> {
     });
     rsl.on('frame', (c, proto, payload) => {
       const t = c.data as BscTrxState | undefined;
-      if (!t || proto !== IPA_PROTO_RSL) return;
+      if (!t || proto !== IpaProto.RSL) return;
       try {
         t.rx.accept(decodeMeasResult(payload).seq);
       } catch (e) {

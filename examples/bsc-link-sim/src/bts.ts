@@ -7,10 +7,11 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { debuglog } from 'node:util';
+import { IpaProto } from '@osmo/ipa';
 import { OmlBringup } from './oml-bringup.js';
 import { decodeOml, OmlDecodeError, describeOml } from './oml.js';
 import { encodeMeasResult, syntheticMeasResult } from './rsl.js';
-import { IPA_PROTO_OML, IPA_PROTO_RSL, type ClientLink, type Transport } from './transport.js';
+import type { ClientLink, Transport } from './transport.js';
 
 const debug = debuglog('osmo-linksim');
 
@@ -68,7 +69,7 @@ class SimBts {
       debug('bts %d: OML up', index);
       side.omlUps++;
       side.emit('oml-up', index);
-      for (const b of this.fsm.start()) this.oml.send(IPA_PROTO_OML, b);
+      for (const b of this.fsm.start()) this.oml.send(IpaProto.OML, b);
     });
     this.oml.on('down', (reason) => {
       debug('bts %d: OML down (%s)', index, reason);
@@ -76,7 +77,7 @@ class SimBts {
       side.emit('oml-down', index, reason);
       for (const t of this.trxs) this.closeRsl(t);   // as osmo-bts does: no RSL without OML
     });
-    this.oml.on('frame', (proto, payload) => { if (proto === IPA_PROTO_OML) this.onOml(payload); });
+    this.oml.on('frame', (proto, payload) => { if (proto === IpaProto.OML) this.onOml(payload); });
   }
 
   private onOml(payload: Buffer): void {
@@ -87,7 +88,7 @@ class SimBts {
     }
     debug('bts %d: RX %s', this.index, describeOml(m));
     const r = this.fsm.handle(m);
-    for (const b of r.replies) this.oml.send(IPA_PROTO_OML, b);
+    for (const b of r.replies) this.oml.send(IpaProto.OML, b);
     for (const ev of r.events) {
       if (ev.type === 'rsl-connect') this.openRsl(ev.trx, ev.ip, ev.port);
       else if (ev.type === 'bts-up') { this.bringups++; this.side.emit('bts-up', this.index); }
@@ -166,7 +167,7 @@ export class BtsSide extends EventEmitter<BtsSideEvents> {
         t.owed += this.opts.rate * dt;
         while (t.owed >= 1) {
           t.owed -= 1;
-          const rc = t.rsl.send(IPA_PROTO_RSL, encodeMeasResult(syntheticMeasResult(t.seq)));
+          const rc = t.rsl.send(IpaProto.RSL, encodeMeasResult(syntheticMeasResult(t.seq)));
           if (rc !== 0) { t.owed = 0; break; }   // not queued: the sequence number is not used up
           t.seq = (t.seq + 1) >>> 0; t.sent++;
         }

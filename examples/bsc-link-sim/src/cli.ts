@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * bsc-link-sim: BSC side + N BTS x M TRX over IPA on loopback, live progress, summary. See README.md.
- * Failures are one line on stderr and a non-zero exit (no stack traces): see EXIT. The I/O addon is loaded only
- * after the arguments were checked (sim.ts loads the transport lazily), so --help works without it.
+ * Failures are one line on stderr and a non-zero exit (no stack traces): see EXIT.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ArgError, hostPort, intArg, joinNegativeValues, numArg, parseHostPort, resolveHost } from './args.js';
-import { DEFAULTS, pickTransport, runSimulation, type SimOptions, type SimStarted } from './sim.js';
+import { DEFAULTS, type SimOptions, type SimStarted } from './options.js';
+import { pickTransport, runSimulation } from './sim.js';
 import { formatSummary, type SimSummary } from './stats.js';
 
 /** 0 ok; 1 RSL messages unaccounted or duplicated; 2 usage; 3 no link ever came up; 4 cannot start (backend, listen) */
@@ -38,7 +38,7 @@ exit codes: 0 ok, 1 messages unaccounted or duplicated, 2 usage, 3 no link came 
 const VALUED = ['--bts', '--trx', '--rate', '--duration', '--backend', '--bsc', '--site-base', '--ctrl-port', '--ctrl-bind',
   '--chaos', '--listen', '--rsl-port', '--sample'];
 
-interface Parsed { o: SimOptions; json: boolean; control: boolean; help: boolean }
+interface Parsed { o: SimOptions; json: boolean; control: boolean; help: boolean; ctrlPortGiven: boolean }
 
 /** argv -> options (hosts not resolved yet); throws ArgError with the one line to print. */
 export function parseCli(argv: readonly string[]): Parsed {
@@ -81,7 +81,7 @@ export function parseCli(argv: readonly string[]): Parsed {
     const hp = parseHostPort(a.bsc, 'bsc');
     o.bsc = { host: hp.host!, port: hp.port };
   }
-  return { o, json: a.json === true, control: a.control === true, help };
+  return { o, json: a.json === true, control: a.control === true, help, ctrlPortGiven: a['ctrl-port'] !== undefined };
 }
 
 function firstLine(e: unknown): string {
@@ -118,9 +118,20 @@ async function main(argv: readonly string[]): Promise<number> {
     const h = (e as { hostname?: string }).hostname;
     return fail(`cannot resolve ${h ?? 'host'}: ${firstLine(e)}`, o.bsc ? EXIT.NO_LINK : EXIT.SETUP);
   }
+  // @osmo/io loads its addon and picks its backend on first I/O use, which is here: --help and usage errors need
+  // no built addon, and --backend is in the environment before the pick
   let picked;
-  try { picked = await pickTransport(o.backend); } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
-  if (picked.warning) process.stderr.write(`bsc-link-sim: ${picked.warning}\n`);
+  try {
+    picked = await pickTransport(o.backend);
+  } catch (e) { return fail(firstLine(e), EXIT.SETUP); }
+  if (picked.warning) {
+    process.stderr.write(`bsc-link-sim: ${picked.warning}\n`);
+    // the CTRL interface runs on @osmo/io: without it there is none, unless --ctrl-port asked for one (then it fails)
+    if (!p.ctrlPortGiven && o.ctrlPort !== null) {
+      o.ctrlPort = null;
+      process.stderr.write('bsc-link-sim: no CTRL interface without @osmo/io\n');
+    }
+  }
 
   // SIGINT/SIGTERM (and 'exit' / stdin EOF with --control) end the run early, with the summary
   let stopRun: () => void = () => {};

@@ -6,15 +6,13 @@
  *   bts.N.trx.M.rsl-rx / rsl-lost / rsl-duplicates / rsl-decode-errors / rsl-connects
  *   number-of-bts, rsl-rx-total, rsl-lost-total
  * and a TRAP for every link change (`TRAP 0 bts.N.oml-connection-state degraded`, ...).
- * @osmo/ctrl is imported lazily (it needs the @osmo/io addon).
  */
-import type { CtrlTree as CtrlTreeT } from '@osmo/ctrl';
+import { CtrlNode, CtrlServer, CtrlTree } from '@osmo/ctrl';
 import type { BscBtsState, BscSide, BscTrxState } from './bsc.js';
 
 export interface CtrlHandle { readonly port: number; close(): void }
 
-export async function buildCtrlTree(bsc: BscSide): Promise<CtrlTreeT> {
-  const { CtrlTree, CtrlNode } = await import('@osmo/ctrl');
+export function buildCtrlTree(bsc: BscSide): CtrlTree {
   const tree = new CtrlTree({ data: bsc });
   const btsNode = new CtrlNode('bts');
   const trxNode = new CtrlNode('trx');
@@ -36,9 +34,8 @@ export async function buildCtrlTree(bsc: BscSide): Promise<CtrlTreeT> {
 }
 
 /** Serve the tree on 127.0.0.1:port (0 = any free port) and send a TRAP on every link change. */
-export async function startCtrl(bsc: BscSide, port: number, address = '127.0.0.1'): Promise<CtrlHandle> {
-  const { CtrlServer } = await import('@osmo/ctrl');
-  const tree = await buildCtrlTree(bsc);
+export function startCtrl(bsc: BscSide, port: number, address = '127.0.0.1'): CtrlHandle {
+  const tree = buildCtrlTree(bsc);
   const srv = new CtrlServer({ port, address, tree, name: 'linksim-ctrl', builtins: false, connStats: false });
   srv.open();
   const onLink = (variable: string, value: string): void => { srv.sendTrap(variable, value); };

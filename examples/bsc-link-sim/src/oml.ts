@@ -8,8 +8,10 @@
  * `length` counts the FOM bytes (after the manufacturer label).
  *
  * Decoding is total: any byte string either decodes or raises an OmlDecodeError (code + offset); attributes are
- * kept as raw bytes (so an acknowledgement can echo them exactly) and parsed on demand with the TLV table below.
+ * kept as raw bytes (so an acknowledgement can echo them exactly) and parsed on demand with the attribute table
+ * below (run by @osmo/ipa's table-driven TLV helper, which loads no native code).
  */
+import { TlvTable, TlvDecodeError, TlvEncodeError, type TlvSpec } from '@osmo/ipa/tlv';
 
 export const OmlMdisc = { FOM: 0x80, MMI: 0x40, TRAU: 0x20, MANUF: 0x10 } as const;
 export const OML_PLACEMENT_ONLY = 0x80;
@@ -83,14 +85,14 @@ export const OmlAttr = {
 } as const;
 
 /** How an attribute is laid out: tag-only, fixed-length value, or a length-prefixed value (8- or 16-bit length). */
-export type OmlAttrFormat = { kind: 'T' } | { kind: 'TV'; len: number } | { kind: 'TLV' } | { kind: 'TL16V' };
+export type OmlAttrFormat = TlvSpec;
 
-const T: OmlAttrFormat = { kind: 'T' };
-const TL16V: OmlAttrFormat = { kind: 'TL16V' };
-const TV = (len: number): OmlAttrFormat => ({ kind: 'TV', len });
+const T: TlvSpec = { form: 'T' };
+const TL16V: TlvSpec = { form: 'TL16V' };
+const TV = (len: number): TlvSpec => ({ form: 'TV', len });
 
 /** The attribute table (the upstream pattern: one table drives both encoder and decoder). */
-export const OML_ATTR_FORMATS: ReadonlyMap<number, OmlAttrFormat> = new Map<number, OmlAttrFormat>([
+export const OML_ATTR_FORMATS: ReadonlyMap<number, TlvSpec> = new Map<number, TlvSpec>([
   [OmlAttr.ADD_INFO, TL16V], [OmlAttr.ADD_TEXT, TL16V], [OmlAttr.ADM_STATE, TV(1)], [OmlAttr.ARFCN_LIST, TL16V],
   [OmlAttr.AUTON_REPORT, TV(1)], [OmlAttr.AVAIL_STATUS, TL16V], [OmlAttr.BCCH_ARFCN, TV(2)], [OmlAttr.BSIC, TV(1)],
   [OmlAttr.BTS_AIR_TIMER, TV(1)], [OmlAttr.CCCH_L_I_P, TV(1)], [OmlAttr.CCCH_L_T, TV(1)], [OmlAttr.CHAN_COMB, TV(1)],
@@ -126,6 +128,8 @@ export const OML_ATTR_FORMATS: ReadonlyMap<number, OmlAttrFormat> = new Map<numb
   [OmlAttr.IPACC_RLC_CFG_3, TL16V], [OmlAttr.IPACC_SSL_CFG, TL16V], [OmlAttr.IPACC_SEC_POSSIBLE, TL16V],
   [OmlAttr.IPACC_IML_SSL_STATE, TL16V], [OmlAttr.IPACC_REVOC_DATE, TL16V],
 ]);
+
+const OML_ATTRS = new TlvTable({ ies: OML_ATTR_FORMATS });
 
 export type OmlDecodeErrorCode = 'OML_TOO_SHORT' | 'OML_BAD_MDISC' | 'OML_BAD_LENGTH' | 'OML_BAD_MANUF' |
   'OML_ATTR_UNKNOWN' | 'OML_ATTR_TRUNCATED';
@@ -218,58 +222,24 @@ export function tryDecodeOml(buf: Uint8Array): OmlDecodeResult {
   }
 }
 
-/** Parse a run of attributes with the table. `baseOffset` is added to error offsets. */
+/** Parse a run of attributes with the table. `baseOffset` is added to error offsets. Values are copies. */
 export function parseOmlAttrs(buf: Uint8Array, baseOffset = 0): OmlAttrIe[] {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: OmlAttrIe[] = [];
-  let o = 0;
-  while (o < b.length) {
-    const tag = b[o]!;
-    const fmt = OML_ATTR_FORMATS.get(tag);
-    if (!fmt) throw new OmlDecodeError('OML_ATTR_UNKNOWN', `unknown attribute 0x${tag.toString(16)}`, baseOffset + o);
-    let start: number, len: number;
-    switch (fmt.kind) {
-      case 'T': start = o + 1; len = 0; break;
-      case 'TV': start = o + 1; len = fmt.len; break;
-      case 'TLV':
-        if (o + 2 > b.length) throw new OmlDecodeError('OML_ATTR_TRUNCATED', `attribute 0x${tag.toString(16)} length missing`, baseOffset + o);
-        start = o + 2; len = b[o + 1]!; break;
-      case 'TL16V':
-        if (o + 3 > b.length) throw new OmlDecodeError('OML_ATTR_TRUNCATED', `attribute 0x${tag.toString(16)} length missing`, baseOffset + o);
-        start = o + 3; len = b.readUInt16BE(o + 1); break;
-    }
-    if (start + len > b.length) {
-      throw new OmlDecodeError('OML_ATTR_TRUNCATED', `attribute 0x${tag.toString(16)} needs ${len} bytes, ${b.length - start} left`, baseOffset + o);
-    }
-    out.push({ tag, value: Buffer.from(b.subarray(start, start + len)) });
-    o = start + len;
+  try {
+    return OML_ATTRS.parse(buf).map(({ tag, value }) => ({ tag, value: Buffer.from(value) }));
+  } catch (e) {
+    if (!(e instanceof TlvDecodeError)) throw e;
+    const code = e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'OML_ATTR_UNKNOWN' : 'OML_ATTR_TRUNCATED';
+    throw new OmlDecodeError(code, `attribute ${e.detail}`, baseOffset + e.offset);
   }
-  return out;
 }
 
 export function encodeOmlAttrs(ies: readonly OmlAttrIe[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const { tag, value } of ies) {
-    const fmt = OML_ATTR_FORMATS.get(tag);
-    if (!fmt) throw new OmlEncodeError(`unknown attribute 0x${tag.toString(16)}`);
-    switch (fmt.kind) {
-      case 'T':
-        if (value.length) throw new OmlEncodeError(`attribute 0x${tag.toString(16)} carries no value`);
-        parts.push(Buffer.of(tag)); break;
-      case 'TV':
-        if (value.length !== fmt.len) throw new OmlEncodeError(`attribute 0x${tag.toString(16)} needs ${fmt.len} bytes`);
-        parts.push(Buffer.of(tag), value); break;
-      case 'TLV':
-        if (value.length > 0xff) throw new OmlEncodeError(`attribute 0x${tag.toString(16)} too long`);
-        parts.push(Buffer.of(tag, value.length), value); break;
-      case 'TL16V': {
-        if (value.length > 0xffff) throw new OmlEncodeError(`attribute 0x${tag.toString(16)} too long`);
-        const h = Buffer.alloc(3); h[0] = tag; h.writeUInt16BE(value.length, 1);
-        parts.push(h, value); break;
-      }
-    }
+  try {
+    return OML_ATTRS.encode(ies);
+  } catch (e) {
+    if (!(e instanceof TlvEncodeError)) throw e;
+    throw new OmlEncodeError(`attribute ${e.message}`);
   }
-  return Buffer.concat(parts);
 }
 
 export function findAttr(ies: readonly OmlAttrIe[], tag: number): Buffer | undefined {

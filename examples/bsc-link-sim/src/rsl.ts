@@ -6,8 +6,10 @@
  * RXLEV/RXQUAL octets are "supplementary measurement information"; we put the sequence number (32-bit BE) there,
  * and its low 8 bits also go into the Measurement Result Number IE (§9.3.27), which is what that IE is for.
  *
- * Decoding is total: anything either decodes or raises an RslDecodeError (code + offset).
+ * Decoding is total: anything either decodes or raises an RslDecodeError (code + offset). The IEs are walked by
+ * @osmo/ipa's table-driven TLV helper (the table below).
  */
+import { TlvTable, TlvIndex, TlvDecodeError, type TlvSpec } from '@osmo/ipa/tlv';
 
 export const RslMdisc = { RLL: 0x02, DCHAN: 0x08, CCHAN: 0x0c, TRX: 0x10, LOC: 0x20, IPACCESS: 0x7e } as const;
 
@@ -18,18 +20,24 @@ export const RslIe = {
   MS_TIMING_OFFSET: 0x24,
 } as const;
 
-export type RslIeFormat = { kind: 'TV'; len: number } | { kind: 'TLV' } | { kind: 'TL16V' };
+export type RslIeFormat = TlvSpec;
 
 /** IE table: one entry per IE used here; drives encoder and decoder. */
 export const RSL_IE_FORMATS: ReadonlyMap<number, RslIeFormat> = new Map<number, RslIeFormat>([
-  [RslIe.CHAN_NR, { kind: 'TV', len: 1 }],
-  [RslIe.BS_POWER, { kind: 'TV', len: 1 }],
-  [RslIe.L1_INFO, { kind: 'TV', len: 2 }],
-  [RslIe.L3_INFO, { kind: 'TL16V' }],
-  [RslIe.UPLINK_MEAS, { kind: 'TLV' }],
-  [RslIe.MEAS_RES_NR, { kind: 'TV', len: 1 }],
-  [RslIe.MS_TIMING_OFFSET, { kind: 'TV', len: 1 }],
+  [RslIe.CHAN_NR, { form: 'TV', len: 1 }],
+  [RslIe.BS_POWER, { form: 'TV', len: 1 }],
+  [RslIe.L1_INFO, { form: 'TV', len: 2 }],
+  [RslIe.L3_INFO, { form: 'TL16V' }],
+  [RslIe.UPLINK_MEAS, { form: 'TLV' }],
+  [RslIe.MEAS_RES_NR, { form: 'TV', len: 1 }],
+  [RslIe.MS_TIMING_OFFSET, { form: 'TV', len: 1 }],
 ]);
+const RSL_IES = new TlvTable({ ies: RSL_IE_FORMATS });
+
+function rslIeError(e: unknown): never {
+  if (!(e instanceof TlvDecodeError)) throw e;
+  throw new RslDecodeError(e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'RSL_IE_UNKNOWN' : 'RSL_IE_TRUNCATED', `IE ${e.detail}`, e.offset);
+}
 
 export type RslDecodeErrorCode = 'RSL_TOO_SHORT' | 'RSL_UNSUPPORTED' | 'RSL_IE_UNKNOWN' | 'RSL_IE_TRUNCATED' |
   'RSL_IE_MISSING' | 'RSL_IE_INVALID';
@@ -92,26 +100,11 @@ export function encodeMeasResult(m: MeasResult): Buffer {
 export interface RslIeValue { iei: number; value: Buffer; offset: number }
 
 export function parseRslIes(b: Buffer, start: number): RslIeValue[] {
-  const out: RslIeValue[] = [];
-  let o = start;
-  while (o < b.length) {
-    const iei = b[o]!;
-    const fmt = RSL_IE_FORMATS.get(iei);
-    if (!fmt) throw new RslDecodeError('RSL_IE_UNKNOWN', `unknown IE 0x${iei.toString(16)}`, o);
-    let vs: number, len: number;
-    if (fmt.kind === 'TV') { vs = o + 1; len = fmt.len; }
-    else if (fmt.kind === 'TLV') {
-      if (o + 2 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
-      vs = o + 2; len = b[o + 1]!;
-    } else {
-      if (o + 3 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
-      vs = o + 3; len = b.readUInt16BE(o + 1);
-    }
-    if (vs + len > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} needs ${len} bytes`, o);
-    out.push({ iei, value: b.subarray(vs, vs + len), offset: o });
-    o = vs + len;
+  try {
+    return RSL_IES.parse(b, start).map(({ tag, value, offset }) => ({ iei: tag, value, offset }));
+  } catch (e) {
+    return rslIeError(e);
   }
-  return out;
 }
 
 export interface RslHeader { mdisc: number; transparent: boolean; msgType: number }
@@ -121,10 +114,8 @@ export function decodeRslHeader(buf: Uint8Array): RslHeader {
   return { mdisc: buf[0]! & 0xfe, transparent: (buf[0]! & 1) === 1, msgType: buf[1]! };
 }
 
-/** IE format by IEI for the hot decoder: TV value length, TLV_ or TL16V_, or 0 for an IE not in the table. */
-const TLV_ = -1, TL16V_ = -2;
-const IE_FMT = new Int8Array(256);
-for (const [iei, f] of RSL_IE_FORMATS) IE_FMT[iei] = f.kind === 'TV' ? f.len : f.kind === 'TLV' ? TLV_ : TL16V_;
+/** reused by every decodeMeasResult call (synchronous, not re-entered): the walk allocates nothing */
+const measIes = new TlvIndex();
 
 /**
  * Decode a MEASurement RESult (IPA payload without the IPA header). Throws only RslDecodeError.
@@ -137,33 +128,17 @@ export function decodeMeasResult(b: Uint8Array): MeasResult {
   if (mdisc !== RslMdisc.DCHAN || msgType !== RslMsgType.MEAS_RES) {
     throw new RslDecodeError('RSL_UNSUPPORTED', `not a MEAS RES (mdisc 0x${mdisc.toString(16)} type 0x${msgType.toString(16)})`, 0);
   }
-  // value offset of the first occurrence of each IE used, -1 if absent; ulOff/ulLen: the IE's own offset and length
-  let cn = -1, nr = -1, ul = -1, ulOff = -1, ulLen = 0, bs = -1, l1 = -1, to = -1;
-  let o = 2;
-  while (o < b.length) {
-    const iei = b[o]!;
-    const f = IE_FMT[iei]!;
-    if (f === 0) throw new RslDecodeError('RSL_IE_UNKNOWN', `unknown IE 0x${iei.toString(16)}`, o);
-    let vs: number, len: number;
-    if (f > 0) { vs = o + 1; len = f; }
-    else if (f === TLV_) {
-      if (o + 2 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
-      vs = o + 2; len = b[o + 1]!;
-    } else {
-      if (o + 3 > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} length missing`, o);
-      vs = o + 3; len = (b[o + 1]! << 8) | b[o + 2]!;
-    }
-    if (vs + len > b.length) throw new RslDecodeError('RSL_IE_TRUNCATED', `IE 0x${iei.toString(16)} needs ${len} bytes`, o);
-    switch (iei) {
-      case RslIe.CHAN_NR: if (cn < 0) cn = vs; break;
-      case RslIe.MEAS_RES_NR: if (nr < 0) nr = vs; break;
-      case RslIe.UPLINK_MEAS: if (ul < 0) { ul = vs; ulOff = o; ulLen = len; } break;
-      case RslIe.BS_POWER: if (bs < 0) bs = vs; break;
-      case RslIe.L1_INFO: if (l1 < 0) l1 = vs; break;
-      case RslIe.MS_TIMING_OFFSET: if (to < 0) to = vs; break;
-    }
-    o = vs + len;
+  // one walk noting where the first of each IE lives
+  let ix: TlvIndex;
+  try {
+    ix = RSL_IES.index(b, 2, b.length, measIes);
+  } catch (e) {
+    return rslIeError(e);
   }
+  const at = ix.valueOffset;
+  const cn = at[RslIe.CHAN_NR]!, nr = at[RslIe.MEAS_RES_NR]!, ul = at[RslIe.UPLINK_MEAS]!, bs = at[RslIe.BS_POWER]!;
+  const l1 = at[RslIe.L1_INFO]!, to = at[RslIe.MS_TIMING_OFFSET]!;
+  const ulOff = ix.ieOffset[RslIe.UPLINK_MEAS]!, ulLen = ix.valueLength[RslIe.UPLINK_MEAS]!;
   const missing = (iei: number): RslDecodeError =>
     new RslDecodeError('RSL_IE_MISSING', `mandatory IE 0x${iei.toString(16)} missing`, b.length);
   if (cn < 0) throw missing(RslIe.CHAN_NR);

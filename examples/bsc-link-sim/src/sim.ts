@@ -3,63 +3,38 @@ import { resolveHost } from './args.js';
 import { BscSide } from './bsc.js';
 import { BtsSide } from './bts.js';
 import { startCtrl, type CtrlHandle } from './ctrl-tree.js';
+import type { SimOptions, SimProgress } from './options.js';
 import { CpuMeter, resourceReport, sampleResources, type ResourceSample, type SimSummary } from './stats.js';
-import { loadTransport, type Transport, type TransportKind } from './transport.js';
+import { loadTransport, type Transport } from './transport.js';
 
-export interface SimOptions {
-  bts: number;
-  trx: number;
-  rate: number;
-  durationS: number;
-  backend: 'auto' | 'poll' | 'io_uring' | 'node-net';
-  /** run only the BTS side against this BSC (OML port; RSL port comes from RSL Connect) */
-  bsc?: { host: string; port: number };
-  host: string;
-  omlPort: number;     // 0 = any free port (local BSC side)
-  rslPort: number;
-  ctrlPort: number | null;   // null: no CTRL interface
-  /** address the CTRL interface listens on (default 127.0.0.1: loopback even when OML/RSL listen on 0.0.0.0) */
-  ctrlHost?: string;
-  siteBase: number;
-  reconnectMs: number;
-  /** drop a random OML or RSL link every this many seconds (0 = never) */
-  chaosS: number;
-  /** BSC side only (no BTS side): listen on host:omlPort until durationS (0 = until `stop`) */
-  listen?: boolean;
-  /** sample VmRSS and the open fds every this many seconds into summary.resources (0/undefined = no sampling) */
-  sampleS?: number;
-  /** resolving ends the run early (e.g. 'exit' on the control channel) */
-  stop?: Promise<void>;
-  /** called once the BSC side (if any) listens and the BTS side (if any) started */
-  onStarted?(h: SimStarted): void;
-  onProgress?(p: SimProgress): void;
-  progressMs?: number;
+export { DEFAULTS, type SimOptions, type SimProgress, type SimStarted } from './options.js';
+
+
+/** the backend asked for cannot be had (same code as @osmo/io's error for an invalid OSMO_IO_BACKEND) */
+class BackendError extends Error {
+  readonly code = 'ERR_OSMO_IO_BACKEND';
 }
 
-export interface SimStarted { transport: Transport; bsc: BscSide | null; bts: BtsSide | null; omlPort: number; rslPort: number; ctrlPort: number | null }
-
-/** msgsPerS: RSL messages sent per second (BTS side), or received (BSC side only) */
-export interface SimProgress {
-  t: number; omlUp: number; rslUp: number; msgsPerS: number; cpuPercent: number; backend: string; rssKb?: number; fds?: number;
-  /** BTS side: failed OML connect attempts so far */
-  connectErrors?: number;
-}
-
-export const DEFAULTS: SimOptions = {
-  bts: 100, trx: 4, rate: 25, durationS: 10, backend: 'auto', host: '127.0.0.1', omlPort: 0, rslPort: 0,
-  ctrlPort: 0, siteBase: 1801, reconnectMs: 1000, chaosS: 0,
-};
-
+/**
+ * The transport for `backend`. @osmo/io picks its backend (OSMO_IO_BACKEND) once per process: 'poll' / 'io_uring'
+ * set it, and must do so before anything used @osmo/io for I/O (the CLI calls this first); a process already on
+ * another backend is an error.
+ */
 export async function pickTransport(backend: SimOptions['backend']): Promise<{ transport: Transport; warning?: string }> {
-  if (backend === 'node-net') return { transport: await loadTransport('node-net') };
+  if (backend === 'node-net') return { transport: loadTransport('node-net') };
   if (backend === 'poll' || backend === 'io_uring') process.env['OSMO_IO_BACKEND'] = backend;
+  let transport: Transport;
   try {
-    return { transport: await loadTransport('osmo-io' satisfies TransportKind) };
+    transport = loadTransport('osmo-io');
   } catch (e) {
     // an explicit choice (--backend, OSMO_IO_BACKEND) that cannot work is an error, not a silent fallback
     if (backend !== 'auto' || (e as { code?: string }).code === 'ERR_OSMO_IO_BACKEND') throw e;
-    return { transport: await loadTransport('node-net'), warning: `@osmo/io unavailable (${(e as Error).message.split('\n')[0]}); using node-net` };
+    return { transport: loadTransport('node-net'), warning: `@osmo/io unavailable (${(e as Error).message.split('\n')[0]}); using node-net` };
   }
+  if (backend !== 'auto' && transport.backend !== backend) {
+    throw new BackendError(`backend ${backend} requested, but @osmo/io already runs on ${transport.backend}`);
+  }
+  return { transport };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -81,7 +56,7 @@ export async function runSimulation(oIn: SimOptions, transportIn?: Transport): P
     await bsc.start();
     host = o.host; omlPort = bsc.omlPort;
     try {
-      if (o.ctrlPort !== null) ctrl = await startCtrl(bsc, o.ctrlPort, o.ctrlHost ?? '127.0.0.1');
+      if (o.ctrlPort !== null) ctrl = startCtrl(bsc, o.ctrlPort, o.ctrlHost ?? '127.0.0.1');
     } catch (e) {
       bsc.close();
       throw e;

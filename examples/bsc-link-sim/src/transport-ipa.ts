@@ -1,21 +1,16 @@
 /** @osmo/ipa (over @osmo/io) implementation of transport.ts. */
 import { EventEmitter } from 'node:events';
-import {
-  type ClientLink, type ClientLinkEvents, type ClientLinkOptions, type ServerConn, type ServerLink, type ServerLinkEvents,
-  type ServerLinkOptions, type Transport,
+import { getBackend, stats } from '@osmo/io';
+import { IpaClient, IpaServer, type IpaServerConn } from '@osmo/ipa';
+import type {
+  ClientLink, ClientLinkEvents, ClientLinkOptions, ServerConn, ServerLink, ServerLinkEvents, ServerLinkOptions, Transport,
 } from './transport.js';
 
-type IpaModule = typeof import('@osmo/ipa');
-type IoModule = typeof import('@osmo/io');
-type IpaClientT = InstanceType<IpaModule['IpaClient']>;
-type IpaServerT = InstanceType<IpaModule['IpaServer']>;
-type IpaServerConnT = InstanceType<IpaModule['IpaServerConn']>;
-
 class IpaClientLink extends EventEmitter<ClientLinkEvents> implements ClientLink {
-  private readonly cli: IpaClientT;
-  constructor(ipa: IpaModule, o: ClientLinkOptions) {
+  private readonly cli: IpaClient;
+  constructor(o: ClientLinkOptions) {
     super();
-    this.cli = new ipa.IpaClient({
+    this.cli = new IpaClient({
       address: o.host, port: o.port, name: o.name, reconnectTimeout: o.reconnectMs,
       identity: { unitId: o.unitId, unitName: o.name, swVersion: '0.1.0' },
     });
@@ -34,7 +29,7 @@ class IpaClientLink extends EventEmitter<ClientLinkEvents> implements ClientLink
 
 class IpaConn implements ServerConn {
   data: unknown = undefined;
-  constructor(readonly c: IpaServerConnT) {}
+  constructor(readonly c: IpaServerConn) {}
   get unitId(): string | null { return this.c.identity?.unitId ?? null; }
   get name(): string { return this.c.name; }
   send(proto: number, payload: Buffer): number { return this.c.send(proto, payload); }
@@ -42,16 +37,16 @@ class IpaConn implements ServerConn {
 }
 
 class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink {
-  private readonly srv: IpaServerT;
-  constructor(ipa: IpaModule, o: ServerLinkOptions) {
+  private readonly srv: IpaServer;
+  constructor(o: ServerLinkOptions) {
     super();
-    this.srv = new ipa.IpaServer({
+    this.srv = new IpaServer({
       address: o.host, port: o.port, name: o.name,
       ...(o.maxFrameLength !== undefined ? { maxFrameLength: o.maxFrameLength } : {}),
       accept: (_c, identity) => identity.unitId !== undefined,
     });
     // the wrapper rides on the connection's user data slot (this transport owns it): a lookup per message
-    const wrap = (c: IpaServerConnT): IpaConn => {
+    const wrap = (c: IpaServerConn): IpaConn => {
       if (c.data instanceof IpaConn) return c.data;
       const w = new IpaConn(c);
       c.data = w;
@@ -68,23 +63,15 @@ class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink
   close(): void { this.srv.close(); }
 }
 
-export async function ipaTransport(): Promise<Transport> {
-  const io: IoModule = await import('@osmo/io');
-  const ipa: IpaModule = await import('@osmo/ipa');
-  const getBackend = (io as { getBackend?: () => string }).getBackend;
-  if (typeof getBackend !== 'function' || typeof (io as { StreamClient?: unknown }).StreamClient !== 'function') {
-    throw new Error('@osmo/io does not export getBackend/StreamClient yet');
-  }
+export function ipaTransport(): Transport {
   return {
     kind: 'osmo-io',
     backend: getBackend(),
-    client: (o) => new IpaClientLink(ipa, o),
-    server: (o) => new IpaServerLink(ipa, o),
+    client: (o) => new IpaClientLink(o),
+    server: (o) => new IpaServerLink(o),
     stats: () => {
-      const st = (io as { stats?: () => unknown }).stats;
-      if (typeof st !== 'function') return null;
       const out: Record<string, number> = {};
-      for (const [k, v] of Object.entries(st() as Record<string, unknown>)) if (typeof v === 'number') out[k] = v;
+      for (const [k, v] of Object.entries(stats())) if (typeof v === 'number') out[k] = v;
       return out;
     },
   };

@@ -1,37 +1,54 @@
-/** node:net implementation of transport.ts: IPA framing and a minimal CCM handshake (the baseline backend). */
+/**
+ * node:net implementation of transport.ts (the baseline backend). Its point is the I/O path a plain Node program
+ * takes: socket 'data' chunks reassembled into frames in JS (Deframer) and written with socket.write, so that is
+ * all it keeps of its own; frame and CCM encoding/decoding and the protocol numbers are @osmo/ipa's.
+ */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { debuglog } from 'node:util';
 import {
-  IPA_PROTO_CCM, type ClientLink, type ClientLinkEvents, type ClientLinkOptions, type ServerConn, type ServerLink,
-  type ServerLinkEvents, type ServerLinkOptions, type Transport,
+  ccmIdAckFrame, ccmIdGet, ccmIdResp, ccmPongFrame, decodeCcmPayload, encodeCcmFrame, encodeIpaFrame, idItemsToIdentity,
+  IPA_HEADER_LEN, IpaDecodeError, IpaIdTag, IpaProto, type CcmMessage,
+} from '@osmo/ipa';
+import type {
+  ClientLink, ClientLinkEvents, ClientLinkOptions, ServerConn, ServerLink, ServerLinkEvents, ServerLinkOptions, Transport,
 } from './transport.js';
 
 const debug = debuglog('osmo-linksim');
-const CCM_PING = 0x00, CCM_PONG = 0x01, CCM_ID_GET = 0x04, CCM_ID_RESP = 0x05, CCM_ID_ACK = 0x06;
-const TAG_UNIT_ID = 0x08;
-const ENOTCONN = 107;
+const ENOTCONN = osConstants.errno.ENOTCONN;
+/** what a server asks for: the 8 tags of upstream servers */
+const ID_GET_FRAME = encodeCcmFrame(ccmIdGet());
 
-function frame(proto: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(3); h.writeUInt16BE(payload.length, 0); h[2] = proto;
-  return Buffer.concat([h, payload]);
-}
-
-/** Splits a byte stream into IPA frames; `onFrame` false or a too-long frame stops it. */
+/**
+ * Splits a byte stream into IPA frames; a too-long frame stops it. Kept here on purpose, with the length read inline:
+ * this per-chunk JS reassembly is what the baseline measures (what a plain Node program does per frame).
+ */
 class Deframer {
   private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly max: number) {}
   push(chunk: Buffer, onFrame: (proto: number, payload: Buffer) => void): string | null {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     let o = 0;
-    while (this.buf.length - o >= 3) {
+    while (this.buf.length - o >= IPA_HEADER_LEN) {
       const len = this.buf.readUInt16BE(o);
-      if (3 + len > this.max) return `frame of ${3 + len} bytes exceeds ${this.max}`;
-      if (this.buf.length - o < 3 + len) break;
-      onFrame(this.buf[o + 2]!, Buffer.from(this.buf.subarray(o + 3, o + 3 + len)));
-      o += 3 + len;
+      if (IPA_HEADER_LEN + len > this.max) return `frame of ${IPA_HEADER_LEN + len} bytes exceeds ${this.max}`;
+      if (this.buf.length - o < IPA_HEADER_LEN + len) break;
+      onFrame(this.buf[o + 2]!, Buffer.from(this.buf.subarray(o + IPA_HEADER_LEN, o + IPA_HEADER_LEN + len)));
+      o += IPA_HEADER_LEN + len;
     }
     this.buf = this.buf.subarray(o);
+    return null;
+  }
+}
+
+/** a CCM payload, or null when it does not decode (the baseline ignores such frames, as IpaLink reports them) */
+function decodeCcm(payload: Buffer): CcmMessage | null {
+  try {
+    return decodeCcmPayload(payload);
+  } catch (e) {
+    if (!(e instanceof IpaDecodeError)) throw e;
+    debug('undecodable CCM: %s', e.message);
     return null;
   }
 }
@@ -72,17 +89,16 @@ class NetClient extends EventEmitter<ClientLinkEvents> implements ClientLink {
     this.timer = setTimeout(() => { this.timer = null; if (!this.closed) this.connect(); }, this.o.reconnectMs);
   }
   private onFrame(proto: number, payload: Buffer): void {
-    if (proto === IPA_PROTO_CCM) {
-      const t = payload[0];
-      if (t === CCM_ID_GET) {
-        const v = Buffer.from(`${this.o.unitId}\0`, 'latin1');
-        const ie = Buffer.alloc(3 + v.length); ie.writeUInt16BE(v.length + 1, 0); ie[2] = TAG_UNIT_ID; v.copy(ie, 3);
-        this.sock?.write(frame(IPA_PROTO_CCM, Buffer.concat([Buffer.of(CCM_ID_RESP), ie])));
-        this.sock?.write(frame(IPA_PROTO_CCM, Buffer.of(CCM_ID_ACK)));
-      } else if (t === CCM_ID_ACK) {
+    if (proto === IpaProto.CCM) {
+      const m = decodeCcm(payload);
+      if (m?.type === 'ID_GET') {
+        // a minimal identity: the unit id only, whatever was asked for
+        this.sock?.write(encodeCcmFrame(ccmIdResp({ unitId: this.o.unitId }, [IpaIdTag.UNIT])));
+        this.sock?.write(ccmIdAckFrame());
+      } else if (m?.type === 'ID_ACK') {
         if (!this.up) { this.up = true; this.emit('up'); }
-      } else if (t === CCM_PING) {
-        this.sock?.write(frame(IPA_PROTO_CCM, Buffer.of(CCM_PONG)));
+      } else if (m?.type === 'PING') {
+        this.sock?.write(ccmPongFrame());
       }
       return;
     }
@@ -99,7 +115,7 @@ class NetClient extends EventEmitter<ClientLinkEvents> implements ClientLink {
   }
   send(proto: number, payload: Buffer): number {
     if (!this.up || !this.sock) return -ENOTCONN;
-    this.sock.write(frame(proto, payload));
+    this.sock.write(encodeIpaFrame(proto, payload));
     return 0;
   }
 }
@@ -110,7 +126,7 @@ class NetConn implements ServerConn {
   constructor(readonly sock: net.Socket, readonly name: string) {}
   send(proto: number, payload: Buffer): number {
     if (this.sock.destroyed) return -ENOTCONN;
-    this.sock.write(frame(proto, payload)); return 0;
+    this.sock.write(encodeIpaFrame(proto, payload)); return 0;
   }
   close(): void { this.sock.destroy(); }
 }
@@ -137,23 +153,17 @@ class NetServer extends EventEmitter<ServerLinkEvents> implements ServerLink {
     const conn = new NetConn(s, `${this.o.name}:${s.remotePort ?? '?'}`);
     let up = false;
     const d = new Deframer(this.o.maxFrameLength ?? 0xffff + 3);
-    s.write(frame(IPA_PROTO_CCM, Buffer.from('0401080107010201030104010501010100', 'hex')));
+    s.write(ID_GET_FRAME);
     const bad = (why: string): void => { this.emit('garbage', conn, why); s.destroy(); };
     s.on('data', (chunk) => {
       const err = d.push(chunk, (proto, payload) => {
         if (s.destroyed) return;
-        if (proto === IPA_PROTO_CCM) {
-          const t = payload[0];
-          if (t === CCM_PING) s.write(frame(IPA_PROTO_CCM, Buffer.of(CCM_PONG)));
-          else if (t === CCM_ID_ACK) s.write(frame(IPA_PROTO_CCM, Buffer.of(CCM_ID_ACK)));
-          else if (t === CCM_ID_RESP && !up) {
-            let o = 1;
-            while (o + 3 <= payload.length) {
-              const l = payload.readUInt16BE(o), tag = payload[o + 2]!;
-              if (l < 1 || o + 2 + l > payload.length) break;
-              if (tag === TAG_UNIT_ID) conn.unitId = payload.subarray(o + 3, o + 2 + l).toString('latin1').replace(/\0.*$/s, '');
-              o += 2 + l;
-            }
+        if (proto === IpaProto.CCM) {
+          const m = decodeCcm(payload);
+          if (m?.type === 'PING') s.write(ccmPongFrame());
+          else if (m?.type === 'ID_ACK') s.write(ccmIdAckFrame());
+          else if (m?.type === 'ID_RESP' && !up) {
+            conn.unitId = idItemsToIdentity(m.items).unitId ?? null;
             if (conn.unitId === null) { bad('ID_RESP without unit id'); return; }
             up = true; this.emit('up', conn);
           }

@@ -3,12 +3,11 @@
  * Two implementations behind one interface:
  *  - 'osmo-io' (default): @osmo/ipa IpaClient/IpaServer over @osmo/io (poll or io_uring backend);
  *  - 'node-net': node:net sockets with a minimal CCM handshake, the baseline to compare the osmo-io backends with.
+ * Protocol numbers (proto) are @osmo/ipa's IpaProto values.
  */
 import type { EventEmitter } from 'node:events';
-
-export const IPA_PROTO_RSL = 0x00;
-export const IPA_PROTO_OML = 0xff;
-export const IPA_PROTO_CCM = 0xfe;
+import { ipaTransport } from './transport-ipa.js';
+import { netTransport } from './transport-net.js';
 
 export interface ClientLinkEvents {
   up: [];                              // connected and identified (ID_ACK from the server)
@@ -63,8 +62,7 @@ export interface Transport {
   stats(): Record<string, number> | null;
 }
 
-/** Load a transport. 'osmo-io' is imported lazily so the node-net baseline works without the native addon. */
-export async function loadTransport(kind: TransportKind): Promise<Transport> {
-  if (kind === 'node-net') return (await import('./transport-net.js')).netTransport();
-  return (await import('./transport-ipa.js')).ipaTransport();
+/** A transport of the given kind ('osmo-io': the backend OSMO_IO_BACKEND names, or the default). */
+export function loadTransport(kind: TransportKind): Transport {
+  return kind === 'node-net' ? netTransport() : ipaTransport();
 }

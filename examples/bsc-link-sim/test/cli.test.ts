@@ -8,7 +8,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient } from '@osmo/ctrl';
 import { sock } from '@osmo/io';
-import { runBin } from '../../../packages/ctrl/test/no-addon/run-bin.js';
+import { runBin } from '../../../packages/ctrl/test/run-bin.js';
 import { formatSummary, type SimSummary } from '../src/stats.js';
 import { spawnCli, type CliProc } from './spawn-cli.js';
 
@@ -93,6 +93,22 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
     const r = await run(['--duration', '1', '--bts', '1', '--trx', '1'], { env: { OSMO_IO_BACKEND: 'foo' } });
     expect(r.code).to.equal(4);
     expect(r.errLines).to.deep.equal(['bsc-link-sim: invalid OSMO_IO_BACKEND "foo": use poll or io_uring']);
+  });
+
+  it('the addon cannot be loaded (--backend auto): runs on node-net without a CTRL interface, says so, exit 0', async () => {
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--json'], { noAddon: true });
+    expect(r.code, r.err).to.equal(0);
+    expect(r.errLines).to.have.length(2);
+    expect(r.errLines[0]).to.match(/^bsc-link-sim: @osmo\/io unavailable \(@osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here \(Cannot find module .*\); using node-net$/);
+    expect(r.errLines[1]).to.equal('bsc-link-sim: no CTRL interface without @osmo/io');
+    const summary = JSON.parse(r.out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).to.include({ event: 'summary', backend: 'node-net', ctrlPort: null, lost: 0, unaccounted: 0 });
+  });
+
+  it('the addon cannot be loaded and --ctrl-port asks for CTRL: cannot start, exit 4', async () => {
+    const r = await run(['--duration', '0.5', '--bts', '1', '--trx', '1', '--ctrl-port', '0'], { noAddon: true });
+    expect(r.code, r.err).to.equal(4);
+    expect(r.errLines.at(-1)).to.match(/^bsc-link-sim: cannot start the BSC side on 127\.0\.0\.1:0: @osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here/);
   });
 
   // the osmo-io transport needs the core's errno fix on io_uring (until then the reason reads "connect ENOTCONN")
@@ -218,24 +234,26 @@ describe(`bsc-link-sim CLI failures, names, output (backend ${process.env.OSMO_I
     const p = spawnTracked(['--listen', '127.0.0.1:0', '--bts', '2', '--trx', '1', '--control']);
     const ready = await p.next((e) => e['event'] === 'ready', 10000);
     let closed = 0;
+    const isClosed = new Array<boolean>(300).fill(false);
     const links = Array.from({ length: 300 }, (_, i) => {
       // site 1801.. (BTS 0..297) and, for the first two sites, a TRX number beyond --trx (5..6)
       const unitId = i < 298 ? `${1801 + i}/0/0` : `${1801 + i - 298}/0/${i - 293}`;
       const s = net.connect(ready['omlPort'] as number, '127.0.0.1');
       s.on('error', () => undefined);
       s.once('data', () => s.write(Buffer.concat([ipaIdResp(unitId), IPA_ID_ACK]))); // the server's ID_GET
-      s.on('close', () => closed++);
+      s.on('close', () => { closed++; isClosed[i] = true; });
       return s;
     });
     try {
       const end = Date.now() + 20000;
       while (closed < 298 && Date.now() < end) await sleep(20);
-      await sleep(100);
-      expect(closed).to.equal(298);       // every id but BTS 0 and 1 (TRX 0) was refused
+      // every id but BTS 0 and 1 (TRX 0) was refused: exactly those two links are open (no quiet window needed)
+      expect(isClosed.flatMap((c, i) => (c ? [] : [i]))).to.deep.equal([0, 1]);
       const c = new CtrlClient({ port: ready['ctrlPort'] as number });
       await c.connect();
       expect(await c.get('number-of-bts')).to.equal('2');
       c.close();
+      expect(closed).to.equal(298);
       const summary = await p.request('exit', 'summary', 10000);
       expect(summary['rejectedUnits']).to.equal(298);
     } finally {

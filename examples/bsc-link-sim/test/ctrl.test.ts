@@ -42,7 +42,7 @@ describe('bsc-link-sim BSC side CTRL (CtrlClient)', function () {
     traps.length = 0;
     bsc = new BscSide({ transport: t, host: '127.0.0.1', omlPort: 0, rslPort: 0, siteBase: 1801 });
     await bsc.start();
-    ctrl = await startCtrl(bsc, 0);
+    ctrl = startCtrl(bsc, 0);
     cli = new CtrlClient({ port: ctrl.port, timeout: 3000 });
     cli.on('trap', (x) => traps.push(x));
     await cli.connect();
@@ -71,7 +71,8 @@ describe('bsc-link-sim BSC side CTRL (CtrlClient)', function () {
     const rx0 = Number(await cli!.get('bts.0.trx.1.rsl-rx'));
     await until(async () => Number(await cli!.get('bts.0.trx.1.rsl-rx')), (v) => v > rx0 + 5, 5000, 'rsl-rx grows');
     bts.stopTraffic();
-    await sleep(200);
+    // what is still in flight arrives: wait for it instead of guessing how long it takes
+    await until(() => bsc!.totals().received, (v) => v === bts!.sent, 5000, 'every message sent received');
     let sum = 0;
     for (const n of [0, 1]) for (const m of [0, 1]) {
       sum += Number(await cli!.get(`bts.${n}.trx.${m}.rsl-rx`));
@@ -163,7 +164,9 @@ describe('bsc-link-sim CLI: --listen (BSC side only) loaded by a --bsc process',
     btsP.send('exit');
     const btsSum = await btsP.next((e) => e['event'] === 'summary', 10000);
     expect(btsSum['mode']).to.equal('bts');
-    await sleep(300);
+    // the BSC process has received all the BTS process sent (asked on its control channel) before it is told to exit
+    await until(async () => (await bscP.request('stats', 'stats', 5000))['received'], (v) => v === btsSum['sent'], 10000,
+      'the BSC side received everything');
     bscP.send('exit');
     const sum = await bscP.next((e) => e['event'] === 'summary', 10000);
     expect(sum['mode']).to.equal('bsc');

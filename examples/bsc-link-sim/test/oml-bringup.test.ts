@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { IpaProto } from '@osmo/ipa';
 import { OmlBringup, type BringupEvent } from '../src/oml-bringup.js';
 import { decodeOml, describeOml, encodeOml, OmlMsgType, OmlObjClass, OmlAttr, encodeOmlAttrs, OmlOperState, OmlAvail, parseOmlAttrs, findAttr } from '../src/oml.js';
 import { loadCapture, type CapturedFrame } from './capture.js';
 
-const OML = 0xff;
+const OML = IpaProto.OML;
 
 /** Replay the BSC's OML messages into the FSM and collect what it sends, in order. */
 function replay(frames: CapturedFrame[]): { sent: Buffer[]; events: BringupEvent[]; fsm: OmlBringup } {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { IpaProto } from '@osmo/ipa';
 import fc from 'fast-check';
 import {
   decodeOml, encodeOml, parseOmlAttrs, encodeOmlAttrs, tryDecodeOml, OmlDecodeError, OmlMsgType, OmlObjClass,
@@ -6,7 +7,7 @@ import {
 } from '../src/oml.js';
 import { loadCapture } from './capture.js';
 
-const OML = 0xff;
+const OML = IpaProto.OML;
 
 describe('oml codec', () => {
   for (const [name, frames] of [['short omldummy run', loadCapture('omldummy-short-run.tsv')], ['full bring-up capture', loadCapture('omldummy-full-bringup.tsv')]] as const) {

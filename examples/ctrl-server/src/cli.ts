@@ -1,10 +1,12 @@
 /**
  * osmo-ctrl-server --port P [--bind ADDR] [--json] [--progress SECONDS]
  * Runs the example CTRL server until SIGINT/SIGTERM; prints progress lines and a summary at the end.
- * Failures are one line on stderr and a non-zero exit. The server (and with it the native addon) is imported only
- * after the arguments were checked: --help and usage errors work without a built addon.
+ * Failures are one line on stderr and a non-zero exit. @osmo/io loads its native addon on first I/O use, after the
+ * arguments were checked: --help and usage errors work without a built addon.
  */
 import { parseArgs } from 'node:util';
+import { getBackend, lookupHost } from '@osmo/io';
+import { createExampleServer } from './server.js';
 
 export const USAGE = `usage: osmo-ctrl-server --port P [--bind ADDR] [--json] [--progress SECONDS]
   -p, --port P          CTRL port to listen on, 0..65535 (0 = any free port; the port is printed)
@@ -60,18 +62,15 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const bind = values.bind!;
   if (bind === '' || bind === '[]') return usageError('--bind must not be empty');
 
-  let lib;
   try {
-    const [io, server] = await Promise.all([import('@osmo/io'), import('./server.js')]);
-    io.getBackend(); // the addon loads and the backend is picked on first I/O use: here, so its failure is one line
-    lib = { lookupHost: io.lookupHost, createExampleServer: server.createExampleServer };
+    getBackend(); // the addon loads and the backend is picked on first I/O use: here, so its failure is one line
   } catch (e) {
     process.stderr.write(`osmo-ctrl-server: ${firstLine(e)}\n`);
     return 1;
   }
   let address: string;
   try {
-    address = (await lib.lookupHost(bind))[0]!.address;
+    address = (await lookupHost(bind))[0]!.address;
   } catch (e) {
     process.stderr.write(`osmo-ctrl-server: cannot resolve --bind ${bind}: ${firstLine(e)}\n`);
     return 1;
@@ -83,7 +82,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   };
   let srv;
   try {
-    srv = lib.createExampleServer({ port, bind: address });
+    srv = createExampleServer({ port, bind: address });
   } catch (e) {
     process.stderr.write(`osmo-ctrl-server: cannot listen on ${shown}:${port}: ${firstLine(e)}\n`);
     return 1;

@@ -8,7 +8,8 @@
  * plus rate_ctr.* (per connection: ctrl_conn.<n>; server: ctrl_server.0), stat_item.* (ctrl_server.0), counter.*
  * (ctrl_server.traps) and fsm.CTRL_CONN.id.conn-<n>.* for each connection.
  */
-import { CtrlRegistry, CtrlServer, CtrlTree, type CtrlServerOptions } from '@osmo/ctrl';
+import { CtrlRegistry, CtrlServer, CtrlTree, type CtrlServerOptions, type CtrlTimers } from '@osmo/ctrl';
+import { systemTimers } from '@osmo/ipa';
 
 export const PROGRAM_NAME = 'osmo-ctrl-server';
 export const GREETING_MAX = 64;
@@ -23,6 +24,8 @@ export interface ExampleServerOptions {
   greeting?: string;
   /** options passed to CtrlServer as they are */
   server?: Omit<CtrlServerOptions, 'port' | 'address' | 'tree' | 'registry'>;
+  /** where the deferred command's delay runs; default the global timers (tests pass a manual clock) */
+  timers?: CtrlTimers;
 }
 
 export interface ExampleServer {
@@ -40,6 +43,7 @@ export function validGreeting(v: string): boolean {
 
 export function createExampleServer(opts: ExampleServerOptions = {}): ExampleServer {
   const registry = opts.registry ?? new CtrlRegistry();
+  const timers: CtrlTimers = opts.timers ?? systemTimers;
   const started = performance.now();
   let greeting = opts.greeting ?? 'Hello from osmo-ctrl-server';
   let deferredCount = 0;
@@ -73,7 +77,7 @@ export function createExampleServer(opts: ExampleServerOptions = {}): ExampleSer
     get: (req) => {
       const d = req.defer();
       const n = deferredCount++;
-      setTimeout(() => d.reply(`deferred reply #${n}`), DEFERRED_DELAY_MS);
+      timers.setTimeout(() => d.reply(`deferred reply #${n}`), DEFERRED_DELAY_MS);
     },
   });
   tree.root.command({

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient, CtrlClientError, type CtrlTrapEvent } from '@osmo/ctrl';
-import { createExampleServer, GREETING_MAX, PROGRAM_NAME, type ExampleServer } from '../src/index.js';
+import { FakeClock } from '../../../packages/io/test/fake-clock.js';
+import { createExampleServer, DEFERRED_DELAY_MS, GREETING_MAX, PROGRAM_NAME, type ExampleServer } from '../src/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -23,7 +24,11 @@ describe(`examples/ctrl-server (backend ${process.env.OSMO_IO_BACKEND ?? 'defaul
     expect(e, 'expected an ERROR reply').to.be.instanceOf(CtrlClientError);
     return (e as CtrlClientError).reply;
   };
-  beforeEach(() => { srv = createExampleServer({ port: 0 }); });
+  let clock: FakeClock;
+  beforeEach(() => {
+    clock = new FakeClock();
+    srv = createExampleServer({ port: 0, timers: clock });
+  });
   afterEach(() => { for (const c of clients.splice(0)) c.close(); srv.close(); });
 
   it('name, uptime (read only)', async () => {
@@ -52,8 +57,12 @@ describe(`examples/ctrl-server (backend ${process.env.OSMO_IO_BACKEND ?? 'defaul
     const order: string[] = [];
     const d = c.get('deferred').then((v) => { order.push('deferred'); return v; });
     const n = c.get('name').then((v) => { order.push('name'); return v; });
-    expect(await d).to.match(/^deferred reply #\d+$/);
     expect(await n).to.equal(PROGRAM_NAME);
+    await clock.whenArmed(1);
+    clock.tick(DEFERRED_DELAY_MS - 1);
+    expect(order).to.deep.equal(['name']);
+    clock.tick(1);
+    expect(await d).to.equal('deferred reply #0');
     expect(order).to.deep.equal(['name', 'deferred']);
   });
 
@@ -61,11 +70,16 @@ describe(`examples/ctrl-server (backend ${process.env.OSMO_IO_BACKEND ?? 'defaul
     const a = await client();
     const b = await client();
     const pa = a.get('deferred').catch((e: unknown) => e);
-    await sleep(10);
+    await clock.whenArmed(1);
+    const gone = new Promise((resolve) => srv.ctrl.once('close', resolve));
     a.close();
     expect(((await pa) as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_CLOSED');
-    await sleep(150);
-    expect(await b.get('deferred')).to.match(/^deferred reply #\d+$/);
+    await gone;
+    clock.tick(DEFERRED_DELAY_MS); // the answer to the gone connection: dropped
+    const pb = b.get('deferred');
+    await clock.whenArmed(2);
+    clock.tick(DEFERRED_DELAY_MS);
+    expect(await pb).to.equal('deferred reply #1');
   });
 
   it('trap-test: SET replies, then TRAP 0 trap-test v reaches every connection (the sender too)', async () => {
@@ -113,8 +127,9 @@ describe(`examples/ctrl-server (backend ${process.env.OSMO_IO_BACKEND ?? 'defaul
     expect(await c.get(`rate_ctr.abs.ctrl_conn.${mine.nr}.msgs:in`)).to.equal(String(5 + nrs.length * 2));
     expect(await c.get(`rate_ctr.abs.ctrl_conn.${mine.nr}`)).to.match(/^msgs:in \d+;msgs:out \d+;bytes:in \d+;bytes:out \d+;errors:parse 0;$/);
     expect(await c.get(`fsm.CTRL_CONN.id.conn-${mine.nr}.dump`)).to.equal(`'CTRL_CONN(conn-${mine.nr})','conn-${mine.nr}','DEBUG','CONNECTED',0`);
+    const gone = new Promise((resolve) => srv.ctrl.once('close', resolve));
     other.close();
-    while (srv.ctrl.connections.size > 1) await sleep(5);
+    await gone;
     expect(await c.get('rate_ctr.abs.ctrl_server.0.conn:closed')).to.equal('1');
     expect(await c.get('stat_item.last.ctrl_server.0.conn:open')).to.equal('1');
   });
@@ -137,7 +152,6 @@ describe(`examples/ctrl-server (backend ${process.env.OSMO_IO_BACKEND ?? 'defaul
     await c.connect();
     expect(await c.get('name')).to.equal(PROGRAM_NAME);
     c.close();
-    await sleep(50);
     const code = await new Promise<number | null>((r) => { ch.on('close', r); ch.kill('SIGINT'); });
     expect(code).to.equal(0);
     const summary = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;

@@ -5,15 +5,17 @@
  *   osmo-ctrl [--host H] [--port P] [--json] monitor        (prints TRAPs until interrupted)
  * Exit codes: 0 ok, 1 the server answered ERROR, 2 usage error, 3 cannot connect / connection lost, 4 timeout,
  * 5 the I/O core cannot start (invalid OSMO_IO_BACKEND, addon not built).
- * Errors are one line on stderr. The client (and with it the native addon) is imported only after the arguments
- * were checked, so --help and usage errors work without a built addon. Text from the peer is printed with control
+ * Errors are one line on stderr. @osmo/io loads its native addon on first I/O use, after the arguments were
+ * checked, so --help and usage errors work without a built addon. Text from the peer is printed with control
  * characters escaped (\xHH), never raw to the terminal.
  */
 import { parseArgs } from 'node:util';
-import type { CtrlClient as CtrlClientT } from './client.js';
-import { encodeCtrl } from './codec.js';
-import type { CtrlClientError } from './errors.js';
-import { CTRL_MAX_TEXT } from './frame.js';
+import { joinNegativeValues } from './cli-args.js';
+import { getBackend } from '@osmo/io';
+import { CtrlClient } from './client.js';
+import { CTRL_MAX_TEXT, encodeCtrl } from './codec.js';
+import { CtrlClientError } from './errors.js';
+
 import { isValidCtrlVariable } from './identifier.js';
 
 export const EXIT = { OK: 0, ERROR_REPLY: 1, USAGE: 2, CONNECTION: 3, TIMEOUT: 4, IO_SETUP: 5 } as const;
@@ -68,14 +70,9 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-function isClientError(e: unknown): e is CtrlClientError {
-  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('ERR_OSMO_CTRL_');
-}
 
 function exitFor(e: unknown): number {
-  // by code, not instanceof: the client module is imported lazily (a loader may give it its own module instance)
-  if (isClientError(e)) {
+  if (e instanceof CtrlClientError) {
     switch (e.code) {
       case 'ERR_OSMO_CTRL_ERROR_REPLY': return EXIT.ERROR_REPLY;
       case 'ERR_OSMO_CTRL_TIMEOUT': return EXIT.TIMEOUT;
@@ -85,18 +82,6 @@ function exitFor(e: unknown): number {
   return EXIT.CONNECTION;
 }
 
-/**
- * `--port -5` would be parseArgs' "argument is ambiguous": a negative number after an option that takes a value is
- * that value (`--port=-5`), so that our own range check names the problem.
- */
-export function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!, next = argv[i + 1];
-    if (valued.includes(a) && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
-  }
-  return out;
-}
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
@@ -165,12 +150,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const host = hp.host;
   if (host === '') return usage('--host must not be empty');
 
-  let CtrlClient: typeof CtrlClientT;
   try {
-    ({ CtrlClient } = await import('./client.js'));
     // @osmo/io loads its addon and picks the backend on first I/O use: do that here, so that a bad backend or a
     // missing addon is this one setup error
-    (await import('@osmo/io')).getBackend();
+    getBackend();
   } catch (e) {
     io.stderr(`osmo-ctrl: ${ioSetupMessage(e)}`);
     return EXIT.IO_SETUP;
@@ -193,7 +176,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return await monitor(client, io, values.json === true, client.host.includes(':') ? `[${client.host}]:${port}` : `${client.host}:${port}`);
   } catch (e) {
-    if (isClientError(e) && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${escapeControls(e.reply ?? e.message)}`);
+    if (e instanceof CtrlClientError && e.code === 'ERR_OSMO_CTRL_ERROR_REPLY') io.stderr(`osmo-ctrl: ERROR: ${escapeControls(e.reply ?? e.message)}`);
     else io.stderr(`osmo-ctrl: ${escapeControls((e as Error).message)}`);
     return exitFor(e);
   } finally {
@@ -201,7 +184,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function monitor(client: CtrlClientT, io: CliIo, json: boolean, where: string): Promise<number> {
+function monitor(client: CtrlClient, io: CliIo, json: boolean, where: string): Promise<number> {
   io.stderr(`osmo-ctrl: monitoring TRAPs from ${where} (Ctrl-C to stop)`);
   return new Promise<number>((resolve) => {
     let traps = 0;

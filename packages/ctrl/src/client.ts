@@ -1,14 +1,15 @@
 /**
- * CtrlClient: a promise-based CTRL client over IPA on @osmo/io's StreamClient. Requests get increasing numeric
- * ids and are matched with GET_REPLY / SET_REPLY / ERROR by id; TRAPs are emitted as 'trap' events.
+ * CtrlClient: a promise-based CTRL client on @osmo/ipa's IpaClient (no identification handshake, no reconnect; the
+ * link layer answers PING with PONG). Requests get increasing numeric ids and are matched with GET_REPLY /
+ * SET_REPLY / ERROR by id; TRAPs are emitted as 'trap' events.
  */
 import { EventEmitter } from 'node:events';
-import { StreamClient, formatHostPort, stripBrackets, type LookupFamily, type NetError } from '@osmo/io';
-import { ipaSegmentation } from '@osmo/ipa';
-import { decodeCtrl, encodeCtrl, type CtrlMessage } from './codec.js';
+import { formatHostPort, stripBrackets, type LookupFamily, type NetError } from '@osmo/io';
+import { IpaClient, systemTimers, type IpaMessage, type IpaTimers } from '@osmo/ipa';
+import { decodeCtrl, type CtrlMessage } from './codec.js';
+import { encodeCtrlFrame, isCtrlIpaMessage } from './ipa-frame.js';
 import { debug } from './debug.js';
-import { CtrlClientError } from './errors.js';
-import { ccmFrame, classifyIpaFrame, ctrlFrameFromText, IPAC_MSGT_PING, IPAC_MSGT_PONG } from './frame.js';
+import { CtrlClientError, validateTimeoutMs } from './errors.js';
 
 export interface CtrlClientOptions {
   /** IPv4/IPv6 literal (IPv6 with or without brackets) or a host name (dns.lookup); default 127.0.0.1 */
@@ -21,7 +22,12 @@ export interface CtrlClientOptions {
   /** connect timeout in ms; default 5000 */
   connectTimeout?: number;
   name?: string;
+  /** where the request and connect timeouts are armed; default the global timers (tests pass a manual clock) */
+  timers?: CtrlTimers;
 }
+
+/** The two timer functions a CtrlClient uses: @osmo/ipa's (the process's own by default). */
+export type CtrlTimers = IpaTimers;
 
 export interface CtrlTrapEvent { variable: string; value: string }
 
@@ -38,7 +44,7 @@ interface Pending {
   variable: string;
   resolve(v: string): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 const MAX_ID = 999_999_999;
@@ -48,50 +54,50 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   readonly port: number;
   timeout: number;
   readonly #connectTimeout: number;
-  readonly #cli: StreamClient;
+  readonly #timers: CtrlTimers;
+  readonly #ipa: IpaClient;
   readonly #pending = new Map<string, Pending>();
   #nextId = 1;
-  #connecting: { resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout } | null = null;
+  #connecting: { resolve(): void; reject(e: Error): void; timer: unknown } | null = null;
   #closed = false;
 
   constructor(opts: CtrlClientOptions) {
     super();
     this.host = stripBrackets(opts.host ?? '127.0.0.1');
     this.port = opts.port;
-    this.timeout = opts.timeout ?? 5000;
-    this.#connectTimeout = opts.connectTimeout ?? 5000;
-    this.#cli = new StreamClient({
-      proto: 'tcp',
+    this.timeout = validateTimeoutMs('timeout', opts.timeout ?? 5000);
+    this.#connectTimeout = validateTimeoutMs('connectTimeout', opts.connectTimeout ?? 5000);
+    this.#timers = opts.timers ?? systemTimers;
+    this.#ipa = new IpaClient({
       address: this.host,
       port: this.port,
       ...(opts.family !== undefined ? { family: opts.family } : {}),
       name: opts.name ?? 'ctrl_cli',
+      handshake: false,
       reconnectTimeout: -1,
-      nodelay: true,
-      segmentationCb: ipaSegmentation(),
-      connectCb: () => this.#onConnect(),
-      disconnectCb: () => this.#onDisconnect(),
-      readCb: (_c, res, msg) => this.#onRead(res, msg),
-      errorCb: (_c, err) => this.#failConnect(err),
     });
+    this.#ipa.on('up', () => this.#onConnect());
+    this.#ipa.on('down', () => this.#onDisconnect());
+    this.#ipa.on('message', (m) => this.#onMessage(m));
+    this.#ipa.on('connectError', (err) => this.#failConnect(err));
   }
 
-  get isConnected(): boolean { return this.#cli.isConnected; }
+  get isConnected(): boolean { return this.#ipa.isConnected; }
 
   /**
    * Connect; rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server cannot be reached. Its `cause`
    * is the Node-style error of the attempt: code 'ECONNREFUSED' (errno, address, port), 'ENOTFOUND' (hostname) ...
    */
   connect(): Promise<void> {
-    if (this.#cli.isConnected) return Promise.resolve();
+    if (this.#ipa.isConnected) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#timers.setTimeout(() => {
         this.#connecting = null;
-        this.#cli.close();
+        this.#ipa.close();
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.#where()} timed out`));
       }, this.#connectTimeout);
       this.#connecting = { resolve, reject, timer };
-      this.#cli.open(); // a failure (at once or later) arrives through errorCb
+      this.#ipa.open(); // a failure (at once or later) arrives as 'connectError'
     });
   }
 
@@ -106,24 +112,25 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
 
   /** Send any CTRL message as it is (no reply matching), e.g. a TRAP or a reply. False when not sent. */
   sendRaw(msg: CtrlMessage): boolean {
-    return this.#cli.send(ctrlFrameFromText(encodeCtrl(msg))) === 0;
+    return this.#ipa.sendFrame(encodeCtrlFrame(msg)) === 0;
   }
 
   /** Close; pending requests are rejected with ERR_OSMO_CTRL_CLOSED. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#cli.destroy();
+    this.#ipa.destroy(); // its 'down' is ignored: #closed is set
     this.#failAll('connection closed by the client');
     this.emit('close');
   }
 
-  ref(): this { this.#cli.ref(); return this; }
-  unref(): this { this.#cli.unref(); return this; }
+  ref(): this { this.#ipa.ref(); return this; }
+  unref(): this { this.#ipa.unref(); return this; }
 
   #request(type: 'GET' | 'SET', variable: string, value: string | undefined, timeout = this.timeout): Promise<string> {
     return new Promise<string>((resolve, reject) => {
-      if (!this.#cli.isConnected) {
+      validateTimeoutMs('timeout', timeout);
+      if (!this.#ipa.isConnected) {
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', 'not connected'));
         return;
       }
@@ -131,19 +138,19 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
       const msg: CtrlMessage = type === 'GET' ? { type, id, variable } : { type, id, variable, value: value! };
       let frame: Buffer;
       try {
-        frame = ctrlFrameFromText(encodeCtrl(msg));
+        frame = encodeCtrlFrame(msg);
       } catch (e) {
         reject(e as Error);
         return;
       }
-      const timer = setTimeout(() => {
+      const timer = this.#timers.setTimeout(() => {
         this.#pending.delete(id);
         reject(new CtrlClientError('ERR_OSMO_CTRL_TIMEOUT', `${type} ${variable}: no reply within ${timeout} ms`));
       }, timeout);
       this.#pending.set(id, { id, type, variable, resolve, reject, timer });
-      const rc = this.#cli.send(frame);
+      const rc = this.#ipa.sendFrame(frame);
       if (rc !== 0) {
-        clearTimeout(timer);
+        this.#timers.clearTimeout(timer);
         this.#pending.delete(id);
         reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `${type} ${variable}: send failed (${rc})`));
       }
@@ -162,7 +169,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     const c = this.#connecting;
     this.#connecting = null;
     if (c) {
-      clearTimeout(c.timer);
+      this.#timers.clearTimeout(c.timer);
       c.resolve();
     }
   }
@@ -173,51 +180,40 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
     const c = this.#connecting;
     this.#connecting = null;
     if (!c) return;
-    clearTimeout(c.timer);
-    this.#cli.close();
+    this.#timers.clearTimeout(c.timer);
+    this.#ipa.close();
     c.reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED',
       `cannot connect to ${this.#where()}: ${err ? describeNetError(err) : 'connection closed'}`, undefined, err ?? undefined));
   }
 
   #onDisconnect(): void {
+    if (this.#closed) return;
     if (this.#connecting) {
-      this.#failConnect(this.#cli.lastError);
+      this.#failConnect(this.#ipa.lastError);
       return;
     }
+    this.#closed = true;
+    this.#ipa.destroy();
     this.#failAll('connection closed by the server');
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#cli.destroy();
-      this.emit('close');
-    }
+    this.emit('close');
   }
 
   #failAll(why: string): void {
     for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
+      this.#timers.clearTimeout(p.timer);
       p.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `${p.type} ${p.variable}: ${why}`));
     }
     this.#pending.clear();
   }
 
-  #onRead(res: number, frame: Buffer): void {
-    if (res <= 0) {
-      // EOF / error: StreamClient reports the loss through disconnectCb as well
-      debug('ctrl_cli: read result %d', res);
-      return;
-    }
-    const f = classifyIpaFrame(frame);
-    if (f.kind === 'ccm') {
-      if (f.msgType === IPAC_MSGT_PING) this.#cli.send(ccmFrame(IPAC_MSGT_PONG));
-      return;
-    }
-    if (f.kind !== 'ctrl') {
-      debug('ctrl_cli: ignoring non-CTRL frame (%s)', f.kind === 'invalid' ? f.reason : f.kind);
+  #onMessage(m: IpaMessage): void {
+    if (!isCtrlIpaMessage(m)) {
+      debug('ctrl_cli: ignoring a non-CTRL frame (%s)', m.kind);
       return;
     }
     let msg: CtrlMessage;
     try {
-      msg = decodeCtrl(f.text, { allowEmptyReply: true });
+      msg = decodeCtrl(m.payload, { allowEmptyReply: true });
     } catch (e) {
       debug('ctrl_cli: undecodable message from the server: %s', (e as Error).message);
       return;
@@ -237,7 +233,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
           return;
         }
         this.#pending.delete(p.id);
-        clearTimeout(p.timer);
+        this.#timers.clearTimeout(p.timer);
         if (msg.type === 'ERROR') {
           p.reject(new CtrlClientError('ERR_OSMO_CTRL_ERROR_REPLY', `${p.type} ${p.variable}: ${msg.reply}`, msg.reply));
         } else {

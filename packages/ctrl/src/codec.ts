@@ -5,7 +5,7 @@
  * Text is handled byte for byte ('latin1'), like the C code: any byte string decodes to either a message or a
  * CtrlDecodeError carrying the exact ERROR reply upstream would send.
  */
-import { CtrlDecodeError, CtrlReplyText } from './errors.js';
+import { CtrlDecodeError, CtrlEncodeError, CtrlReplyText } from './errors.js';
 import { isValidCtrlId, isValidCtrlVariable } from './identifier.js';
 import { Tokenizer } from './strtok.js';
 
@@ -123,6 +123,14 @@ export function decodeCtrl(data: Buffer | string, opts: CtrlDecodeOptions = {}):
   }
 }
 
+/**
+ * Largest IPA frame (header included) a CTRL peer takes: upstream reads into a msgb of IPA_ALLOC_SIZE (1200) bytes;
+ * CtrlServer closes a connection that announces more.
+ */
+export const CTRL_MAX_FRAME = 1200;
+/** largest CTRL text that fits one such frame (1200 - 3 bytes IPA header - 1 extension byte) */
+export const CTRL_MAX_TEXT = CTRL_MAX_FRAME - 4;
+
 /** Total variant of decodeCtrl: never throws. */
 export function tryDecodeCtrl(
   data: Buffer | string,
@@ -137,14 +145,12 @@ export function tryDecodeCtrl(
 }
 
 function fail(msg: string): never {
-  const e = new RangeError(msg) as RangeError & { code: string };
-  e.code = 'ERR_OSMO_CTRL_ENCODE';
-  throw e;
+  throw new CtrlEncodeError(msg);
 }
 
 /**
  * Encode a CTRL message to its text (ctrl_cmd_make): single spaces, no trailing newline, no NUL.
- * Throws RangeError (code ERR_OSMO_CTRL_ENCODE) for messages upstream refuses to build, or that would not
+ * Throws CtrlEncodeError (a RangeError, code ERR_OSMO_CTRL_ENCODE) for messages upstream refuses to build, or that would not
  * decode back to the same message (bad id, bad variable, a SET value with a newline or NUL).
  */
 export function encodeCtrlText(msg: CtrlMessage): string {

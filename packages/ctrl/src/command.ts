@@ -4,7 +4,7 @@
  */
 import type { CtrlMessage } from './codec.js';
 import { debug } from './debug.js';
-import { CtrlReplyText } from './errors.js';
+import { CtrlReplyText, CtrlStateError } from './errors.js';
 import type { CtrlNode } from './tree.js';
 
 /** What a get/set callback may return. */
@@ -14,14 +14,6 @@ export interface CtrlResult { kind: 'reply' | 'error' | 'handled'; text?: string
 export const ctrlReply = (text: string | number = ''): CtrlResult => ({ kind: 'reply', text: String(text) });
 export const ctrlError = (text?: string): CtrlResult => (text === undefined ? { kind: 'error' } : { kind: 'error', text });
 export const ctrlHandled = (): CtrlResult => ({ kind: 'handled' });
-
-/** Throw from a callback (also as a promise rejection) to answer `ERROR <id> <message>`. */
-export class CtrlCommandError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CtrlCommandError';
-  }
-}
 
 /** Where replies of a request go: a server connection (or a test double). */
 export interface CtrlReplySink {
@@ -69,7 +61,7 @@ export class CtrlRequest {
    */
   defer(): CtrlDeferred {
     if (this.deferredHandle) return this.deferredHandle;
-    if (!this.sink) throw new TypeError('CTRL command cannot be deferred without a connection');
+    if (!this.sink) throw new CtrlStateError('CTRL command cannot be deferred without a connection');
     const d = new CtrlDeferred(this, this.sink);
     this.sink.deferred.add(d);
     this.deferredHandle = d;

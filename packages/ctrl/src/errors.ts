@@ -67,6 +67,17 @@ export class CtrlDecodeError extends Error {
   }
 }
 
+/**
+ * Throw from a command callback (also as a promise rejection) to answer `ERROR <id> <message>`: an answer to the
+ * peer, not a failure of this process (hence no `code`).
+ */
+export class CtrlCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CtrlCommandError';
+  }
+}
+
 /** Client side failures: the peer answered ERROR, timed out, or the connection went away. */
 export type CtrlClientErrorCode =
   | 'ERR_OSMO_CTRL_ERROR_REPLY'
@@ -85,4 +96,59 @@ export class CtrlClientError extends Error {
     this.code = code;
     this.reply = reply;
   }
+}
+
+/** A CTRL message that upstream would refuse to build, or that would not decode back to itself. */
+export class CtrlEncodeError extends RangeError {
+  readonly code = 'ERR_OSMO_CTRL_ENCODE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CtrlEncodeError';
+  }
+}
+
+/** Codes of {@link CtrlUsageError}: programming mistakes made by the caller of this package. */
+export type CtrlUsageErrorCode =
+  /** an argument with a value this API does not take (empty FSM state list, bad command name ...) */
+  | 'ERR_OSMO_CTRL_INVALID_ARG'
+  /** a registry entry (rate counter group, stat item group, counter, FSM) of that name/index exists already */
+  | 'ERR_OSMO_CTRL_DUPLICATE'
+  /** a name that is not registered (counter of a group, stat item, FSM state) */
+  | 'ERR_OSMO_CTRL_UNKNOWN_NAME';
+
+/** Caller mistakes about values, Node style: a RangeError with a stable `code`. */
+export class CtrlUsageError extends RangeError {
+  readonly code: CtrlUsageErrorCode;
+  constructor(code: CtrlUsageErrorCode, message: string) {
+    super(message);
+    this.name = 'CtrlUsageError';
+    this.code = code;
+  }
+}
+
+/** An operation the object's state does not allow (e.g. deferring a command that has no connection to answer on). */
+export class CtrlStateError extends Error {
+  readonly code = 'ERR_OSMO_CTRL_INVALID_STATE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CtrlStateError';
+  }
+}
+
+/** Validator for option values at the API edge: a timeout in ms (a positive integer, at most 2^31-1 as setTimeout). */
+export function validateTimeoutMs(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0x7fffffff) {
+    throw new CtrlUsageError('ERR_OSMO_CTRL_INVALID_ARG', `${name} must be an integer of milliseconds 1..2147483647, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** @internal for names that the registry holds once */
+export function duplicate(what: string): CtrlUsageError {
+  return new CtrlUsageError('ERR_OSMO_CTRL_DUPLICATE', `${what} already registered`);
+}
+
+/** @internal */
+export function unknownName(what: string): CtrlUsageError {
+  return new CtrlUsageError('ERR_OSMO_CTRL_UNKNOWN_NAME', what);
 }

@@ -1,28 +1,27 @@
 /**
- * CtrlServer: the CTRL interface (libosmoctrl control_if.c semantics) over IPA on @osmo/io's StreamServer.
+ * CtrlServer: the CTRL interface (libosmoctrl control_if.c semantics) on @osmo/ipa's IpaServer without the
+ * identification handshake (the link layer: segmentation, CCM PING -> PONG and ID_ACK -> ID_ACK, half-close flush).
  *
- * - bound to 127.0.0.1 unless told otherwise (upstream default), one IPA frame per CTRL message;
- * - IPA CCM on the CTRL port: PING -> PONG, ID_ACK -> ID_ACK, other CCM ignored;
+ * - bound to 127.0.0.1 unless told otherwise (upstream default), one IPA frame (OSMO/CTRL) per CTRL message;
+ * - other CCM messages and frames that do not decode as IPA (an OSMO frame without extension byte) are ignored;
  * - another IPA protocol, OSMO without the CTRL extension, or a frame longer than 1200 bytes (IPA_ALLOC_SIZE):
  *   the connection is closed (upstream: -EINVAL from the read handler);
  * - a text that does not parse is answered with upstream's ERROR (id "err" where the id is unusable);
- * - GET/SET go through the command tree (deferred replies allowed); TRAPs go to every connection.
+ * - GET/SET go through the command tree (deferred replies allowed), GET_REPLY/SET_REPLY to the tree's `replyCb`;
+ *   TRAPs go to every connection.
  *
  * Every connection gets a rate counter group `ctrl_conn.<n>` (msgs:in, msgs:out, bytes:in, bytes:out, errors:parse)
  * and an FSM instance `fsm.CTRL_CONN.id.conn-<n>` in the registry while it is open (option connStats).
  */
 import { EventEmitter } from 'node:events';
-import { StreamServer, type SockAddr, type StreamServerConn } from '@osmo/io';
-import { ipaSegmentation } from '@osmo/ipa';
+import type { SockAddr } from '@osmo/io';
+import { IpaServer, type IpaMessage, type IpaServerConn } from '@osmo/ipa';
 import { installBuiltins } from './builtins/index.js';
-import { decodeCtrl, type CtrlMessage } from './codec.js';
+import { CTRL_MAX_FRAME, decodeCtrl, type CtrlMessage } from './codec.js';
+import { encodeCtrlFrame, isCtrlIpaMessage } from './ipa-frame.js';
 import { CtrlDeferred, type CtrlReplySink } from './command.js';
 import { debug } from './debug.js';
 import { CtrlDecodeError } from './errors.js';
-import {
-  ccmFrame, classifyIpaFrame, ctrlFrameFromText, IPA_MAX_FRAME, IPAC_MSGT_ID_ACK, IPAC_MSGT_PING, IPAC_MSGT_PONG,
-} from './frame.js';
-import { encodeCtrl } from './codec.js';
 import { defaultRegistry, type CtrlRegistry } from './registry/registry.js';
 import type { RateCounterGroup } from './registry/rate-ctr.js';
 import type { Fsm, FsmInstance } from './registry/fsm.js';
@@ -48,15 +47,13 @@ export interface CtrlServerOptions {
    * lets a client pipeline many commands in one write)
    */
   txqueueMaxLength?: number;
-  /** GET_REPLY/SET_REPLY received from clients go here instead of the default handling */
-  replyCb?: (msg: CtrlMessage, conn: CtrlConnection) => void;
 }
 
 export const CTRL_CONN_COUNTERS = [
   { name: 'msgs:in', description: 'CTRL messages received' },
   { name: 'msgs:out', description: 'CTRL messages sent' },
-  { name: 'bytes:in', description: 'IPA bytes received' },
-  { name: 'bytes:out', description: 'IPA bytes sent' },
+  { name: 'bytes:in', description: 'bytes of CTRL frames received (IPA header included)' },
+  { name: 'bytes:out', description: 'bytes of CTRL frames sent (IPA header included)' },
   { name: 'errors:parse', description: 'CTRL messages that did not parse' },
 ] as const;
 export const CTRL_CONN_FSM = 'CTRL_CONN';
@@ -76,10 +73,10 @@ export class CtrlConnection implements CtrlReplySink {
   #closed = false;
 
   /** @internal */
-  constructor(readonly server: CtrlServer, readonly stream: StreamServerConn, registry: CtrlRegistry | null) {
+  constructor(readonly server: CtrlServer, readonly link: IpaServerConn, registry: CtrlRegistry | null) {
     this.nr = connSeq++;
     if (registry) {
-      this.counters = registry.rateCounterGroup({ prefix: 'ctrl_conn', idx: this.nr, description: `CTRL connection ${stream.name}`, counters: CTRL_CONN_COUNTERS });
+      this.counters = registry.rateCounterGroup({ prefix: 'ctrl_conn', idx: this.nr, description: `CTRL connection ${link.name}`, counters: CTRL_CONN_COUNTERS });
       const fsm: Fsm = registry.findFsm(CTRL_CONN_FSM) ?? registry.fsm({ name: CTRL_CONN_FSM, states: CONN_STATES });
       this.fsm = fsm.alloc({ id: `conn-${this.nr}` });
     } else {
@@ -88,30 +85,30 @@ export class CtrlConnection implements CtrlReplySink {
     }
   }
 
-  get peer(): SockAddr | null { return this.stream.peer; }
+  get peer(): SockAddr | null { return this.link.peer; }
   get isClosed(): boolean { return this.#closed; }
 
   /** Queue a CTRL message to this client; false when dropped (closed, or tx queue full as upstream). */
   sendCtrl(msg: CtrlMessage): boolean {
-    return this.sendFrame(ctrlFrameFromText(encodeCtrl(msg)), true);
+    return this.sendFrame(encodeCtrlFrame(msg));
   }
 
-  /** @internal */
-  sendFrame(frame: Buffer, isCtrl: boolean): boolean {
+  /** @internal one encoded CTRL frame (shared by every connection for a trap) */
+  sendFrame(frame: Buffer): boolean {
     if (this.#closed) return false;
-    const rc = this.stream.send(frame);
+    const rc = this.link.sendFrame(frame);
     if (rc !== 0) {
-      debug('ctrl(%s): send failed (%d), message dropped', this.stream.name, rc);
+      debug('ctrl(%s): send failed (%d), message dropped', this.link.name, rc);
       return false;
     }
-    if (isCtrl) this.counters?.inc('msgs:out');
+    this.counters?.inc('msgs:out');
     this.counters?.inc('bytes:out', frame.length);
     this.updateState();
     return true;
   }
 
   /** Close the connection (pending deferred commands become zombies). */
-  close(): void { this.stream.destroy(); }
+  close(): void { this.link.close(); }
 
   /** @internal the stream is gone */
   onClosed(): void {
@@ -144,10 +141,9 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
   readonly tree: CtrlTree;
   readonly registry: CtrlRegistry;
   readonly name: string;
-  readonly #srv: StreamServer;
+  readonly #ipa: IpaServer;
   readonly #conns = new Set<CtrlConnection>();
   readonly #connStats: boolean;
-  readonly #replyCb: CtrlServerOptions['replyCb'];
 
   constructor(opts: CtrlServerOptions = {}) {
     super();
@@ -155,39 +151,39 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
     this.registry = opts.registry ?? defaultRegistry;
     this.name = opts.name ?? 'ctrl';
     this.#connStats = opts.connStats ?? true;
-    this.#replyCb = opts.replyCb;
     if ((opts.builtins ?? true) && !treesWithBuiltins.has(this.tree)) {
       installBuiltins(this.tree, this.registry);
       treesWithBuiltins.add(this.tree);
     }
-    this.#srv = new StreamServer({
-      proto: 'tcp',
+    this.#ipa = new IpaServer({
       address: opts.address ?? '127.0.0.1',
       port: opts.port ?? 0,
       name: this.name,
-      nodelay: true,
+      handshake: false,
+      maxFrameLength: CTRL_MAX_FRAME,
       txqueueMaxLength: opts.txqueueMaxLength ?? 4096,
-      segmentationCb: ipaSegmentation({ maxLength: IPA_MAX_FRAME }),
-      acceptCb: (s) => this.#onAccept(s),
     });
+    // one listener per event for all connections (the connection is the link's `data`): no closures per link
+    this.#ipa.on('connection', (link) => this.#onConnection(link));
+    this.#ipa.on('message', (link, msg) => this.#onMessage(link, msg));
+    this.#ipa.on('down', (link) => this.#onDown(link));
   }
 
   /** Start listening (throws the socket error, e.g. code EADDRINUSE). */
-  open(): this {
-    this.#srv.open();
-    return this;
+  open(): void {
+    this.#ipa.open();
   }
   /** Stop listening and close every connection. */
   close(): void {
-    this.#srv.close({ destroyConnections: true });
+    this.#ipa.close();
   }
-  get port(): number { return this.#srv.port; }
+  get port(): number { return this.#ipa.port; }
   /** connections destroyed because they did not read what was sent to them (upstream's slow-consumer policy) */
-  get slowConsumerDrops(): number { return this.#srv.slowConsumerDrops; }
-  get listening(): boolean { return this.#srv.listening; }
+  get slowConsumerDrops(): number { return this.#ipa.stream.slowConsumerDrops; }
+  get listening(): boolean { return this.#ipa.stream.listening; }
   get connections(): ReadonlySet<CtrlConnection> { return this.#conns; }
-  ref(): this { this.#srv.ref(); return this; }
-  unref(): this { this.#srv.unref(); return this; }
+  ref(): this { this.#ipa.ref(); return this; }
+  unref(): this { this.#ipa.unref(); return this; }
 
   /** ctrl_cmd_send_trap: `TRAP 0 <variable> <value>` to every connection. Returns how many got it queued. */
   sendTrap(variable: string, value: string | number): number {
@@ -195,70 +191,46 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
   }
   /** ctrl_cmd_send_to_all: to every connection except `except` */
   sendToAll(msg: CtrlMessage, except?: CtrlConnection | null): number {
-    const frame = ctrlFrameFromText(encodeCtrl(msg));
+    const frame = encodeCtrlFrame(msg);
     let n = 0;
-    for (const c of this.#conns) if (c !== except && c.sendFrame(frame, true)) n++;
+    for (const c of this.#conns) if (c !== except && c.sendFrame(frame)) n++;
     return n;
   }
 
-  #onAccept(s: StreamServerConn): void {
-    const conn = new CtrlConnection(this, s, this.#connStats ? this.registry : null);
+  #onConnection(link: IpaServerConn): void {
+    const conn = new CtrlConnection(this, link, this.#connStats ? this.registry : null);
     this.#conns.add(conn);
-    s.data = conn;
-    s.readCb = (_s, res, msg) => this.#onRead(conn, res, msg);
-    s.closedCb = () => {
-      if (!this.#conns.delete(conn)) return;
-      conn.onClosed();
-      debug('ctrl(%s): connection closed', s.name);
-      this.emit('close', conn);
-    };
-    debug('ctrl(%s): new connection', s.name);
+    link.data = conn;
+    debug('ctrl(%s): new connection', link.name);
     this.emit('connection', conn);
   }
 
-  #onRead(conn: CtrlConnection, res: number, frame: Buffer): void {
-    if (res === 0) {
-      // EOF, maybe a half-close (nc -N): the replies already queued still go out
-      debug('ctrl(%s): EOF, closing after the tx queue drained', conn.stream.name);
-      conn.stream.setFlushAndDestroy();
-      return;
-    }
-    if (res < 0) {
-      // socket error, -EMSGSIZE (frame over 1200 bytes) or another segmentation error: close now
-      debug('ctrl(%s): read result %d, closing', conn.stream.name, res);
+  #onDown(link: IpaServerConn): void {
+    const conn = link.data as CtrlConnection;
+    if (!this.#conns.delete(conn)) return;
+    conn.onClosed();
+    debug('ctrl(%s): connection closed', link.name);
+    this.emit('close', conn);
+  }
+
+  #onMessage(link: IpaServerConn, m: IpaMessage): void {
+    const conn = link.data as CtrlConnection;
+    if (!isCtrlIpaMessage(m)) {
+      // upstream's read handler returns -EINVAL for another protocol or extension: the connection goes
+      debug('ctrl(%s): %s frame (ext %s) on the CTRL port, closing', link.name, m.kind, m.ext ?? '-');
       conn.close();
       return;
     }
-    conn.counters?.inc('bytes:in', frame.length);
-    const f = classifyIpaFrame(frame);
-    switch (f.kind) {
-      case 'empty':
-        return;
-      case 'invalid':
-        debug('ctrl(%s): %s, closing', conn.stream.name, f.reason);
-        conn.close();
-        return;
-      case 'ccm':
-        if (f.msgType === IPAC_MSGT_PING) conn.sendFrame(ccmFrame(IPAC_MSGT_PONG), false);
-        else if (f.msgType === IPAC_MSGT_ID_ACK) conn.sendFrame(ccmFrame(IPAC_MSGT_ID_ACK), false);
-        else debug('ctrl(%s): CCM message 0x%s ignored', conn.stream.name, (f.msgType ?? 0).toString(16));
-        return;
-      case 'ctrl':
-        break;
-    }
+    conn.counters?.inc('bytes:in', m.payload.length + 4);
     conn.counters?.inc('msgs:in');
     let msg: CtrlMessage;
     try {
-      msg = decodeCtrl(f.text);
+      msg = decodeCtrl(m.payload);
     } catch (e) {
       if (!(e instanceof CtrlDecodeError)) throw e;
       conn.counters?.inc('errors:parse');
-      debug('ctrl(%s): parse error: %s', conn.stream.name, e.message);
+      debug('ctrl(%s): parse error: %s', link.name, e.message);
       conn.sendCtrl({ type: 'ERROR', id: e.id, reply: e.reason });
-      return;
-    }
-    if ((msg.type === 'GET_REPLY' || msg.type === 'SET_REPLY') && this.#replyCb) {
-      this.#replyCb(msg, conn);
       return;
     }
     const reply = this.tree.handle(msg, conn);

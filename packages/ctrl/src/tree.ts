@@ -4,11 +4,11 @@
  */
 import type { CtrlMessage } from './codec.js';
 import {
-  CtrlCommandError, CtrlRequest, normalizeResult,
+  CtrlRequest, normalizeResult,
   type CtrlCmdResult, type CtrlCommandDef, type CtrlReplySink, type CtrlResult,
 } from './command.js';
 import { debug } from './debug.js';
-import { CtrlReplyText } from './errors.js';
+import { CtrlCommandError, CtrlReplyText, CtrlUsageError } from './errors.js';
 
 /** Result of a lookup at position i of the words: consumed words, or an upstream lookup error. */
 export type CtrlLookupResult =
@@ -47,7 +47,7 @@ export class CtrlNode {
   /** ctrl_cmd_install */
   command<D = unknown>(def: CtrlCommandDef<D>): this {
     const words = def.name.split(/[.\s]+/).filter((w) => w.length > 0);
-    if (words.length === 0 || /[()|]/.test(def.name)) throw new RangeError(`invalid CTRL command name ${JSON.stringify(def.name)}`);
+    if (words.length === 0 || /[()|]/.test(def.name)) throw new CtrlUsageError('ERR_OSMO_CTRL_INVALID_ARG', `invalid CTRL command name ${JSON.stringify(def.name)}`);
     this.commands.push({ def: def as CtrlCommandDef<never>, words });
     return this;
   }

@@ -6,9 +6,11 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CtrlRegistry, CtrlServer, CtrlTree, runCli, CLI_EXIT } from '../src/index.js';
+import { CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
+import { runCli, EXIT as CLI_EXIT } from '../src/cli.js';
+import { Lines } from './lines.js';
 import { sleep } from './raw-peer.js';
-import { runBin } from './no-addon/run-bin.js';
+import { runBin } from './run-bin.js';
 
 const BIN = fileURLToPath(new URL('../bin/osmo-ctrl.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
@@ -29,7 +31,8 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     tree.root.command({ name: 'lines', get: () => 'imsi1,1\nimsi2,2\tx\r' });
     tree.root.command({ name: 'num', get: () => '1', verify: (_r, v) => (/^\d+$/.test(v) ? true : 'value must be a number'), set: (r) => r.value! });
     tree.root.command({ name: 'plain', get: () => 'ok', verify: (_r, v) => v === 'ok', set: (r) => r.value! });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
     trapValue = '';
   });
   afterEach(() => srv.close());
@@ -45,7 +48,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     const r = await runBin(BIN, ['--port', String(srv.port), 'get', 'evil'], { noAddon: true });
     expect(r.code).to.equal(CLI_EXIT.IO_SETUP);
     expect(r.errLines).to.have.length(1);
-    expect(r.errLines[0]).to.match(/^osmo-ctrl: @osmo\/io unavailable/);
+    expect(r.errLines[0]).to.match(/^osmo-ctrl: @osmo\/io: the native addon \/nonexistent\/osmo_io\.node does not load here \(Cannot find module/);
     const u = await runBin(BIN, ['--port', '0', 'get', 'x'], { noAddon: true });
     expect(u.code).to.equal(CLI_EXIT.USAGE);
     expect(u.errLines).to.deep.equal(['osmo-ctrl: invalid port 0 (1..65535) (see osmo-ctrl --help)']);
@@ -84,7 +87,7 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     const tree = new CtrlTree();
     tree.root.command({ name: 'where', get: () => 'v6' });
     let s6: CtrlServer;
-    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }).open(); } catch { this.skip(); }
+    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }); s6.open(); } catch { this.skip(); }
     try {
       for (const host of ['[::1]', '::1']) {
         expect(await cli(['--host', host, '--port', String(s6.port), 'get', 'where'])).to.deep.equal({ code: 0, out: ['v6'], err: [] });
@@ -134,15 +137,16 @@ describe(`osmo-ctrl failures and host names (backend ${process.env.OSMO_IO_BACKE
     expect((await cli(['--port', String(srv.port), 'get', 'lines'])).out).to.deep.equal(['imsi1,1\nimsi2,2\tx\\x0d']);
     for (const json of [false, true]) {
       const ac = new AbortController();
-      const out: string[] = [];
-      const err: string[] = [];
+      const lines = new Lines();
+      const err = new Lines();
       const done = runCli(['--port', String(srv.port), ...(json ? ['--json'] : []), 'monitor'],
-        { stdout: (l) => out.push(l), stderr: (l) => err.push(l), signal: ac.signal });
-      while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(5);
+        { stdout: lines.push, stderr: err.push, signal: ac.signal });
+      await err.until((l) => l.some((x) => x.includes('monitoring TRAPs')));
       srv.sendTrap('t', 'x\x1b]0;pwned\x07y\x85');
-      while (out.length < 1) await sleep(5);
+      await lines.until((l) => l.length >= 1);
       ac.abort();
       expect(await done).to.equal(0);
+      const out = lines.all;
       expect(out[0]).to.not.match(/[\x00-\x1f\x7f-\x9f]/);
       if (json) expect(JSON.parse(out[0]!)).to.include({ variable: 't', value: 'x\x1b]0;pwned\x07y\x85' });
       else expect(out[0]).to.equal('TRAP t x\\x1b]0;pwned\\x07y\\x85');

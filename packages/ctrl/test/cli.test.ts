@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, runCli, CLI_EXIT } from '../src/index.js';
+import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
+import { runCli, EXIT as CLI_EXIT } from '../src/cli.js';
+import { Lines } from './lines.js';
 import { sleep } from './raw-peer.js';
 
 async function cli(argv: string[], signal?: AbortSignal): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -20,7 +22,8 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
     const tree = new CtrlTree();
     tree.root.command({ name: 'greeting', get: () => greeting, set: (r) => { greeting = r.value!; return greeting; } });
     tree.root.command({ name: 'silent', get: () => ctrlHandled() });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
   });
   afterEach(() => srv.close());
 
@@ -61,27 +64,27 @@ describe(`osmo-ctrl CLI (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, 
   });
   it('monitor prints TRAPs until interrupted, then exit 0', async () => {
     const ac = new AbortController();
-    const out: string[] = [];
-    const err: string[] = [];
-    const done = runCli(['--port', String(srv.port), 'monitor'], { stdout: (l) => out.push(l), stderr: (l) => err.push(l), signal: ac.signal });
-    while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(5);
+    const out = new Lines();
+    const err = new Lines();
+    const done = runCli(['--port', String(srv.port), 'monitor'], { stdout: out.push, stderr: err.push, signal: ac.signal });
+    await err.until((l) => l.some((x) => x.includes('monitoring TRAPs')));
     srv.sendTrap('bts_connection_status', 'disconnected');
     srv.sendTrap('trap-test', 'two words');
-    while (out.length < 2) await sleep(5);
+    await out.until((l) => l.length >= 2);
     ac.abort();
     expect(await done).to.equal(0);
-    expect(out).to.deep.equal(['TRAP bts_connection_status disconnected', 'TRAP trap-test two words']);
+    expect(out.all).to.deep.equal(['TRAP bts_connection_status disconnected', 'TRAP trap-test two words']);
   });
   it('monitor --json; exit 3 when the server goes away', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const done = runCli(['--port', String(srv.port), '--json', 'monitor'], { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
-    while (!err.some((l) => l.includes('monitoring TRAPs'))) await sleep(5);
+    const out = new Lines();
+    const err = new Lines();
+    const done = runCli(['--port', String(srv.port), '--json', 'monitor'], { stdout: out.push, stderr: err.push });
+    await err.until((l) => l.some((x) => x.includes('monitoring TRAPs')));
     srv.sendTrap('x', 'y');
-    while (out.length < 1) await sleep(5);
+    await out.until((l) => l.length >= 1);
     srv.close();
     expect(await done).to.equal(CLI_EXIT.CONNECTION);
-    expect(JSON.parse(out[0]!)).to.include({ variable: 'x', value: 'y' });
+    expect(JSON.parse(out.all[0]!)).to.include({ variable: 'x', value: 'y' });
   });
 
   const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'osmo-ctrl.js');

@@ -22,7 +22,8 @@ describe(`CtrlClient host names (backend ${process.env.OSMO_IO_BACKEND ?? 'defau
   beforeEach(() => {
     const tree = new CtrlTree();
     tree.root.command({ name: 'x', get: () => 'y' });
-    srv = new CtrlServer({ tree, registry: new CtrlRegistry() }).open();
+    srv = new CtrlServer({ tree, registry: new CtrlRegistry() });
+    srv.open();
   });
   afterEach(() => srv.close());
 
@@ -40,7 +41,7 @@ describe(`CtrlClient host names (backend ${process.env.OSMO_IO_BACKEND ?? 'defau
     const tree = new CtrlTree();
     tree.root.command({ name: 'x', get: () => 'v6' });
     let s6: CtrlServer;
-    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }).open(); } catch { this.skip(); }
+    try { s6 = new CtrlServer({ tree, registry: new CtrlRegistry(), address: '::1' }); s6.open(); } catch { this.skip(); }
     try {
       for (const host of ['[::1]', '::1']) {
         const c = new CtrlClient({ host, port: s6.port });

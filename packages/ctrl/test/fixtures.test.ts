@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureBytes, loadFixtures } from './fixture-loader.js';
 import { decodeCtrl, type CtrlMessage } from '../src/codec.js';
-import { classifyIpaFrame, encodeCtrlFrame } from '../src/frame.js';
+import { decodeOsmoFrame, IpaOsmoExt } from '@osmo/ipa';
+import { encodeCtrlFrame } from '../src/ipa-frame.js';
 
 type CtrlFields = CtrlMessage & { ipaLen: number; proto: number; ext: number; text: string };
 const fixtures = loadFixtures<CtrlFields>('ctrl-');
@@ -23,14 +24,13 @@ describe('ctrl fixtures (ttcn-fixtures/ctrl-*.json)', () => {
   for (const f of fixtures) {
     it(`${f.file}: ${f.name} decodes to its fields and encodes back to its bytes`, () => {
       const bytes = fixtureBytes(f);
-      const c = classifyIpaFrame(bytes);
-      expect(c.kind).to.equal('ctrl');
-      if (c.kind !== 'ctrl') return;
+      const c = decodeOsmoFrame(bytes);
+      expect(c.ext).to.equal(IpaOsmoExt.CTRL);
       expect(bytes.readUInt16BE(0)).to.equal(f.fields.ipaLen);
       expect(bytes[2]).to.equal(f.fields.proto);
       expect(bytes[3]).to.equal(f.fields.ext);
-      expect(c.text.toString('latin1')).to.equal(f.fields.text);
-      expect(decodeCtrl(c.text, { allowEmptyReply: true })).to.deep.equal(message(f.fields));
+      expect(c.data.toString('latin1')).to.equal(f.fields.text);
+      expect(decodeCtrl(c.data, { allowEmptyReply: true })).to.deep.equal(message(f.fields));
       expect(encodeCtrlFrame(message(f.fields)).toString('hex')).to.equal(f.hex);
     });
   }

@@ -7,33 +7,32 @@ import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
 import { getBackend } from '@osmo/io';
 import { CtrlRegistry, CtrlServer, CtrlTree } from '../src/index.js';
-import { ctrlFrame, RawPeer, sleep } from './raw-peer.js';
+import { ctrlFrame, RawPeer } from './raw-peer.js';
+import { sleep, turns, until } from '../../io/test/loop.js';
 
 function server(): CtrlServer {
   const tree = new CtrlTree();
   tree.root.command({ name: 'value', get: () => '42' });
-  return new CtrlServer({ tree, registry: new CtrlRegistry({ autoTick: false }), port: 0 }).open();
+  const srv = new CtrlServer({ tree, registry: new CtrlRegistry({ autoTick: false }), port: 0 });
+  srv.open();
+  return srv;
 }
 
-/** Count the complete IPA frames in what a socket received. */
-function frameCounter(s: Socket): { frames: () => number; bytes: () => number } {
-  let buf: Buffer = Buffer.alloc(0), n = 0, total = 0;
+/** Count the complete IPA frames in what a socket received (and keep the last one). */
+function frameCounter(s: Socket): { frames: () => number; bytes: () => number; last: () => Buffer | null } {
+  let buf: Buffer = Buffer.alloc(0), n = 0, total = 0, last: Buffer | null = null;
   s.on('data', (d: Buffer) => {
     total += d.length;
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     let off = 0;
-    while (buf.length - off >= 3 && buf.length - off >= 3 + buf.readUInt16BE(off)) { off += 3 + buf.readUInt16BE(off); n++; }
+    while (buf.length - off >= 3 && buf.length - off >= 3 + buf.readUInt16BE(off)) {
+      last = buf.subarray(off, off + 3 + buf.readUInt16BE(off));
+      off += 3 + buf.readUInt16BE(off);
+      n++;
+    }
     buf = buf.subarray(off);
   });
-  return { frames: () => n, bytes: () => total };
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+  return { frames: () => n, bytes: () => total, last: () => last };
 }
 
 function open(port: number): Promise<Socket> {
@@ -53,12 +52,16 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
     const reqs: Buffer[] = [];
     for (let i = 1; i <= 10000; i++) reqs.push(ctrlFrame(`GET ${i} value`));
     s.write(Buffer.concat(reqs));
-    await sleep(500); // the server's queue backs up: it must stop reading, not drop replies
+    // load phase, not a quiet window: the server answers until its queue backs up, then must stop reading (not drop)
+    await sleep(500);
     const c = frameCounter(s);
     s.resume();
-    await waitFor(() => c.frames() >= 10000, 30000, `10000 replies (got ${c.frames()})`);
-    await sleep(50);
-    expect(c.frames()).to.equal(10000);
+    await until(() => c.frames() >= 10000, 30000, `10000 replies (got ${c.frames()})`);
+    // one more request as a barrier: replies come in order, so anything extra would arrive before its reply
+    s.write(ctrlFrame('GET 10001 value'));
+    await until(() => c.frames() >= 10001, 5000, 'the barrier reply');
+    expect(c.frames()).to.equal(10001);
+    expect(c.last()!.subarray(4).toString('latin1')).to.equal('GET_REPLY 10001 value 42');
     s.destroy();
     srv.close();
   });
@@ -86,7 +89,7 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
       s.on('error', () => {});
       idle.push(s);
     }
-    await waitFor(() => srv.connections.size === 5, 3000, '5 connections');
+    await until(() => srv.connections.size === 5, 3000, '5 connections');
     const rss0 = process.memoryUsage().rss;
     let maxRss = rss0;
     // 12,000 traps of ~4 KB (48 MB): more than the kernel's socket buffers hold (tcp_rmem max is often 32 MB)
@@ -94,9 +97,9 @@ describe(`CTRL server under pressure (${getBackend()})`, function () {
     for (let k = 0; k < 240 && srv.connections.size > 0; k++) {
       for (let i = 0; i < 50; i++) srv.sendTrap('trap-test', `${k}-${i}-${pad}`);
       maxRss = Math.max(maxRss, process.memoryUsage().rss);
-      await sleep(2);
+      await turns(1); // the server's writes and the drop decisions run
     }
-    await waitFor(() => srv.connections.size === 0, 10000, 'the idle clients dropped');
+    await until(() => srv.connections.size === 0, 10000, 'the idle clients dropped');
     expect(srv.slowConsumerDrops).to.equal(5);
     expect(srv.connections.size).to.equal(0);
     // 5 connections x 48 MB of traps: bounded by the per-connection budget, not by what was sent

@@ -50,13 +50,26 @@ export class RawPeer {
 
   write(b: Buffer | string): void { this.sock.write(typeof b === 'string' ? ctrlFrame(b) : b); }
 
+  /** wait (for data or the close, no polling) until `done()` holds or the socket closed */
+  async waitUntil(done: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+    if (done() || this.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what} (have ${this.frames.length} frames)`)), timeoutMs);
+      const check = (): void => {
+        if (done() || this.closed) {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          this.waiters.push(check);
+        }
+      };
+      this.waiters.push(check);
+    });
+  }
+
   /** wait until at least n frames arrived (or the socket closed) */
   async waitFrames(n: number, timeoutMs = 10000): Promise<Buffer[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length < n && !this.closed) {
-      if (Date.now() > deadline) throw new Error(`timeout waiting for ${n} frames (have ${this.frames.length})`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 50); });
-    }
+    await this.waitUntil(() => this.frames.length >= n, `${n} frames`, timeoutMs);
     return this.frames.slice(0, n);
   }
 
@@ -83,4 +96,4 @@ export class RawPeer {
   close(): void { this.sock.destroy(); }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../io/test/loop.js';

@@ -2,12 +2,24 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { getBackend } from '@osmo/io';
 import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlConnection, type CtrlDeferred } from '../src/index.js';
-import { ctrlFrame, RawPeer, sleep } from './raw-peer.js';
+import { ctrlFrame, RawPeer } from './raw-peer.js';
+import { turns } from '../../io/test/loop.js';
 
-function makeServer(): { srv: CtrlServer; tree: CtrlTree; reg: CtrlRegistry; state: { defers: CtrlDeferred[] } } {
+interface HeldState {
+  /** handles of the 'hold' commands, in arrival order */
+  defers: CtrlDeferred[];
+  /** resolves once `n` 'hold' commands arrived */
+  held(n: number): Promise<void>;
+}
+
+function makeServer(): { srv: CtrlServer; tree: CtrlTree; reg: CtrlRegistry; state: HeldState } {
   const reg = new CtrlRegistry({ autoTick: false });
   const tree = new CtrlTree();
-  const state = { defers: [] as CtrlDeferred[] };
+  const waiting: Array<[number, () => void]> = [];
+  const state: HeldState = {
+    defers: [],
+    held: (n) => new Promise((resolve) => { if (state.defers.length >= n) resolve(); else waiting.push([n, resolve]); }),
+  };
   let counter = 0;
   tree.root.command({ name: 'echo', get: (r) => r.variable, set: (r) => r.value! });
   tree.root.command({ name: 'count', get: () => String(counter++) });
@@ -16,10 +28,24 @@ function makeServer(): { srv: CtrlServer; tree: CtrlTree; reg: CtrlRegistry; sta
     name: 'hold',
     get: (r) => {
       state.defers.push(r.defer());
+      for (const [i, w] of [...waiting.entries()].reverse()) {
+        if (state.defers.length >= w[0]) {
+          waiting.splice(i, 1);
+          w[1]();
+        }
+      }
     },
   });
-  const srv = new CtrlServer({ tree, registry: reg, port: 0 }).open();
+  const srv = new CtrlServer({ tree, registry: reg, port: 0 });
+  srv.open();
   return { srv, tree, reg, state };
+}
+
+/** true when `b` is a sequence of complete IPA frames (the test's own walk, independent of the code under test) */
+function endsOnFrameBoundary(b: Buffer): boolean {
+  let o = 0;
+  while (b.length - o >= 3) o += 3 + b.readUInt16BE(o);
+  return o === b.length;
 }
 
 describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
@@ -69,7 +95,7 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
     const f = Buffer.concat([ctrlFrame('GET 4 echo'), ctrlFrame('GET 5 echo')]);
     for (const b of f) {
       p.sock.write(Buffer.from([b]));
-      await sleep(1);
+      await turns(1); // the server (this process) reads between the bytes
     }
     expect(await p.nextText()).to.equal('GET_REPLY 4 echo echo');
     expect(await p.nextText()).to.equal('GET_REPLY 5 echo echo');
@@ -104,7 +130,7 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
     const b = await open();
     a.write('GET 7 hold');
     b.write('GET 8 hold');
-    while (ctx.state.defers.length < 2) await sleep(5);
+    await ctx.state.held(2);
     const conns = [...ctx.srv.connections];
     const closed = new Promise<CtrlConnection>((r) => ctx.srv.once('close', r));
     a.close();
@@ -181,7 +207,7 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
     expect(await p.request(`GET 3 rate_ctr.abs.ctrl_conn.${n}.msgs:out`)).to.equal(`GET_REPLY 3 rate_ctr.abs.ctrl_conn.${n}.msgs:out 2`);
     expect(await p.request(`GET 4 fsm.CTRL_CONN.id.conn-${n}.state`)).to.equal(`GET_REPLY 4 fsm.CTRL_CONN.id.conn-${n}.state CONNECTED`);
     p.write('GET 5 hold');
-    while (ctx.state.defers.length < 1) await sleep(5);
+    await ctx.state.held(1);
     expect(await p.request(`GET 6 fsm.CTRL_CONN.id.conn-${n}.state`)).to.equal(`GET_REPLY 6 fsm.CTRL_CONN.id.conn-${n}.state DEFERRED_PENDING`);
     ctx.state.defers[0]!.reply('x');
     expect(await p.nextText()).to.equal('GET_REPLY 5 hold x');
@@ -212,10 +238,12 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
         try {
           p.write(bytes);
           // a PING after the input: answered (PONG) unless the connection was closed, in which case the close shows
-          p.write(Buffer.from('0001fe00', 'hex'));
-          const deadline = Date.now() + 500;
-          while (!p.closed && !p.frames.some((f) => f.toString('hex') === '0001fe01') && Date.now() < deadline) await sleep(2);
-          // an incomplete frame swallows the PING: then neither arrives, which is also fine (the server waits for more)
+          const ping = Buffer.from('0001fe00', 'hex');
+          p.write(ping);
+          // an incomplete frame swallows the PING: then neither arrives (the server waits for more), nothing to wait for
+          if (endsOnFrameBoundary(Buffer.concat([bytes, ping]))) {
+            await p.waitUntil(() => p.frames.some((f) => f.toString('hex') === '0001fe01'), 'PONG or close');
+          }
           for (const f of p.frames) expect([0xee, 0xfe]).to.include(f[2]);
         } finally {
           p.close();

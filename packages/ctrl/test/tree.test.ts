@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { installBuiltins } from '../src/builtins/index.js';
 import { decodeCtrl, encodeCtrlText, type CtrlMessage } from '../src/codec.js';
-import { CtrlCommandError, ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '../src/command.js';
+import { ctrlError, ctrlHandled, type CtrlDeferred, type CtrlReplySink } from '../src/command.js';
+import { CtrlCommandError } from '../src/errors.js';
 import { CtrlRegistry } from '../src/registry/registry.js';
 import { CtrlNode, CtrlTree } from '../src/tree.js';
+import { gate, turns, type Gate } from '../../io/test/loop.js';
 
 class Sink implements CtrlReplySink {
   sent: string[] = [];
@@ -13,7 +15,19 @@ class Sink implements CtrlReplySink {
   close(): void { this.isClosed = true; for (const d of this.deferred) d.zombify(); this.deferred.clear(); }
 }
 
-function makeTree(reg = new CtrlRegistry()): { tree: CtrlTree; reg: CtrlRegistry; btsList: Array<{ trx: Array<{ arfcn: number }> }> } {
+interface Made {
+  tree: CtrlTree;
+  reg: CtrlRegistry;
+  btsList: Array<{ trx: Array<{ arfcn: number }> }>;
+  /** handles of the 'later' commands, answered when the test says so */
+  later: CtrlDeferred[];
+  /** settles the promises the 'async' and 'asyncfail' commands returned */
+  asyncGate: Gate<void>;
+}
+
+function makeTree(reg = new CtrlRegistry()): Made {
+  const later: CtrlDeferred[] = [];
+  const asyncGate = gate();
   const btsList = [{ trx: [{ arfcn: 868 }, { arfcn: 870 }] }];
   const tree = new CtrlTree();
   installBuiltins(tree, reg);
@@ -36,10 +50,10 @@ function makeTree(reg = new CtrlRegistry()): { tree: CtrlTree; reg: CtrlRegistry
   tree.root.command({ name: 'throws', get: () => { throw new CtrlCommandError('custom failure'); } });
   tree.root.command({ name: 'crash', get: () => { throw new Error('bug'); } });
   tree.root.command({ name: 'handled', get: () => ctrlHandled() });
-  tree.root.command({ name: 'later', get: (r) => { const d = r.defer(); setTimeout(() => d.reply('done'), 10); } });
-  tree.root.command({ name: 'async', get: async () => { await new Promise((r) => setTimeout(r, 5)); return 'resolved'; } });
-  tree.root.command({ name: 'asyncfail', get: async () => { throw new CtrlCommandError('nope'); } });
-  return { tree, reg, btsList };
+  tree.root.command({ name: 'later', get: (r) => { later.push(r.defer()); } });
+  tree.root.command({ name: 'async', get: async () => { await asyncGate.promise; return 'resolved'; } });
+  tree.root.command({ name: 'asyncfail', get: async () => { await asyncGate.promise; throw new CtrlCommandError('nope'); } });
+  return { tree, reg, btsList, later, asyncGate };
 }
 
 function run(tree: CtrlTree, text: string, sink: CtrlReplySink | null = new Sink()): string | null {
@@ -90,34 +104,62 @@ describe('ctrl tree: node walk and exec (upstream semantics)', () => {
 });
 
 describe('ctrl tree: deferred replies', () => {
-  it('defer() answers later on the sink', async () => {
-    const { tree } = makeTree();
+  it('defer() answers later on the sink', () => {
+    const { tree, later } = makeTree();
     const sink = new Sink();
     expect(run(tree, 'GET 123 later', sink)).to.equal(null);
     expect(sink.sent).to.deep.equal([]);
     expect(sink.deferred.size).to.equal(1);
-    await new Promise((r) => setTimeout(r, 30));
+    expect(later[0]!.reply('done')).to.equal(true);
     expect(sink.sent).to.deep.equal(['GET_REPLY 123 later done']);
     expect(sink.deferred.size).to.equal(0);
   });
   it('a promise result is deferred automatically (resolve and reject)', async () => {
-    const { tree } = makeTree();
+    const { tree, asyncGate } = makeTree();
     const sink = new Sink();
     expect(run(tree, 'GET 1 async', sink)).to.equal(null);
     expect(run(tree, 'GET 2 asyncfail', sink)).to.equal(null);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(sink.sent).to.have.members(['GET_REPLY 1 async resolved', 'ERROR 2 nope']);
+    expect(sink.deferred.size).to.equal(2);
+    await turns(1);
+    expect(sink.sent).to.deep.equal([]);
+    asyncGate.resolve();
+    await turns(1);
+    expect(sink.sent).to.deep.equal(['GET_REPLY 1 async resolved', 'ERROR 2 nope']);
+    expect(sink.deferred.size).to.equal(0);
   });
   it('a deferred command whose connection has gone is dropped (zombie)', async () => {
-    const { tree } = makeTree();
+    const { tree, later, asyncGate } = makeTree();
     const sink = new Sink();
     run(tree, 'GET 5 later', sink);
-    const [d] = [...sink.deferred];
+    run(tree, 'GET 6 async', sink);
+    const [d] = later;
     sink.close();
     expect(d!.isZombie).to.equal(true);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(sink.sent).to.deep.equal([]);
     expect(d!.reply('x')).to.equal(false);
+    asyncGate.resolve();
+    await turns(1);
+    expect(sink.sent).to.deep.equal([]);
+  });
+});
+
+describe('ctrl errors: caller mistakes carry a code', () => {
+  it('registry duplicates, unknown names, bad command names, deferring without a connection', () => {
+    const reg = new CtrlRegistry({ autoTick: false });
+    const g = reg.rateCounterGroup({ prefix: 'x', idx: 0, counters: [{ name: 'a' }] });
+    const code = (fn: () => unknown): string | undefined => {
+      try { fn(); } catch (e) { return (e as { code?: string }).code; }
+      return undefined;
+    };
+    expect(code(() => reg.rateCounterGroup({ prefix: 'x', idx: 0, counters: [] }))).to.equal('ERR_OSMO_CTRL_DUPLICATE');
+    expect(code(() => g.inc('b'))).to.equal('ERR_OSMO_CTRL_UNKNOWN_NAME');
+    expect(code(() => reg.fsm({ name: 'F', states: [] }))).to.equal('ERR_OSMO_CTRL_INVALID_ARG');
+    expect(code(() => reg.fsm({ name: 'G', states: ['A'] }).alloc().stateChange('B'))).to.equal('ERR_OSMO_CTRL_UNKNOWN_NAME');
+    expect(code(() => new CtrlTree().root.command({ name: 'a|b', get: () => '' }))).to.equal('ERR_OSMO_CTRL_INVALID_ARG');
+    const tree = new CtrlTree();
+    let deferCode: string | undefined;
+    tree.root.command({ name: 'd', get: (r) => { deferCode = code(() => r.defer()); return 'x'; } });
+    tree.handle(decodeCtrl('GET 1 d'), null);
+    expect(deferCode).to.equal('ERR_OSMO_CTRL_INVALID_STATE');
   });
 });
 

@@ -516,8 +516,9 @@ export function ioError(rc: number, syscall: string, name: string): OsmoIoSystem
   return new OsmoIoSystemError(errnoName(rc), rc, syscall, `iofd(${name}) ${syscall}: ${errnoName(rc)}`);
 }
 
-/** The backend of this process (decided on first use: this loads the addon). */
+/** The backend this process runs on. Sets the I/O core up (loads the addon), so it also tells whether I/O works. */
 export function getBackend(): 'poll' | 'io_uring' {
+  ensureInit();
   return backend();
 }
 

@@ -80,7 +80,7 @@ function load(): NativeBinding {
   const require = createRequire(import.meta.url);
   // OSMO_IO_ADDON=<path>: load that build instead (the ASan build of scripts/test-fuzz.sh)
   const override = process.env.OSMO_IO_ADDON;
-  if (override) return require(path.resolve(override)) as NativeBinding;
+  if (override) return requireAddon(require, path.resolve(override));
   let dir = path.dirname(fileURLToPath(import.meta.url));
   // src/ or dist/src/: walk up to the package root
   for (let i = 0; i < 4 && !existsSync(path.join(dir, 'binding.gyp')); i++) dir = path.dirname(dir);
@@ -94,6 +94,10 @@ function load(): NativeBinding {
       `build/Debug and prebuilds/). In the repository run "npm run build"; where @osmo/io is a dependency, build it ` +
       `from source with "OSMO_IO_BUILD_FROM_SOURCE=1 npm rebuild @osmo/io" (gcc, make, python3).`);
   }
+  return requireAddon(require, file);
+}
+
+function requireAddon(require: NodeJS.Require, file: string): NativeBinding {
   try {
     return require(file) as NativeBinding;
   } catch (e) {

@@ -175,7 +175,7 @@ describe(`argument checks and errno results (${getBackend()})`, () => {
       p.on('error', reject);
       p.on('close', () => resolve(s));
     });
-    expect(out).to.equal('codecs 3 GET\nfirst I/O use loads the addon: MODULE_NOT_FOUND\n');
+    expect(out).to.equal('codecs 3 GET\nfirst I/O use loads the addon: ERR_OSMO_IO_NOT_BUILT\n');
   });
 
   it('an invalid OSMO_IO_BACKEND fails with ERR_OSMO_IO_BACKEND (child process)', async () => {

@@ -1,5 +1,6 @@
 /** CCM (IPA proto 0xFE, "ipaccess"): PING/PONG, identity exchange ID_GET/ID_RESP/ID_ACK/ID_NACK. */
-import { IpaDecodeError, IpaEncodeError, checkByte } from './errors.js';
+import { IpaDecodeError, IpaEncodeError, TlvDecodeError, TlvEncodeError, checkByte } from './errors.js';
+import { TlvTable } from './tlv.js';
 import { IpaProto, IPA_HEADER_LEN, encodeIpaFrame, decodeIpaFrame } from './header.js';
 import { type IpaIdItem, type IpaIdentityInit, IPA_DEFAULT_ID_GET_TAGS, identityToIdItems } from './idtags.js';
 
@@ -49,6 +50,10 @@ export interface CcmOtherMessage {
 }
 export type CcmMessage = CcmSimpleMessage | CcmIdGetMessage | CcmIdRespMessage | CcmOtherMessage;
 
+/** ID_GET items: [len 1B][tag][value len-1 bytes]; ID_RESP items: the same with a 2-byte length */
+const ID_GET_ITEMS = new TlvTable({ lengthFirst: 1 });
+const ID_RESP_ITEMS = new TlvTable({ lengthFirst: 2 });
+
 const simpleTypes = new Set<string>(['PING', 'PONG', 'ID_ACK', 'ID_NACK']);
 
 function msgTypeOf(msg: CcmMessage): number {
@@ -66,28 +71,24 @@ export function encodeCcmPayload(msg: CcmMessage): Buffer {
     case 'ID_ACK':
     case 'ID_NACK':
       return msg.extra && msg.extra.length ? Buffer.concat([Buffer.of(t), msg.extra]) : Buffer.of(t);
-    case 'ID_GET': {
-      const parts: Buffer[] = [Buffer.of(t)];
-      for (const it of msg.items) {
-        checkByte(it.tag, 'ID tag');
-        const len = 1 + it.value.length;
-        if (len > 0xff) throw new IpaEncodeError('ERR_IPA_BAD_VALUE', `ID_GET item value too long (${it.value.length} bytes, max 254)`);
-        parts.push(Buffer.of(len, it.tag), it.value);
-      }
-      return Buffer.concat(parts);
-    }
+    case 'ID_GET':
     case 'ID_RESP': {
-      const parts: Buffer[] = [Buffer.of(t)];
+      const table = msg.type === 'ID_GET' ? ID_GET_ITEMS : ID_RESP_ITEMS;
+      let n = 1;
       for (const it of msg.items) {
         checkByte(it.tag, 'ID tag');
-        const len = 1 + it.value.length;
-        if (len > 0xffff) throw new IpaEncodeError('ERR_IPA_BAD_VALUE', `ID_RESP item value too long (${it.value.length} bytes)`);
-        const h = Buffer.allocUnsafe(3);
-        h.writeUInt16BE(len, 0);
-        h[2] = it.tag;
-        parts.push(h, it.value);
+        try {
+          n += table.encodedLength(it.tag, it.value.length);
+        } catch (e) {
+          if (!(e instanceof TlvEncodeError)) throw e;
+          throw new IpaEncodeError('ERR_IPA_BAD_VALUE', `${msg.type} ${e.message}`);
+        }
       }
-      return Buffer.concat(parts);
+      const out = Buffer.allocUnsafe(n);
+      out[0] = t;
+      let o = 1;
+      for (const it of msg.items) o = table.write(out, o, it.tag, it.value);
+      return out;
     }
     case 'OTHER':
       if (typeNames.has(t) && (simpleTypes.has(typeNames.get(t)!) || t === CcmMsgType.ID_GET || t === CcmMsgType.ID_RESP)) {
@@ -117,36 +118,17 @@ export function decodeCcmPayload(payload: Uint8Array, baseOffset = 0): CcmMessag
       const type = typeNames.get(t) as CcmSimpleMessage['type'];
       return p.length > 1 ? { type, extra: p.subarray(1) } : { type };
     }
-    case CcmMsgType.ID_GET: {
-      const items: IpaIdItem[] = [];
-      let off = 1;
-      while (off < p.length) {
-        const len = p[off]!;
-        if (len < 1) throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + off, 'ID_GET item with length 0 (no tag)');
-        if (off + 1 + len > p.length) {
-          throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + off, `ID_GET item length ${len} exceeds the ${p.length - off - 1} remaining bytes`);
-        }
-        items.push({ tag: p[off + 1]!, value: p.subarray(off + 2, off + 1 + len) });
-        off += 1 + len;
-      }
-      return { type: 'ID_GET', items };
-    }
+    case CcmMsgType.ID_GET:
     case CcmMsgType.ID_RESP: {
-      const items: IpaIdItem[] = [];
-      let off = 1;
-      while (off < p.length) {
-        if (p.length - off < 3) {
-          throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + off, `ID_RESP item header needs 3 bytes, have ${p.length - off}`);
-        }
-        const len = p.readUInt16BE(off);
-        if (len < 1) throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + off, 'ID_RESP item with length 0 (no tag)');
-        if (off + 2 + len > p.length) {
-          throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + off, `ID_RESP item length ${len} exceeds the ${p.length - off - 2} remaining bytes`);
-        }
-        items.push({ tag: p[off + 2]!, value: p.subarray(off + 3, off + 2 + len) });
-        off += 2 + len;
+      const name = t === CcmMsgType.ID_GET ? 'ID_GET' : 'ID_RESP';
+      let items: IpaIdItem[];
+      try {
+        items = (t === CcmMsgType.ID_GET ? ID_GET_ITEMS : ID_RESP_ITEMS).parse(p, 1).map(({ tag, value }) => ({ tag, value }));
+      } catch (e) {
+        if (!(e instanceof TlvDecodeError)) throw e;
+        throw new IpaDecodeError('ERR_IPA_CCM_ITEM', baseOffset + e.offset, `${name} ${e.detail}`);
       }
-      return { type: 'ID_RESP', items };
+      return { type: name, items };
     }
     default:
       return { type: 'OTHER', msgType: t, data: p.subarray(1) };

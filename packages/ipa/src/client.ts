@@ -71,9 +71,12 @@ export class IpaClient extends IpaLink {
     return this.stream.lastError;
   }
 
-  /** start connecting (and reconnecting); 0 or the -errno of an immediate failure (a retry is scheduled) */
-  open(): number {
-    return this.stream.open();
+  /**
+   * Start connecting (and reconnecting). Like IpaServer.open() it returns nothing: a failed attempt, at once or
+   * later, is reported as 'connectError' (and `lastError`) and retried after the reconnect timeout.
+   */
+  open(): void {
+    this.stream.open();
   }
 
   /** disconnect and stop reconnecting; emits 'down' if the link was connected */

@@ -3,16 +3,21 @@
  * IDLE (ping interval running) -> WAIT_RESP ... ; pong timer expiry -> INIT, then the timeout callback.
  */
 import { debuglog } from 'node:util';
+import { validatePositive } from './errors.js';
+import { systemTimers, type IpaTimers } from './timers.js';
 
 const debug = debuglog('osmo-ipa');
 
 export type IpaKeepaliveState = 'INIT' | 'WAIT_RESP' | 'IDLE';
+
 
 export interface IpaKeepaliveParams {
   /** ms between a PONG and the next PING (upstream T1, ping_interval) */
   interval: number;
   /** ms to wait for a PONG (upstream T2, pong_timeout) */
   timeout: number;
+  /** where the timers come from (default: the global setTimeout/clearTimeout) */
+  timers?: IpaTimers;
 }
 
 export interface IpaKeepaliveOptions extends IpaKeepaliveParams {
@@ -25,15 +30,15 @@ export interface IpaKeepaliveOptions extends IpaKeepaliveParams {
 
 export class IpaKeepalive {
   #state: IpaKeepaliveState = 'INIT';
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   readonly #o: IpaKeepaliveOptions;
+  readonly #timers: IpaTimers;
 
   constructor(opts: IpaKeepaliveOptions) {
-    for (const k of ['interval', 'timeout'] as const) {
-      const v = opts[k];
-      if (!Number.isFinite(v) || v <= 0) throw new RangeError(`IpaKeepalive: ${k} must be a positive number of ms, got ${v}`);
-    }
+    validatePositive(opts.interval, 'keepalive.interval');
+    validatePositive(opts.timeout, 'keepalive.timeout');
     this.#o = opts;
+    this.#timers = opts.timers ?? systemTimers;
   }
 
   get state(): IpaKeepaliveState {
@@ -73,13 +78,14 @@ export class IpaKeepalive {
   }
 
   #arm(ms: number, fn: () => void): void {
-    this.#timer = setTimeout(fn, ms);
+    const t = this.#timers.setTimeout(fn, ms);
     // the connection, not the keepalive timer, keeps the process alive
-    this.#timer.unref();
+    (t as { unref?: () => void } | null)?.unref?.();
+    this.#timer = t;
   }
 
   #clear(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

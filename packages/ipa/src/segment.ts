@@ -1,9 +1,7 @@
 /** Segmentation callback for @osmo/io: cuts the TCP byte stream into IPA frames. */
-import { constants as osConstants } from 'node:os';
-import { lengthPrefixSegmentation, kNativeSegmentation } from '@osmo/io';
+import { errno as E, lengthPrefixSegmentation, kNativeSegmentation } from '@osmo/io';
 import { IPA_HEADER_LEN } from './header.js';
-
-const E = osConstants.errno;
+import { validateInteger } from './errors.js';
 
 /** Largest frame (header included) accepted by default: the 16-bit msgb limit of osmo_io. */
 export const IPA_DEFAULT_MAX_FRAME_LEN = 0xffff;
@@ -20,9 +18,7 @@ export interface IpaSegmentationOptions {
 export type SegmentationCb = (data: Buffer) => number;
 
 function checkMax(maxLength: number): void {
-  if (!Number.isInteger(maxLength) || maxLength < IPA_HEADER_LEN || maxLength > IPA_HEADER_LEN + 0xffff) {
-    throw new RangeError(`ipaSegmentation: maxLength must be an integer ${IPA_HEADER_LEN}..${IPA_HEADER_LEN + 0xffff}, got ${maxLength}`);
-  }
+  validateInteger(maxLength, 'maxLength', IPA_HEADER_LEN, IPA_HEADER_LEN + 0xffff);
 }
 
 /**

@@ -1,7 +1,6 @@
 /** IPA server (BSC / HLR role) on @osmo/io StreamServer: ID_GET on accept, ID_RESP checks, PING/PONG, keepalive. */
 import { EventEmitter } from 'node:events';
-import { constants as osConstants } from 'node:os';
-import { StreamServer, type StreamServerConn, type SockAddr } from '@osmo/io';
+import { errno, StreamServer, type StreamServerConn, type SockAddr } from '@osmo/io';
 import { IpaLink, debug, type IpaLinkOptions } from './conn.js';
 import { type CcmMessage, ccmIdGet, encodeCcmFrame, ccmIdAckFrame } from './ccm.js';
 import { type IpaIdentity, type IpaIdItem, IPA_DEFAULT_ID_GET_TAGS, idItemsToIdentity } from './idtags.js';
@@ -11,7 +10,13 @@ import type { IpaMessage } from './message.js';
 import { ipaSegmentation } from './segment.js';
 import { hasMessageListeners, trackMessageListeners } from './listening.js';
 
-const ENOTCONN = osConstants.errno.ENOTCONN;
+const ENOTCONN = errno.ENOTCONN;
+
+// the server's hooks into its connections: symbols, so they are not part of the connection's public surface
+const kStart = Symbol('start');
+const kRead = Symbol('read');
+const kClosed = Symbol('closed');
+const kFullSegmentation = Symbol('fullSegmentation');
 
 /** Decides whether an identified peer may stay; `false` (or a rejected promise) closes the connection. */
 export type IpaAcceptFn = (conn: IpaServerConn, identity: IpaIdentity) => boolean | Promise<boolean>;
@@ -65,7 +70,7 @@ export interface IpaServerEvents {
 /** The stream connection's read callback, shared by all (its data is the IpaServerConn): no closure per link. */
 function readIpaConn(sc: StreamServerConn, res: number, msg: Buffer): void {
   const conn = sc.data;
-  if (conn instanceof IpaServerConn) conn.onRead(res, msg);
+  if (conn instanceof IpaServerConn) conn[kRead](res, msg);
 }
 
 /** One accepted IPA connection. */
@@ -119,7 +124,7 @@ export class IpaServerConn extends IpaLink {
   #closeWith(reason: string, res: number): void {
     if (!this.#open) return;
     this.#downReason = [reason, res];
-    this.stream.destroy(); // calls closedCb -> onClosed -> linkDown with #downReason
+    this.stream.destroy(); // calls closedCb -> [kClosed] -> linkDown with #downReason
     this.linkDown(reason, res);
   }
 
@@ -130,8 +135,8 @@ export class IpaServerConn extends IpaLink {
     this.stream.setFlushAndDestroy();
   }
 
-  /** @internal */
-  start(): void {
+  /** handshake or 'up', keepalive: once the server has wired the connection */
+  [kStart](): void {
     if (this.opts.handshake ?? true) {
       debug('ipa(%s): TX ID_GET', this.name);
       this.sendFrame(encodeCcmFrame(ccmIdGet(this.opts.idTags ?? IPA_DEFAULT_ID_GET_TAGS)));
@@ -150,8 +155,8 @@ export class IpaServerConn extends IpaLink {
     this.ka?.start();
   }
 
-  /** @internal stream read callback */
-  onRead(res: number, msg: Buffer): void {
+  /** stream read callback */
+  [kRead](res: number, msg: Buffer): void {
     if (!this.#open) return;
     if (res === 0) {
       // maybe only a half-close: what we queued (replies to its last requests) still goes out
@@ -168,8 +173,8 @@ export class IpaServerConn extends IpaLink {
     this.handleFrame(msg);
   }
 
-  /** @internal stream closed callback */
-  onClosed(): void {
+  /** stream closed callback */
+  [kClosed](): void {
     const [reason, res] = this.#downReason ?? ['connection closed', 0];
     this.linkDown(reason, res);
   }
@@ -187,7 +192,8 @@ export class IpaServerConn extends IpaLink {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
     // identified: frames up to the full limit from now on
-    if ((this.opts.handshake ?? true) && this.server.fullSegmentation) this.stream.setSegmentationCb(this.server.fullSegmentation);
+    const full = this.server[kFullSegmentation];
+    if ((this.opts.handshake ?? true) && full) this.stream.setSegmentationCb(full);
     super.setUp();
   }
 
@@ -271,8 +277,8 @@ export class IpaServerConn extends IpaLink {
 export class IpaServer extends EventEmitter<IpaServerEvents> {
   readonly stream: StreamServer;
   readonly name: string;
-  /** @internal the segmentation of identified connections, when it differs from the unidentified one */
-  readonly fullSegmentation: ((data: Buffer) => number) | null;
+  /** the segmentation of identified connections, when it differs from the unidentified one */
+  readonly [kFullSegmentation]: ((data: Buffer) => number) | null;
   readonly #conns = new Set<IpaServerConn>();
   readonly #opts: IpaServerOptions;
   #seq = 0;
@@ -285,7 +291,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     const full = ipaSegmentation(opts.maxFrameLength !== undefined ? { maxLength: opts.maxFrameLength } : {});
     const preId = Math.min(opts.unidentifiedMaxFrameLength ?? 1024, opts.maxFrameLength ?? 65535);
     const handshake = opts.handshake ?? true;
-    this.fullSegmentation = handshake ? full : null;
+    this[kFullSegmentation] = handshake ? full : null;
     this.stream = new StreamServer({
       ...(opts.proto !== undefined ? { proto: opts.proto } : {}),
       ...(opts.address !== undefined ? { address: opts.address } : {}),
@@ -349,7 +355,7 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     this.#conns.add(conn);
     sc.data = conn;
     sc.readCb = readIpaConn;
-    sc.closedCb = () => conn.onClosed();
+    sc.closedCb = () => conn[kClosed]();
     conn.on('up', () => this.emit('up', conn));
     conn.on('down', (reason, res) => {
       this.#conns.delete(conn);
@@ -361,6 +367,6 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     conn.on('dropped', (m, r) => this.emit('dropped', conn, m, r));
     debug('ipa(%s): accepted connection', conn.name);
     this.emit('connection', conn);
-    if (conn.isOpen) conn.start();
+    if (conn.isOpen) conn[kStart]();
   }
 }

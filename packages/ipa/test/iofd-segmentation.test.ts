@@ -6,7 +6,7 @@ import * as io from '@osmo/io';
 import { ipaSegmentation, ipaSegmentationJs, ipaSegmentationIsNative } from '../src/segment.js';
 import { encodeIpaFrame } from '../src/header.js';
 import { loadFixtures, hex } from './fixtures.js';
-import { ioMissing, sleep, until, backendName } from './util.js';
+import { ioMissing, turns, until, backendName } from './util.js';
 
 const E = osConstants.errno;
 
@@ -49,7 +49,7 @@ async function writeAll(fd: number, b: Buffer): Promise<void> {
       off += writeSync(fd, b, off, b.length - off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      await sleep(1);
+      await turns(1); // the reader drains the socket
     }
   }
 }
@@ -73,7 +73,7 @@ describe(`${variant} IPA segmentation in a real IoFd over socketpair (backend ${
       try {
         await writeAll(r.wfd, Buffer.from(f.hex, 'hex'));
         await until(() => r.frames.length >= f.fields.frames.length, 3000, 'frames');
-        await sleep(20);
+        await turns(); // nothing more follows
         expect(r.frames).to.deep.equal(f.fields.frames);
         expect(r.results.every((x) => x > 0)).to.equal(true);
       } finally {
@@ -89,7 +89,7 @@ describe(`${variant} IPA segmentation in a real IoFd over socketpair (backend ${
       const r = reader(make);
       try {
         await writeAll(r.wfd, b.subarray(0, cut));
-        await sleep(3); // let the first part be read on its own
+        await turns(); // let the first part be read on its own
         await writeAll(r.wfd, b.subarray(cut));
         await until(() => r.frames.length >= f.fields.frames.length, 3000, `frames (cut ${cut})`);
         expect(r.frames, `cut at ${cut}`).to.deep.equal(f.fields.frames);
@@ -104,7 +104,7 @@ describe(`${variant} IPA segmentation in a real IoFd over socketpair (backend ${
     try {
       for (const x of Buffer.from('0001fe000000ff0001fe01', 'hex')) {
         await writeAll(r.wfd, Buffer.of(x));
-        await sleep(2);
+        await turns(2);
       }
       await until(() => r.frames.length >= 3, 3000, 'frames');
       expect(r.frames).to.deep.equal(['0001fe00', '0000ff', '0001fe01']);
@@ -157,7 +157,7 @@ describe(`${variant} IPA segmentation in a real IoFd over socketpair (backend ${
     try {
       await writeAll(r.wfd, Buffer.from('03e8ff', 'hex'));
       await writeAll(r.wfd, Buffer.alloc(500, 1));
-      await sleep(50);
+      await turns();
       expect(r.results).to.deep.equal([]);
       await writeAll(r.wfd, Buffer.alloc(500, 1));
       await until(() => r.frames.length === 1, 3000, 'frame');

@@ -12,7 +12,8 @@ import { ipaSegmentationJs } from '../src/segment.js';
 import type { IpaMessage } from '../src/message.js';
 import { loadFixtures, hex } from './fixtures.js';
 import { drive } from './segdriver.js';
-import { ioMissing, once, sleep, until, backendName } from './util.js';
+import { ioMissing, once, until, backendName } from './util.js';
+import { FakeClock } from '../../io/test/fake-clock.js';
 
 const E = osConstants.errno;
 const seg = ipaSegmentationJs();
@@ -109,7 +110,8 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     });
     const srvUp = once<[IpaServerConn]>(srv, 'up');
     const cliUp = once(cli, 'up');
-    expect(cli.open()).to.equal(0);
+    cli.open();
+    expect(cli.lastError).to.equal(null); // no failure at once
     const [conn] = await srvUp;
     await cliUp;
     expect(seen).to.deep.equal(['accept 1801/0/0 1801']);
@@ -195,9 +197,10 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     const [conn] = await up;
     expect(conn.identity).to.include({ unitId: '1801/0/0', macAddress: '02:fc:00:00:00:01', unitName: 'OMLdummy-02-fc-00-00-00-01' });
     peer.send('0001fe00');
-    await peer.waitFrames(3);
-    await sleep(50);
-    expect(peer.frames.slice(1)).to.deep.equal(['0001fe06', '0001fe01']);
+    // a second PING as a barrier: its PONG comes after anything the frames before it made the server send
+    peer.send('0001fe00');
+    await peer.waitFrames(4);
+    expect(peer.frames.slice(1)).to.deep.equal(['0001fe06', '0001fe01', '0001fe01']);
   });
 
   it('server without handshake (CTRL style): up at once, echoes ID_ACK, answers PING', async () => {
@@ -229,57 +232,81 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     p.send('0001fe06');
     await up;
     p.send('0001fe00');
-    await p.waitFrames(3);
-    await sleep(30);
-    expect(p.frames.slice(2)).to.deep.equal(['0001fe01']); // PONG, and no echo of the ID_ACK
+    p.send('0001fe00'); // barrier: its PONG follows whatever the ID_ACK and the first PING caused
+    await p.waitFrames(4);
+    expect(p.frames.slice(2)).to.deep.equal(['0001fe01', '0001fe01']); // PONGs, and no echo of the ID_ACK
   });
 
-  it('client keepalive: no PONG -> down "keepalive timeout", reconnect, handshake again', async () => {
+  it('client keepalive: no PONG -> down "keepalive timeout" exactly at the timeout, reconnect, PING again', async () => {
     const rs = await rawServer(() => {}); // never answers PING
     cleanup.push(() => rs.close());
-    const cli = client(rs.port, { keepalive: { interval: 50, timeout: 100 }, handshake: false });
+    const timers = new FakeClock();
+    const cli = client(rs.port, { keepalive: { interval: 50, timeout: 100, timers }, handshake: false });
     const downs: string[] = [];
     let connects = 0;
     cli.on('down', (r) => downs.push(r));
     cli.on('connect', () => connects++);
     cli.open();
-    await until(() => connects >= 2, 3000, 'reconnect');
-    expect(downs[0]).to.equal('keepalive timeout');
-    expect(rs.peers.length).to.be.at.least(2);
+    await once(cli, 'up');
+    await until(() => rs.peers.length === 1);
+    await rs.peers[0]!.waitFrames(1);
+    timers.tick(99);
+    expect([downs, cli.isUp]).to.deep.equal([[], true]);
+    const reconnected = once(cli, 'connect');
+    timers.tick(1);
+    expect(downs).to.deep.equal(['keepalive timeout']);
+    await reconnected;
+    await until(() => rs.peers.length === 2);
+    await rs.peers[1]!.waitFrames(1);
+    expect(connects).to.equal(2);
     expect(rs.peers[0]!.frames).to.deep.equal(['0001fe00']); // one PING, then the link was dropped
+    expect(rs.peers[1]!.frames).to.deep.equal(['0001fe00']); // the new connection is supervised again
   });
 
-  it('client keepalive: PONGs keep the link up', async () => {
+  it('client keepalive: PONGs keep the link up, one PING per interval', async () => {
+    let answered = 0;
     const rs = await rawServer((p) => {
       p.sock.on('data', () => {
         // answer every PING (frames are collected by RawPeer)
         while (p.frames.length > 0 && p.frames[0] === '0001fe00') {
           p.frames.shift();
+          answered++;
           p.send('0001fe01');
         }
       });
     });
     cleanup.push(() => rs.close());
-    const cli = client(rs.port, { keepalive: { interval: 20, timeout: 100 }, handshake: false });
+    const timers = new FakeClock();
+    const cli = client(rs.port, { keepalive: { interval: 20, timeout: 100, timers }, handshake: false });
     const downs: string[] = [];
     cli.on('down', (r) => downs.push(r));
     cli.open();
     await once(cli, 'up');
-    await sleep(400);
+    for (let i = 1; i <= 5; i++) {
+      if (cli.keepaliveState !== 'IDLE') await once(cli, 'ccm'); // the PONG
+      expect([cli.keepaliveState, answered]).to.deep.equal(['IDLE', i]);
+      timers.tick(20); // the next PING
+      expect(cli.keepaliveState).to.equal('WAIT_RESP');
+    }
     expect(downs).to.deep.equal([]);
     expect(cli.isUp).to.equal(true);
-    expect(['WAIT_RESP', 'IDLE']).to.include(cli.keepaliveState);
   });
 
-  it('server keepalive: a client that never answers PING is disconnected', async () => {
-    const srv = server({ handshake: false, keepalive: { interval: 50, timeout: 100 } });
-    const down = once<[IpaServerConn, string]>(srv, 'down');
+  it('server keepalive: a client that never answers PING is disconnected exactly at the timeout', async () => {
+    const timers = new FakeClock();
+    const srv = server({ handshake: false, keepalive: { interval: 50, timeout: 100, timers } });
+    const up = once<[IpaServerConn]>(srv, 'up');
     const peer = await rawClient(srv.port);
     cleanup.push(() => peer.sock.destroy());
-    const [, reason] = await down;
-    expect(reason).to.equal('keepalive timeout');
+    const [conn] = await up;
     await peer.waitFrames(1);
-    expect(peer.frames[0]).to.equal('0001fe00');
+    expect(peer.frames).to.deep.equal(['0001fe00']);
+    const downs: string[] = [];
+    srv.on('down', (_c, reason) => downs.push(reason));
+    timers.tick(99);
+    expect([downs, conn.isOpen]).to.deep.equal([[], true]);
+    timers.tick(1);
+    expect([downs, conn.isOpen]).to.deep.equal([['keepalive timeout'], false]);
     await new Promise<void>((r) => (peer.sock.readableEnded ? r() : peer.sock.once('end', () => r())));
   });
 
@@ -353,10 +380,13 @@ describe(`IpaClient / IpaServer over loopback TCP (backend ${backendName()})`, f
     await once(cli, 'up');
     const downs: string[] = [];
     cli.on('down', (r) => downs.push(r));
+    const srvDown = once(srv, 'down');
     cli.close();
-    await sleep(200);
     expect(downs).to.deep.equal(['closed']);
+    expect(cli.stream.state).to.equal('CLOSED'); // no reconnect timer armed
+    await srvDown;
     expect(srv.connections.size).to.equal(0);
+    expect(downs).to.deep.equal(['closed']);
     expect(cli.sendOml(Buffer.of(1))).to.equal(-E.ENOTCONN);
   });
 

@@ -2,7 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import * as io from '@osmo/io';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep, turns, until } from '../../io/test/loop.js';
 
 /** resolves with the event's arguments; rejects after `ms` */
 export function once<T extends unknown[]>(em: EventEmitter, event: string, ms = 3000): Promise<T> {
@@ -19,14 +19,6 @@ export function once<T extends unknown[]>(em: EventEmitter, event: string, ms = 
   });
 }
 
-/** polls `pred` until true; rejects after `ms` */
-export async function until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** why the I/O tests cannot run here, or null when @osmo/io provides what they need */
 export function ioMissing(): string | null {

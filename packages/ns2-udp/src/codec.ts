@@ -4,9 +4,10 @@
  * NsDecodeError (never a RangeError); `tryDecodeNs` returns the error instead of throwing (the receive path).
  */
 import { NsCause, NsIe, NsPduType, PDU_NAMES, PDU_TYPES, IE_NAMES, pduName, type NsPduName } from './constants.js';
-import { NsDecodeError, type NsDecodeErrorCode } from './errors.js';
+import { NsDecodeError, NsError, type NsDecodeErrorCode } from './errors.js';
 import { decodeElements, encodeElements, IPV4_ELEMENT_LEN, IPV6_ELEMENT_LEN, type IpElement } from './elements.js';
 import { bytesToIp, ipToBytes, type IpFamily } from './ip.js';
+import { TlvTable, TlvIndex, TlvDecodeError, TlvEncodeError } from '@osmo/ipa/tlv';
 
 export type { IpElement } from './elements.js';
 
@@ -47,20 +48,33 @@ export type NsPdu =
 // ---------------------------------------------------------------------------------------------------------------
 // decoding
 
-/** IE kinds of the NS TLV definition (ns_att_tlvdef) */
-const TVLV = 0, TV1 = 1, TV2 = 2, IPADDR = 3;
-function ieKind(iei: number): number {
-  if (iei === NsIe.MAX_NR_NSVC || iei === NsIe.IPv4_EP_NR || iei === NsIe.IPv6_EP_NR) return TV2;
-  if (iei === NsIe.RESET_FLAG) return TV1;
-  if (iei === NsIe.IP_ADDR) return IPADDR;
-  return TVLV; // 0x00..0x06 and unknown IEIs (skipped by their length)
+/** IP Address IE (10.3.2b): address type 1 (IPv4) or 2 (IPv6), then the address; -1 for another type */
+function ipAddrLength(b: Uint8Array, v: number, end: number): number {
+  if (v >= end) return 1; // no address type: reported as running past the end
+  const at = b[v]!;
+  return at === 1 ? 5 : at === 2 ? 17 : -1;
 }
+
+/** The NS IE layouts (TS 48.016 10.3): TvLV unless listed, unknown IEIs skipped by their length. */
+const NS_IES = new TlvTable({
+  unknown: { form: 'TvLV' },
+  ies: [
+    [NsIe.RESET_FLAG, { form: 'TV', len: 1 }],
+    [NsIe.MAX_NR_NSVC, { form: 'TV', len: 2 }],
+    [NsIe.IPv4_EP_NR, { form: 'TV', len: 2 }],
+    [NsIe.IPv6_EP_NR, { form: 'TV', len: 2 }],
+    [NsIe.IP_ADDR, { form: 'TV', len: ipAddrLength }],
+  ],
+});
 
 /** value offsets/lengths by IEI (first occurrence wins, as tlv_parse); -1 = absent */
 class Ies {
-  readonly off = new Int32Array(16).fill(-1);
-  readonly len = new Int32Array(16);
-  constructor(readonly buf: Buffer, readonly pdu: string) {}
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+  constructor(readonly buf: Buffer, readonly pdu: string, ix: TlvIndex) {
+    this.off = ix.valueOffset;
+    this.len = ix.valueLength;
+  }
   has(iei: number): boolean { return this.off[iei]! >= 0; }
   fail(code: NsDecodeErrorCode, iei: number, off: number, detail: string): never {
     throw new NsDecodeError(code, this.pdu, IE_NAMES.get(iei) ?? `0x${iei.toString(16)}`, off, detail);
@@ -85,34 +99,19 @@ class Ies {
   }
 }
 
+/** reused by every slow-path decode (synchronous, not re-entered) */
+const nsIndex = new TlvIndex();
+
 function parseIes(buf: Buffer, start: number, pdu: string): Ies {
-  const ies = new Ies(buf, pdu);
-  let p = start;
-  while (p < buf.length) {
-    const iei = buf[p]!;
-    const kind = ieKind(iei);
-    let vOff: number, vLen: number;
-    if (kind === TVLV) {
-      if (p + 2 > buf.length) ies.fail('ERR_NS_TRUNCATED', iei, p, 'no length octet');
-      const l0 = buf[p + 1]!;
-      if (l0 & 0x80) { vOff = p + 2; vLen = l0 & 0x7f; }
-      else {
-        if (p + 3 > buf.length) ies.fail('ERR_NS_TRUNCATED', iei, p, 'no second length octet');
-        vOff = p + 3; vLen = (l0 << 8) | buf[p + 2]!;
-      }
-    } else if (kind === TV1) { vOff = p + 1; vLen = 1; }
-    else if (kind === TV2) { vOff = p + 1; vLen = 2; }
-    else {
-      if (p + 2 > buf.length) ies.fail('ERR_NS_TRUNCATED', iei, p, 'no address type');
-      const at = buf[p + 1]!;
-      if (at !== 1 && at !== 2) ies.fail('ERR_NS_INVALID_IE', iei, p + 1, `address type ${at}`);
-      vOff = p + 1; vLen = at === 1 ? 5 : 17;
-    }
-    if (vOff + vLen > buf.length) ies.fail('ERR_NS_TRUNCATED', iei, p, `value of ${vLen} bytes runs past the end`);
-    if (iei < 16 && ies.off[iei]! < 0) { ies.off[iei] = vOff; ies.len[iei] = vLen; }
-    p = vOff + vLen;
+  try {
+    return new Ies(buf, pdu, NS_IES.index(buf, start, buf.length, nsIndex));
+  } catch (e) {
+    if (!(e instanceof TlvDecodeError)) throw e;
+    const ie = IE_NAMES.get(e.tag) ?? `0x${e.tag.toString(16)}`;
+    // the only bad length the table reports: an IP Address IE with an unknown address type
+    if (e.code === 'ERR_TLV_BAD_LENGTH') throw new NsDecodeError('ERR_NS_INVALID_IE', pdu, ie, e.offset + 1, `address type ${buf[e.offset + 1]}`);
+    throw new NsDecodeError('ERR_NS_TRUNCATED', pdu, ie, e.offset, e.detail);
   }
-  return ies;
 }
 
 function ipAddress(ies: Ies): IpAddress | undefined {
@@ -269,13 +268,16 @@ class Writer {
   u8(v: number): this { this.bytes.push(checkRange(v, 0xff)); return this; }
   u16(v: number): this { checkRange(v, 0xffff); this.bytes.push(v >> 8, v & 0xff); return this; }
   raw(b: Buffer): this { this.flushBytes(); this.parts.push(b); return this; }
-  /** TvLV with the 1-octet length form when it fits (as libosmogb sends), else the 2-octet form */
+  /** one IE as the table lays it out (TvLV: the 1-octet length form when it fits, as libosmogb sends) */
   tlv(iei: number, value: Buffer): this {
-    if (value.length > 0x7fff) throw new RangeError(`IE ${iei} value of ${value.length} bytes is too long`);
-    this.u8(iei);
-    if (value.length <= 0x7f) this.u8(0x80 | value.length);
-    else this.u16(value.length);
-    return this.raw(value);
+    let ie: Buffer;
+    try {
+      ie = NS_IES.encode([{ tag: iei, value }]);
+    } catch (e) {
+      if (!(e instanceof TlvEncodeError)) throw e;
+      throw new NsError('ERR_NS_ENCODE', `IE ${iei}: ${e.message}`);
+    }
+    return this.raw(ie);
   }
   tlv8(iei: number, v: number): this { return this.tlv(iei, Buffer.from([checkRange(v, 0xff)])); }
   tlv16(iei: number, v: number): this { checkRange(v, 0xffff); return this.tlv(iei, Buffer.from([v >> 8, v & 0xff])); }
@@ -283,7 +285,7 @@ class Writer {
 }
 
 function checkRange(v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`value ${v} out of range 0..${max}`);
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new NsError('ERR_NS_ENCODE', `value ${v} out of range 0..${max}`);
   return v;
 }
 
@@ -303,10 +305,10 @@ export function encodeUnitdata(bvci: number, sdu: Buffer, sduControl = 0): Buffe
   return out;
 }
 
-/** Encode a PDU. Throws RangeError (code ERR_NS_ENCODE) for values that do not fit their IE. */
+/** Encode a PDU. Throws NsError (a RangeError, code ERR_NS_ENCODE) for values that do not fit their IE. */
 export function encodeNs(pdu: NsPdu): Buffer {
   const t = PDU_TYPES.get(pdu.type);
-  if (t === undefined) throw new RangeError(`unknown NS PDU type ${String((pdu as { type: unknown }).type)}`);
+  if (t === undefined) throw new NsError('ERR_INVALID_ARG_VALUE', `unknown NS PDU type ${String((pdu as { type: unknown }).type)}`);
   if (pdu.type === 'NS-UNITDATA') {
     checkRange(pdu.bvci, 0xffff); checkRange(pdu.sduControl, 0xff);
     return encodeUnitdata(pdu.bvci, pdu.sdu, pdu.sduControl);

@@ -8,6 +8,7 @@ import { isTimerName } from './timers.js';
 import { nsCtrlTree, endpoint } from './dummy-ctrl.js';
 import { bvcReset, bvcResetAck, parseBvcReset } from './bssgp-min.js';
 import type { NsDialect, NsRole, Nse } from './nse.js';
+import { NsUsageError } from './errors.js';
 
 export const USAGE = `usage: osmo-ns-dummy [--bind IP:PORT]...            UDP binds (default 127.0.0.1:23000); port 0 = any, printed
               [--nse NSEI [--dialect ipaccess|static-alive|sns] [--role bss|sgsn]
@@ -17,8 +18,6 @@ export const USAGE = `usage: osmo-ns-dummy [--bind IP:PORT]...            UDP bi
               [--bvc-reset BVCI]...          once an NSE is alive, send BSSGP BVC-RESET (O&M) on it, print the answer
               [--bvc-reset-ack]              answer every received BSSGP BVC-RESET with a BVC-RESET-ACK
               [--ctrl PORT] [--json]         CTRL on 127.0.0.1:PORT; --json: one JSON object per line on stdout`;
-
-export class UsageError extends Error {}
 
 interface Ep { address: string; port: number }
 export interface NseConfig {
@@ -41,43 +40,43 @@ export interface DummyConfig {
 }
 
 function int(s: string | undefined, what: string, max: number): number {
-  if (s === undefined || !/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`${what}: expected 0..${max}, got ${s ?? 'nothing'}`);
+  if (s === undefined || !/^\d+$/.test(s) || Number(s) > max) throw new NsUsageError(`${what}: expected 0..${max}, got ${s ?? 'nothing'}`);
   return Number(s);
 }
 
 /** IP:PORT or [IPv6]:PORT */
 export function parseEp(s: string | undefined, what: string): Ep {
   const m = s === undefined ? null : /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$/.exec(s);
-  if (!m) throw new UsageError(`${what}: expected IP:PORT or [IPv6]:PORT, got ${s ?? 'nothing'}`);
+  if (!m) throw new NsUsageError(`${what}: expected IP:PORT or [IPv6]:PORT, got ${s ?? 'nothing'}`);
   return { address: (m[1] ?? m[2])!, port: int(m[3], `${what} port`, 65535) };
 }
 
 export function parseArgs(argv: readonly string[]): DummyConfig {
   const c: DummyConfig = { binds: [], nses: [], acceptIpaccess: false, acceptSns: false, timers: {}, bvcResets: [], bvcResetAck: false, ctrl: null, json: false };
   let nse: NseConfig | null = null;
-  const needNse = (opt: string): NseConfig => { if (!nse) throw new UsageError(`${opt} must follow --nse`); return nse; };
+  const needNse = (opt: string): NseConfig => { if (!nse) throw new NsUsageError(`${opt} must follow --nse`); return nse; };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const v = (): string => { const x = argv[++i]; if (x === undefined) throw new UsageError(`${a} needs a value`); return x; };
+    const v = (): string => { const x = argv[++i]; if (x === undefined) throw new NsUsageError(`${a} needs a value`); return x; };
     switch (a) {
       case '--bind': c.binds.push(parseEp(v(), a)); break;
       case '--nse': nse = { nsei: int(v(), a, 65535), nsvcs: [], snsRemotes: [] }; c.nses.push(nse); break;
       case '--dialect': {
         const d = v();
-        if (d !== 'ipaccess' && d !== 'static-alive' && d !== 'sns') throw new UsageError(`--dialect: ipaccess, static-alive or sns, got ${d}`);
+        if (d !== 'ipaccess' && d !== 'static-alive' && d !== 'sns') throw new NsUsageError(`--dialect: ipaccess, static-alive or sns, got ${d}`);
         needNse(a).dialect = d;
         break;
       }
       case '--role': {
         const r = v();
-        if (r !== 'bss' && r !== 'sgsn') throw new UsageError(`--role: bss or sgsn, got ${r}`);
+        if (r !== 'bss' && r !== 'sgsn') throw new NsUsageError(`--role: bss or sgsn, got ${r}`);
         needNse(a).role = r;
         break;
       }
       case '--nsvc': {
         const n = needNse(a);
         const m = /^([^/@]+)(?:\/(\d+))?(?:@(\d+),(\d+))?$/.exec(v());
-        if (!m) throw new UsageError(`--nsvc: expected IP:PORT[/NSVCI][@SIG,DATA], got ${argv[i]}`);
+        if (!m) throw new NsUsageError(`--nsvc: expected IP:PORT[/NSVCI][@SIG,DATA], got ${argv[i]}`);
         const ep = parseEp(m[1], a);
         n.nsvcs.push({
           ...ep,
@@ -91,7 +90,7 @@ export function parseArgs(argv: readonly string[]): DummyConfig {
       case '--accept-sns': c.acceptSns = true; break;
       case '--timer': {
         const m = /^([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(v());
-        if (!m || !isTimerName(m[1]!)) throw new UsageError(`--timer: expected NAME=VALUE with an upstream timer name, got ${argv[i]}`);
+        if (!m || !isTimerName(m[1]!)) throw new NsUsageError(`--timer: expected NAME=VALUE with an upstream timer name, got ${argv[i]}`);
         c.timers[m[1]!] = Number(m[2]);
         break;
       }
@@ -99,15 +98,15 @@ export function parseArgs(argv: readonly string[]): DummyConfig {
       case '--bvc-reset-ack': c.bvcResetAck = true; break;
       case '--ctrl': c.ctrl = int(v(), a, 65535); break;
       case '--json': c.json = true; break;
-      case '-h': case '--help': throw new UsageError('');
-      default: throw new UsageError(`unknown option ${a}`);
+      case '-h': case '--help': throw new NsUsageError('');
+      default: throw new NsUsageError(`unknown option ${a}`);
     }
   }
   if (c.binds.length === 0) c.binds.push({ address: '127.0.0.1', port: 23000 });
   for (const n of c.nses) {
     n.dialect ??= n.snsRemotes.length || n.role === 'sgsn' ? 'sns' : n.nsvcs.some((x) => x.nsvci !== undefined) ? 'ipaccess' : 'static-alive';
-    if (n.dialect === 'ipaccess' && n.nsvcs.some((x) => x.nsvci === undefined)) throw new UsageError(`NSE ${n.nsei}: ipaccess NS-VCs need /NSVCI`);
-    if (n.dialect === 'sns' && (n.role ?? 'bss') === 'bss' && n.snsRemotes.length === 0) throw new UsageError(`NSE ${n.nsei}: an IP-SNS BSS needs --sns-remote`);
+    if (n.dialect === 'ipaccess' && n.nsvcs.some((x) => x.nsvci === undefined)) throw new NsUsageError(`NSE ${n.nsei}: ipaccess NS-VCs need /NSVCI`);
+    if (n.dialect === 'sns' && (n.role ?? 'bss') === 'bss' && n.snsRemotes.length === 0) throw new NsUsageError(`NSE ${n.nsei}: an IP-SNS BSS needs --sns-remote`);
   }
   return c;
 }
@@ -129,7 +128,10 @@ export class NsDummy {
     this.ns = new NsInstance({ timers: cfg.timers });
     for (const b of cfg.binds) this.ns.bind({ ...b, acceptIpaccess: cfg.acceptIpaccess, acceptSns: cfg.acceptSns });
     this.wire();
-    if (cfg.ctrl !== null) this.ctrl = new CtrlServer({ tree: nsCtrlTree(this.ns), port: cfg.ctrl, registry: this.ns.registry, name: 'ns-dummy-ctrl' }).open();
+    if (cfg.ctrl !== null) {
+      this.ctrl = new CtrlServer({ tree: nsCtrlTree(this.ns), port: cfg.ctrl, registry: this.ns.registry, name: 'ns-dummy-ctrl' });
+      this.ctrl.open();
+    }
     this.emit({ event: 'listening', binds: this.ns.binds.map((b) => b.name), ctrl: this.ctrl?.port ?? null },
       `listening on ${this.ns.binds.map((b) => b.name).join(', ')}${this.ctrl ? `, CTRL on 127.0.0.1:${this.ctrl.port}` : ''}`);
     for (const n of cfg.nses) this.createNse(n);
@@ -149,7 +151,7 @@ export class NsDummy {
     for (const v of n.nsvcs) {
       const fam = v.address.includes(':') ? 'IPv6' : 'IPv4';
       const bind = this.ns.binds.find((b) => b.local.family === fam);
-      if (!bind) throw new UsageError(`NS-VC ${v.address}:${v.port}: no ${fam} bind`);
+      if (!bind) throw new NsUsageError(`NS-VC ${v.address}:${v.port}: no ${fam} bind`);
       this.ns.connect(nse, bind, v.address, v.port, v);
     }
   }
@@ -229,7 +231,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   try {
     cfg = parseArgs(argv);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof NsUsageError)) throw e;
     if (e.message) process.stderr.write(`osmo-ns-dummy: ${e.message}\n`);
     process.stderr.write(USAGE + '\n');
     return e.message ? 2 : 0;

@@ -1,6 +1,6 @@
 /** @osmo/ns2-udp: GPRS NS over UDP (TS 48.016 NS-IP, IP-SNS) on @osmo/io. */
-export { NsPduType, NsIe, NsCause, PDU_NAMES, PDU_TYPES, pduName, causeName, type NsPduName } from './constants.js';
-export { NsDecodeError, type NsDecodeErrorCode } from './errors.js';
+export { NsPduType, NsIe, NsCause, pduName, causeName, type NsPduName } from './constants.js';
+export { NsDecodeError, NsError, type NsDecodeErrorCode, type NsErrorCode } from './errors.js';
 export {
   decodeNs, tryDecodeNs, encodeNs, encodeUnitdata,
   type NsPdu, type NsUnitdata, type NsReset, type NsResetAck, type NsBlock, type NsBlockAck, type NsBare, type NsStatus,
@@ -8,14 +8,12 @@ export {
   type IpAddress, type IpElement,
 } from './codec.js';
 export { decodeElements, encodeElements } from './elements.js';
-export { NS_TIMER_DEFAULTS, nsTimers, isTimerName, type NsTimerName, type NsTimers } from './timers.js';
-export { NS_CTR_DESCS, NsCounters } from './counters.js';
+export { NS_TIMER_DEFAULTS, nsTimers, type NsTimerName, type NsTimers } from './timers.js';
+export { NsCounters } from './counters.js';
 export { NsBind, NS_UDP_MTU, inetAddr, ioFdTransport, type NsBindOptions, type NsTransport, type NsTransportFactory, type NsRxFn } from './bind.js';
 export { NsVc, type NsvcState, type NsvcMode, type NsvcOptions } from './nsvc.js';
 export { Nse, type NsDialect, type NsRole, type NseOptions, type AddNsvcOptions } from './nse.js';
-export { SnsFsm, SnsBss, SnsSgsn, type SnsState } from './sns.js';
+export { SnsBss, SnsSgsn, type SnsState } from './sns.js';
 export { NsInstance, type NsInstanceOptions, type NsUnitdataEvent, type NsInstanceEvents, type NsStatusEvent, type NsStatusCause } from './instance.js';
-export { ipToBytes, bytesToIp, canonicalIp, type IpFamily } from './ip.js';
-export { nsCtrlTree } from './dummy-ctrl.js';
-export { NsDummy, parseArgs as parseDummyArgs, main as dummyMain, USAGE as DUMMY_USAGE, type DummyConfig } from './dummy-cli.js';
+export type { IpFamily } from './ip.js';
 export { bvcReset, bvcResetAck, parseBvcReset } from './bssgp-min.js';

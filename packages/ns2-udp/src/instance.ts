@@ -7,7 +7,7 @@ import { defaultRegistry, type CtrlRegistry } from '@osmo/ctrl';
 import { errno as E, type InetAddr } from '@osmo/io';
 import { NsCause, NsPduType } from './constants.js';
 import { encodeNs, encodeUnitdata, tryDecodeNs, type NsPdu } from './codec.js';
-import { NsDecodeError } from './errors.js';
+import { NsDecodeError, NsError, validateRange } from './errors.js';
 import { NsBind, inetAddr, type NsBindOptions, type NsTransportFactory } from './bind.js';
 import { Nse, type NseOptions } from './nse.js';
 import { nsTimers, type NsTimerName, type NsTimers } from './timers.js';
@@ -80,10 +80,10 @@ export class NsInstance extends EventEmitter<NsInstanceEvents> {
     return b;
   }
 
-  /** create an NSE (gprs_ns2_create_nse); throws RangeError if the NSEI exists */
+  /** create an NSE (gprs_ns2_create_nse); throws NsError (a RangeError) if the NSEI is out of range or exists */
   createNse(nsei: number, o: NseOptions): Nse {
-    if (!Number.isInteger(nsei) || nsei < 0 || nsei > 0xffff) throw new RangeError(`NSEI ${nsei} out of range`);
-    if (this.nses.has(nsei)) throw new RangeError(`NSE ${nsei} exists`);
+    validateRange(nsei, 'nsei', 0, 0xffff);
+    if (this.nses.has(nsei)) throw new NsError('ERR_NS_NSE_EXISTS', `NSE ${nsei} exists`);
     const nse = new Nse(this, nsei, o);
     this.nses.set(nsei, nse);
     if (o.dialect === 'sns') nse.sns = (o.role ?? 'bss') === 'sgsn' ? new SnsSgsn(nse) : new SnsBss(nse);

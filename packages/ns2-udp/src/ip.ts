@@ -2,16 +2,17 @@
 import net from 'node:net';
 // the address formatter only: importing it does not load the native addon (the codec runs without it)
 import { formatIpv6 } from '@osmo/io/sockaddr';
+import { NsError } from './errors.js';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
-/** 4 or 16 bytes of an address; throws RangeError for text that is not an IP address of that family */
+/** 4 or 16 bytes of an address; throws NsError (ERR_INVALID_ARG_VALUE) for text that is not an IP address of that family */
 export function ipToBytes(ip: string, family: IpFamily): Buffer {
   if (family === 'IPv4') {
-    if (!net.isIPv4(ip)) throw new RangeError(`not an IPv4 address: ${ip}`);
+    if (!net.isIPv4(ip)) throw new NsError('ERR_INVALID_ARG_VALUE', `not an IPv4 address: ${ip}`);
     return Buffer.from(ip.split('.').map(Number));
   }
-  if (!net.isIPv6(ip)) throw new RangeError(`not an IPv6 address: ${ip}`);
+  if (!net.isIPv6(ip)) throw new NsError('ERR_INVALID_ARG_VALUE', `not an IPv6 address: ${ip}`);
   let s = ip;
   const out = Buffer.alloc(16);
   // a trailing dotted quad (::ffff:1.2.3.4) becomes the last two groups

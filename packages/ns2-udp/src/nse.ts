@@ -4,6 +4,7 @@
  */
 import type { InetAddr } from '@osmo/io';
 import { NsCounters } from './counters.js';
+import { NsError } from './errors.js';
 import { NsVc, type NsvcMode, type NsvcState } from './nsvc.js';
 import type { NsBind } from './bind.js';
 import type { NsInstance } from './instance.js';
@@ -62,13 +63,13 @@ export class Nse {
 
   /**
    * Create an NS-VC to `remote` over `bind` and start it (gprs_ns2_ip_connect). For ipaccess an NSVCI is
-   * required. Throws RangeError when the bind already has a VC for that remote or the NSVCI is taken.
+   * required. Throws NsError (a RangeError) when the bind already has a VC for that remote or the NSVCI is taken.
    */
   addNsvc(bind: NsBind, remote: InetAddr, o: AddNsvcOptions = {}): NsVc {
     const mode = this.vcMode();
-    if (mode === 'blockreset' && o.nsvci === undefined) throw new RangeError(`NSE ${this.nsei}: an ipaccess NS-VC needs an NSVCI`);
-    if (bind.lookup(remote)) throw new RangeError(`bind ${bind.name} already has an NS-VC to ${remote.address}:${remote.port}`);
-    if (o.nsvci !== undefined && this.inst.nsvcByNsvci(o.nsvci)) throw new RangeError(`NSVCI ${o.nsvci} is in use`);
+    if (mode === 'blockreset' && o.nsvci === undefined) throw new NsError('ERR_NS_NSVCI_REQUIRED', `NSE ${this.nsei}: an ipaccess NS-VC needs an NSVCI`);
+    if (bind.lookup(remote)) throw new NsError('ERR_NS_NSVC_EXISTS', `bind ${bind.name} already has an NS-VC to ${remote.address}:${remote.port}`);
+    if (o.nsvci !== undefined && this.inst.nsvcByNsvci(o.nsvci)) throw new NsError('ERR_NS_NSVCI_IN_USE', `NSVCI ${o.nsvci} is in use`);
     const vc = new NsVc(this, bind, remote, mode === 'blockreset' ? o.nsvci! : this.nextIndex, {
       nsvci: mode === 'blockreset' ? o.nsvci : undefined, mode, initiator: o.initiator ?? true,
       persistent: o.persistent ?? true, sigWeight: o.sigWeight, dataWeight: o.dataWeight, snsOnly: o.snsOnly,
@@ -171,12 +172,12 @@ export class Nse {
 
   /** IP-SNS BSS role: add an SGSN endpoint to try (VTY ip-sns-remote) */
   addSnsEndpoint(address: string, port: number): void {
-    if (!(this.sns instanceof SnsBss)) throw new RangeError(`NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
+    if (!(this.sns instanceof SnsBss)) throw new NsError('ERR_NS_NOT_SNS_BSS', `NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
     this.sns.addEndpoint(address, port);
   }
   /** IP-SNS BSS role: start the SIZE procedure with the current endpoint */
   startSns(): void {
-    if (!(this.sns instanceof SnsBss)) throw new RangeError(`NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
+    if (!(this.sns instanceof SnsBss)) throw new NsError('ERR_NS_NOT_SNS_BSS', `NSE ${this.nsei} is not an IP-SNS NSE in the BSS role`);
     this.sns.start();
   }
   get snsState(): SnsState | undefined { return this.sns?.state; }

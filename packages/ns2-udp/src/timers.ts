@@ -1,4 +1,5 @@
 /** NS timers by upstream's VTY names (`timer NAME <0-65535>` under `ns`) with gprs_ns2_instantiate's defaults. */
+import { NsError } from './errors.js';
 
 export const NS_TIMER_DEFAULTS = {
   'tns-block': 3,
@@ -22,13 +23,13 @@ export function isTimerName(n: string): n is NsTimerName {
   return Object.prototype.hasOwnProperty.call(NS_TIMER_DEFAULTS, n);
 }
 
-/** defaults overridden by `t`; throws RangeError for unknown names or values outside 0..65535 */
+/** defaults overridden by `t`; throws NsError (a RangeError) for unknown names or values outside 0..65535 */
 export function nsTimers(t: Partial<Record<string, number>> = {}): NsTimers {
   const out: NsTimers = { ...NS_TIMER_DEFAULTS };
   for (const [k, v] of Object.entries(t)) {
     if (v === undefined) continue;
-    if (!isTimerName(k)) throw new RangeError(`unknown NS timer ${k} (known: ${Object.keys(NS_TIMER_DEFAULTS).join(', ')})`);
-    if (typeof v !== 'number' || !(v >= 0 && v <= 65535)) throw new RangeError(`timer ${k}: ${String(v)} is not in 0..65535`);
+    if (!isTimerName(k)) throw new NsError('ERR_NS_UNKNOWN_TIMER', `unknown NS timer ${k} (known: ${Object.keys(NS_TIMER_DEFAULTS).join(', ')})`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 65535)) throw new NsError('ERR_OUT_OF_RANGE', `timer ${k}: ${String(v)} is not in 0..65535`);
     out[k] = v;
   }
   return out;

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CtrlClient } from '@osmo/ctrl';
-import { parseDummyArgs } from '../src/index.js';
+import { parseArgs as parseDummyArgs } from '../src/dummy-cli.js';
 import { until } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/osmo-ns-dummy.js', import.meta.url));

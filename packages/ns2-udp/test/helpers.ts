@@ -3,15 +3,9 @@ import dgram from 'node:dgram';
 import { CtrlRegistry } from '@osmo/ctrl';
 import { decodeNs, encodeNs, NsInstance, type NsPdu } from '../src/index.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { until } from '../../io/test/loop.js';
 
-export async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await sleep(5);
-  }
-}
+export { sleep, until } from '../../io/test/loop.js';
 
 /** timers for tests: 100 ms procedures, tns-test 0.3 s */
 export const SHORT = {

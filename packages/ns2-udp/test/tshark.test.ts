@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNs, encodeNs, PDU_TYPES, type NsPdu, type IpElement } from '../src/index.js';
+import { decodeNs, encodeNs, type NsPdu, type IpElement } from '../src/index.js';
+import { PDU_TYPES } from '../src/constants.js';
 import { loadFixtures } from './fixtures.js';
 
 function has(cmd: string): boolean {

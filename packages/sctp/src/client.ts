@@ -9,7 +9,7 @@ import { SctpSocket, type SendCallback } from './sctp-socket.js';
 import type { RcvInfo, SendInfo } from './cmsg.js';
 import type { InetEndpoint } from './addr.js';
 import type { SctpNotification } from './notification.js';
-import { errnoOf } from './errors.js';
+import { SctpStateError, errnoOf } from './errors.js';
 
 const debug = debuglog('osmo-sctp');
 const ENOTCONN = 107;
@@ -59,7 +59,7 @@ export class SctpClient extends EventEmitter {
 
   /** Start connecting. 0, or -errno when the socket could not even be created (then a retry is scheduled if enabled). */
   open(): number {
-    if (this.#destroyed) throw Object.assign(new Error(`${this.name}: open() after destroy()`), { code: 'ERR_OSMO_STREAM_DESTROYED' });
+    if (this.#destroyed) throw new SctpStateError(`${this.name}: open() after destroy()`);
     if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
     this.#clearTimer();
     return this.#connect();

@@ -9,7 +9,7 @@ import {
   IPPROTO_SCTP, SCTP_PRINFO, SCTP_PR_SCTP_TTL, SCTP_RCVINFO, SCTP_SNDINFO, SCTP_UNORDERED, SCTP_EOF, SCTP_ABORT,
   SCTP_SENDALL, SCTP_SACK_IMMEDIATELY,
 } from './constants.js';
-import { SctpDecodeError } from './errors.js';
+import { SctpDecodeError, SctpTypeError, validateInteger } from './errors.js';
 import { RCVINFO_SIZE } from './structs.js';
 
 /** What a message is sent with (host-order PPID; the kernel wants network order, converted here). */
@@ -130,17 +130,15 @@ export function buildSndinfo(stream: number, flags: number, ppid: number, contex
   return b;
 }
 
-/** Throws RangeError / TypeError with a code for a SendInfo that cannot be encoded. */
+/** Throws SctpTypeError / SctpRangeError (with a code) for a SendInfo that cannot be encoded. */
 export function checkSendInfo(info: SendInfo | undefined): void {
   if (info === undefined || info === null) return;
   if (typeof info !== 'object')
-    throw Object.assign(new TypeError('send info must be an object'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw new SctpTypeError('ERR_INVALID_ARG_TYPE', 'send info must be an object');
   const range = (k: keyof SendInfo, max: number, min = 0): void => {
     const v = info[k];
     if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      throw Object.assign(new RangeError(`send info ${k} must be an integer from ${min} to ${max}, got ${String(v)}`),
-        { code: 'ERR_OUT_OF_RANGE' });
+    validateInteger(v, `send info ${k}`, min, max);
   };
   range('ppid', 0xffffffff); range('stream', 0xffff); range('context', 0xffffffff); range('ttlMs', 0xffffffff);
   range('assocId', 0x7fffffff, -0x80000000);

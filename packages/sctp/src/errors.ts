@@ -34,3 +34,37 @@ export function errnoOf(err: unknown): number {
   if (e && typeof e.errno === 'number' && e.errno !== 0) return e.errno < 0 ? e.errno : -e.errno;
   return -5; // EIO
 }
+
+/** An argument of the wrong type or shape (Node's ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE). */
+export class SctpTypeError extends TypeError {
+  constructor(readonly code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE', message: string) {
+    super(message);
+    this.name = 'TypeError';
+  }
+}
+
+/** A number outside its range (Node's ERR_OUT_OF_RANGE). */
+export class SctpRangeError extends RangeError {
+  readonly code = 'ERR_OUT_OF_RANGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RangeError';
+  }
+}
+
+/** An operation the object's state does not allow (`open()` after `destroy()`). */
+export class SctpStateError extends Error {
+  readonly code = 'ERR_OSMO_STREAM_DESTROYED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'Error';
+  }
+}
+
+/** @internal an integer in [min, max] */
+export function validateInteger(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new SctpRangeError(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}

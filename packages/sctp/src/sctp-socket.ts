@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { IoFd, sock, type RecvmsgInfo } from '@osmo/io';
 import { MSG_EOR, MSG_NOTIFICATION, SCTP_ABORT, SCTP_EOF } from './constants.js';
-import { SctpDecodeError } from './errors.js';
+import { SctpDecodeError, SctpTypeError } from './errors.js';
 import { buildSndinfo, checkSendInfo, parseRcvinfo, sndFlags, type RcvInfo, type SendInfo } from './cmsg.js';
 import { decodeNotification, type SctpNotification } from './notification.js';
 import { peeloff, status, type SctpStatus } from './sockopt.js';
@@ -119,7 +119,7 @@ export class SctpSocket extends EventEmitter {
    */
   send(data: Buffer, info?: SendInfo, cb?: SendCallback): number {
     checkSendInfo(info);
-    if (!Buffer.isBuffer(data)) throw Object.assign(new TypeError('data must be a Buffer'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (!Buffer.isBuffer(data)) throw new SctpTypeError('ERR_INVALID_ARG_TYPE', 'data must be a Buffer');
     const io = this.#io;
     if (!io || this.#closed || this.#ending) return -EBADF;
     const stream = info?.stream ?? 0;

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { sock } from '@osmo/io';
 import { IPPROTO_SCTP } from './constants.js';
-import { SctpError, errnoOf } from './errors.js';
+import { SctpError, SctpTypeError, errnoOf, validateInteger } from './errors.js';
 import type { InetEndpoint } from './addr.js';
 import {
   DEFAULT_EVENTS, bindx, connectx, setHeartbeat, setInitmsg, setNodelay, setRecvRcvinfo, setRto, subscribeEvents,
@@ -42,28 +42,23 @@ export interface SctpSocketInfo { fd: number; events: SctpEventName[]; connectAs
 function checkEndpoints(name: string, v: unknown): InetEndpoint[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.length === 0)
-    throw Object.assign(new TypeError(`${name} must be a non-empty array of { address, port }`), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw new SctpTypeError('ERR_INVALID_ARG_TYPE', `${name} must be a non-empty array of { address, port }`);
   return v.map((e: unknown, i) => {
     const o = e as InetEndpoint;
     if (!o || typeof o.address !== 'string' || !net.isIP(o.address))
-      throw Object.assign(new TypeError(`${name}[${i}].address must be an IPv4 or IPv6 address`), { code: 'ERR_INVALID_ARG_VALUE' });
-    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
-      throw Object.assign(new RangeError(`${name}[${i}].port must be 0..65535`), { code: 'ERR_OUT_OF_RANGE' });
+      throw new SctpTypeError('ERR_INVALID_ARG_VALUE', `${name}[${i}].address must be an IPv4 or IPv6 address`);
+    validateInteger(o.port, `${name}[${i}].port`, 0, 65535);
     return { address: o.address, port: o.port };
   });
 }
 
-function checkCount(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw Object.assign(new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`), { code: 'ERR_OUT_OF_RANGE' });
-  return v;
-}
+const checkCount = (name: string, v: unknown, min: number, max: number): number => validateInteger(v, name, min, max);
 
-/** Create and set up the socket; throws SctpError (code = errno name) or TypeError/RangeError for bad options. */
+/** Create and set up the socket; throws SctpError (code = errno name) or SctpTypeError/SctpRangeError for bad options. */
 export function createSocket(o: SctpSocketOptions): SctpSocketInfo {
-  if (!o || typeof o !== 'object') throw Object.assign(new TypeError('options must be an object'), { code: 'ERR_INVALID_ARG_TYPE' });
+  if (!o || typeof o !== 'object') throw new SctpTypeError('ERR_INVALID_ARG_TYPE', 'options must be an object');
   if (o.type !== 'stream' && o.type !== 'seqpacket')
-    throw Object.assign(new TypeError(`type must be 'stream' or 'seqpacket', got ${String(o.type)}`), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw new SctpTypeError('ERR_INVALID_ARG_VALUE', `type must be 'stream' or 'seqpacket', got ${String(o.type)}`);
   const local = checkEndpoints('local', o.local), remote = checkEndpoints('remote', o.remote);
   if (o.streams !== undefined) { checkCount('streams.out', o.streams.out, 1, 65535); checkCount('streams.in', o.streams.in, 1, 65535); }
   if (o.heartbeatMs !== undefined) checkCount('heartbeatMs', o.heartbeatMs, 0, 0x7fffffff);

@@ -1,9 +1,9 @@
 /** Host-side (no kernel SCTP needed): cmsg encoding/decoding, notification decoding, bad input, socket() errors. */
 import { expect } from 'chai';
-import {
-  buildSndinfo, checkSendInfo, decodeNotification, parseRcvinfo, sctp, SctpDecodeError, SctpError, sndFlags,
-  packAddrs, decodeAddr, cmsgStats,
-} from '../src/index.js';
+import { decodeNotification, parseRcvinfo, sctp, SctpDecodeError, SctpError } from '../src/index.js';
+// internals (not exported by the package)
+import { buildSndinfo, checkSendInfo, sndFlags, cmsgStats } from '../src/cmsg.js';
+import { packAddrs, decodeAddr } from '../src/addr.js';
 
 /** struct sctp_rcvinfo inside a cmsghdr, as the kernel writes it */
 function rcvinfoCmsg(o: { sid: number; ssn: number; flags: number; ppid: number; tsn: number; context: number; assoc: number }): Buffer {

@@ -4,6 +4,7 @@
  * timer (T number + timeout) whose remaining time can be read.
  */
 import type { CtrlRegistry } from './registry.js';
+import { CtrlUsageError, unknownName } from '../errors.js';
 
 export interface FsmOptions {
   /** FSM name, e.g. "CTRL_CONN" (valid identifier) */
@@ -21,7 +22,7 @@ export class Fsm {
   readonly timerCb: ((fi: FsmInstance) => void) | undefined;
   private seq = 0;
   constructor(opts: FsmOptions) {
-    if (opts.states.length === 0) throw new RangeError('an FSM needs at least one state');
+    if (opts.states.length === 0) throw new CtrlUsageError('ERR_OSMO_CTRL_INVALID_ARG', `FSM ${opts.name}: needs at least one state`);
     this.name = opts.name;
     this.states = opts.states;
     this.timerCb = opts.timerCb;
@@ -70,7 +71,7 @@ export class FsmInstance {
   /** osmo_fsm_inst_state_chg: timeoutMs > 0 starts timer T (a stopped timer when 0) */
   stateChange(state: string | number, timeoutMs = 0, T = 0): void {
     const idx = typeof state === 'number' ? state : this.fsm.states.indexOf(state);
-    if (idx < 0 || idx >= this.fsm.states.length) throw new RangeError(`FSM ${this.fsm.name} has no state ${String(state)}`);
+    if (idx < 0 || idx >= this.fsm.states.length) throw unknownName(`FSM ${this.fsm.name} has no state ${String(state)}`);
     this.state = idx;
     this.stopTimer();
     this.T = T;

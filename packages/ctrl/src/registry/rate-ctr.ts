@@ -3,6 +3,7 @@
  * increasing counters, each with its current value and the rate over the last second, minute, hour and day.
  */
 import type { CtrlRegistry } from './registry.js';
+import { unknownName } from '../errors.js';
 
 export type RateCtrInterval = 'per_sec' | 'per_min' | 'per_hour' | 'per_day';
 export const RATE_CTR_INTERVALS: readonly RateCtrInterval[] = ['per_sec', 'per_min', 'per_hour', 'per_day'];
@@ -61,10 +62,10 @@ export class RateCounterGroup {
   }
 
   get(name: string): RateCounter | undefined { return this.byName.get(name); }
-  /** increment a counter by name (throws RangeError for an unknown name: a programming error) */
+  /** increment a counter by name (throws CtrlUsageError ERR_OSMO_CTRL_UNKNOWN_NAME for an unknown name: a programming error) */
   inc(name: string, n = 1): void {
     const c = this.byName.get(name);
-    if (!c) throw new RangeError(`rate counter group ${this.prefix}.${this.idx} has no counter ${name}`);
+    if (!c) throw unknownName(`rate counter group ${this.prefix}.${this.idx} has no counter ${name}`);
     c.add(n);
   }
 

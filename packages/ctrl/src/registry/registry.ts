@@ -8,6 +8,7 @@ import { Fsm } from './fsm.js';
 import { RateCounterGroup, type RateCounterGroupOptions } from './rate-ctr.js';
 import { StatItemGroup, type StatItemGroupOptions } from './stat-item.js';
 import type { FsmOptions } from './fsm.js';
+import { duplicate } from '../errors.js';
 
 export class CtrlRegistry {
   readonly rateCounterGroups: RateCounterGroup[] = [];
@@ -29,7 +30,7 @@ export class CtrlRegistry {
   }
   addRateCounterGroup(g: RateCounterGroup): RateCounterGroup {
     if (this.findRateCounterGroup(g.prefix, g.idx)) {
-      throw new RangeError(`rate counter group ${g.prefix}.${g.idx} already registered`);
+      throw duplicate(`rate counter group ${g.prefix}.${g.idx}`);
     }
     this.rateCounterGroups.push(g);
     g.attach(this);
@@ -56,7 +57,7 @@ export class CtrlRegistry {
     return this.addStatItemGroup(new StatItemGroup(opts));
   }
   addStatItemGroup(g: StatItemGroup): StatItemGroup {
-    if (this.findStatItemGroup(g.prefix, g.idx)) throw new RangeError(`stat item group ${g.prefix}.${g.idx} already registered`);
+    if (this.findStatItemGroup(g.prefix, g.idx)) throw duplicate(`stat item group ${g.prefix}.${g.idx}`);
     this.statItemGroups.push(g);
     g.attach(this);
     return g;
@@ -77,7 +78,7 @@ export class CtrlRegistry {
     return this.addCounter(new Counter(name, description));
   }
   addCounter(c: Counter): Counter {
-    if (this.counters.has(c.name)) throw new RangeError(`counter ${c.name} already registered`);
+    if (this.counters.has(c.name)) throw duplicate(`counter ${c.name}`);
     this.counters.set(c.name, c);
     c.attach(this);
     return c;
@@ -92,7 +93,7 @@ export class CtrlRegistry {
     return this.addFsm(new Fsm(opts));
   }
   addFsm(f: Fsm): Fsm {
-    if (this.fsms.has(f.name)) throw new RangeError(`FSM ${f.name} already registered`);
+    if (this.fsms.has(f.name)) throw duplicate(`FSM ${f.name}`);
     this.fsms.set(f.name, f);
     return f;
   }

@@ -1,5 +1,6 @@
 /** Stat items in the spirit of libosmocore's osmo_stat_item: a group of gauges, each with its last value. */
 import type { CtrlRegistry } from './registry.js';
+import { unknownName } from '../errors.js';
 
 export interface StatItemDesc { name: string; description?: string; defaultValue?: number }
 
@@ -37,7 +38,7 @@ export class StatItemGroup {
   get(name: string): StatItem | undefined { return this.byName.get(name); }
   set(name: string, v: number): void {
     const it = this.byName.get(name);
-    if (!it) throw new RangeError(`stat item group ${this.prefix}.${this.idx} has no item ${name}`);
+    if (!it) throw unknownName(`stat item group ${this.prefix}.${this.idx} has no item ${name}`);
     it.set(v);
   }
   /** @internal */

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CtrlClient, CtrlClientError, runCli, type CtrlTrapEvent } from '../../src/index.js';
+import { CtrlClient, CtrlClientError, type CtrlTrapEvent } from '../../src/index.js';
+import { runCli } from '../../src/cli.js';
 import { RawPeer, sleep } from '../raw-peer.js';
 
 function endpoint(name: string): { host: string; port: number } | null {

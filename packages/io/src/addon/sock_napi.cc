@@ -200,7 +200,7 @@ void DefineSockBindings(Napi::Env env, Napi::Object exports)
 	c.Set("IPPROTO_SCTP", Int(env, 132));
 	c.Set("SOL_SCTP", Int(env, 132));
 	C(EINPROGRESS);
-	C(OIO_SOCK_BIND); C(OIO_SOCK_CONNECT); C(OIO_SOCK_LISTEN); C(OIO_SOCK_REUSEADDR); C(OIO_SOCK_NODELAY);
+	C(OIO_SOCK_LISTEN); C(OIO_SOCK_REUSEADDR); C(OIO_SOCK_NODELAY);
 #undef C
 	exports.Set("constants", c);
 }
