@@ -12,10 +12,12 @@
 
 namespace osmo_io {
 
-// A JS exception from a callback that C called: Node's uncaughtException path, as if JS had called it.
+// A JS exception from a callback that C called: Node's uncaughtException path, as if JS had called it. Its own
+// handle scope: the caller's was closed by the unwinding (and libuv callbacks run under Node's sealed scope).
 static void ReportUncaught(napi_env env, const Napi::Error &e) noexcept
 {
 	try {
+		Napi::HandleScope hs(env);
 		if (napi_fatal_exception(env, e.Value()) != napi_ok) {
 			// the environment is being torn down (a terminated worker): no JS runs to hear of it
 		}
