@@ -6,8 +6,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 
-/** A bad command line value; the CLI prints `message` as its one line. */
-export class ArgError extends Error {}
+import { ArgError } from './errors.js';
 
 export { joinNegativeValues } from '@osmo/ctrl/cli-args';
 

@@ -6,9 +6,10 @@
  */
 import {
   OmlAttr, OmlAdmState, OmlAvail, OmlMsgType, OmlObjClass, OmlOperState, encodeOml, encodeOmlAttrs, parseStateAttrs,
-  OmlDecodeError, type ObjInst, type OmlMessage,
+  type ObjInst, type OmlMessage,
 } from './oml.js';
 import { TS_PER_TRX } from './oml-bringup.js';
+import { OmlDecodeError } from './errors.js';
 
 export interface BscOmlOptions { rslPort: number; arfcn?: number; bsic?: number }
 

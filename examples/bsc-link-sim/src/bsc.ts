@@ -9,10 +9,11 @@ import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { IpaProto } from '@osmo/ipa';
 import { BscOml } from './bsc-oml.js';
-import { decodeOml, OmlDecodeError } from './oml.js';
-import { decodeMeasResult, RslDecodeError } from './rsl.js';
+import { decodeOml } from './oml.js';
+import { decodeMeasResult } from './rsl.js';
 import { SeqCheck } from './stats.js';
 import type { ServerConn, ServerLink, Transport } from './transport.js';
+import { OmlDecodeError, RslDecodeError } from './errors.js';
 
 const debug = debuglog('osmo-linksim');
 /** OML and RSL frames are small; anything longer is garbage and closes the connection. */

@@ -9,9 +9,10 @@ import net from 'node:net';
 import { debuglog } from 'node:util';
 import { IpaProto } from '@osmo/ipa';
 import { OmlBringup } from './oml-bringup.js';
-import { decodeOml, OmlDecodeError, describeOml } from './oml.js';
+import { decodeOml, describeOml } from './oml.js';
 import { encodeMeasResult, syntheticMeasResult } from './rsl.js';
 import type { ClientLink, Transport } from './transport.js';
+import { OmlDecodeError } from './errors.js';
 
 const debug = debuglog('osmo-linksim');
 

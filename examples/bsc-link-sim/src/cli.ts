@@ -5,10 +5,11 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ArgError, hostPort, intArg, joinNegativeValues, numArg, parseHostPort, resolveHost } from './args.js';
+import { hostPort, intArg, joinNegativeValues, numArg, parseHostPort, resolveHost } from './args.js';
 import { DEFAULTS, type SimOptions, type SimStarted } from './options.js';
 import { pickTransport, runSimulation } from './sim.js';
 import { formatSummary, type SimSummary } from './stats.js';
+import { ArgError } from './errors.js';
 
 /** 0 ok; 1 RSL messages unaccounted or duplicated; 2 usage; 3 no link ever came up; 4 cannot start (backend, listen) */
 export const EXIT = { OK: 0, LOSS: 1, USAGE: 2, NO_LINK: 3, SETUP: 4 } as const;

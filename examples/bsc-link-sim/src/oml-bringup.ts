@@ -12,10 +12,8 @@
  *  - ip.access RSL Connect: ACK (with the destination IP) and an 'rsl-connect' event for the owner to open RSL;
  *  - anything addressed to an unknown object: NACK "object instance unknown".
  */
-import {
-  OmlAttr, OmlAdmState, OmlAvail, OmlMdisc, OmlMsgType, OmlObjClass, OmlOperState, encodeOml, encodeOmlAttrs,
-  findAttr, isAckableRequest, parseOmlAttrs, stateAttrs, OmlDecodeError, type ObjInst, type OmlAttrIe, type OmlMessage,
-} from './oml.js';
+import { OmlAttr, OmlAdmState, OmlAvail, OmlMdisc, OmlMsgType, OmlObjClass, OmlOperState, encodeOml, encodeOmlAttrs, findAttr, isAckableRequest, parseOmlAttrs, stateAttrs, type ObjInst, type OmlAttrIe, type OmlMessage } from './oml.js';
+import { OmlDecodeError } from './errors.js';
 
 export const TS_PER_TRX = 8;
 /** NACK cause "object instance unknown" (TS 12.21 §9.4.36). */

@@ -12,6 +12,7 @@
  * below (run by @osmo/ipa's table-driven TLV helper, which loads no native code).
  */
 import { TlvTable, TlvDecodeError, TlvEncodeError, type TlvSpec } from '@osmo/ipa/tlv';
+import { OmlDecodeError, OmlEncodeError } from './errors.js';
 
 export const OmlMdisc = { FOM: 0x80, MMI: 0x40, TRAU: 0x20, MANUF: 0x10 } as const;
 export const OML_PLACEMENT_ONLY = 0x80;
@@ -131,21 +132,8 @@ export const OML_ATTR_FORMATS: ReadonlyMap<number, TlvSpec> = new Map<number, Tl
 
 const OML_ATTRS = new TlvTable({ ies: OML_ATTR_FORMATS });
 
-export type OmlDecodeErrorCode = 'OML_TOO_SHORT' | 'OML_BAD_MDISC' | 'OML_BAD_LENGTH' | 'OML_BAD_MANUF' |
-  'OML_ATTR_UNKNOWN' | 'OML_ATTR_TRUNCATED';
 
-/** A typed decode error: what went wrong and at which byte offset of the input. */
-export class OmlDecodeError extends Error {
-  override readonly name = 'OmlDecodeError';
-  constructor(readonly code: OmlDecodeErrorCode, message: string, readonly offset: number) {
-    super(`${message} (at offset ${offset})`);
-  }
-}
 
-export class OmlEncodeError extends RangeError {
-  override readonly name = 'OmlEncodeError';
-  readonly code = 'ERR_OML_ENCODE';
-}
 
 export type ObjInst = readonly [bts: number, trx: number, ts: number];
 
@@ -189,22 +177,22 @@ export function encodeOml(m: Omit<OmlMessage, 'placement' | 'sequence' | 'mdisc'
 /** Decode an OML message (IPA payload, without the 3-byte IPA header). Throws only OmlDecodeError. */
 export function decodeOml(buf: Uint8Array): OmlMessage {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (b.length < 4) throw new OmlDecodeError('OML_TOO_SHORT', `OML header needs 4 bytes, got ${b.length}`, 0);
+  if (b.length < 4) throw new OmlDecodeError('ERR_OML_TOO_SHORT', `OML header needs 4 bytes, got ${b.length}`, 0);
   const mdisc = b[0]!;
   let o = 4;
   let manufId: string | undefined;
   if (mdisc === OmlMdisc.MANUF) {
-    if (b.length < 5) throw new OmlDecodeError('OML_TOO_SHORT', 'missing manufacturer label length', 4);
+    if (b.length < 5) throw new OmlDecodeError('ERR_OML_TOO_SHORT', 'missing manufacturer label length', 4);
     const l = b[4]!;
-    if (5 + l > b.length) throw new OmlDecodeError('OML_BAD_MANUF', `manufacturer label of ${l} bytes exceeds message`, 4);
+    if (5 + l > b.length) throw new OmlDecodeError('ERR_OML_BAD_MANUF', `manufacturer label of ${l} bytes exceeds message`, 4);
     manufId = b.subarray(5, 5 + l).toString('latin1').replace(/\0+$/, '');
     o = 5 + l;
   } else if (mdisc !== OmlMdisc.FOM) {
-    throw new OmlDecodeError('OML_BAD_MDISC', `unsupported message discriminator 0x${mdisc.toString(16)}`, 0);
+    throw new OmlDecodeError('ERR_OML_BAD_MDISC', `unsupported message discriminator 0x${mdisc.toString(16)}`, 0);
   }
   const len = b[3]!;
-  if (len < 5) throw new OmlDecodeError('OML_BAD_LENGTH', `FOM length ${len} < 5`, 3);
-  if (o + len > b.length) throw new OmlDecodeError('OML_BAD_LENGTH', `FOM length ${len} exceeds the ${b.length - o} bytes present`, 3);
+  if (len < 5) throw new OmlDecodeError('ERR_OML_BAD_LENGTH', `FOM length ${len} < 5`, 3);
+  if (o + len > b.length) throw new OmlDecodeError('ERR_OML_BAD_LENGTH', `FOM length ${len} exceeds the ${b.length - o} bytes present`, 3);
   const msg: OmlMessage = {
     mdisc, placement: b[1]!, sequence: b[2]!, msgType: b[o]!, objClass: b[o + 1]!,
     objInst: [b[o + 2]!, b[o + 3]!, b[o + 4]!],
@@ -228,7 +216,7 @@ export function parseOmlAttrs(buf: Uint8Array, baseOffset = 0): OmlAttrIe[] {
     return OML_ATTRS.parse(buf).map(({ tag, value }) => ({ tag, value: Buffer.from(value) }));
   } catch (e) {
     if (!(e instanceof TlvDecodeError)) throw e;
-    const code = e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'OML_ATTR_UNKNOWN' : 'OML_ATTR_TRUNCATED';
+    const code = e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'ERR_OML_ATTR_UNKNOWN' : 'ERR_OML_ATTR_TRUNCATED';
     throw new OmlDecodeError(code, `attribute ${e.detail}`, baseOffset + e.offset);
   }
 }

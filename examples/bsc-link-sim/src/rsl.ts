@@ -10,6 +10,7 @@
  * @osmo/ipa's table-driven TLV helper (the table below).
  */
 import { TlvTable, TlvIndex, TlvDecodeError, type TlvSpec } from '@osmo/ipa/tlv';
+import { RslDecodeError, RslEncodeError } from './errors.js';
 
 export const RslMdisc = { RLL: 0x02, DCHAN: 0x08, CCHAN: 0x0c, TRX: 0x10, LOC: 0x20, IPACCESS: 0x7e } as const;
 
@@ -36,23 +37,11 @@ const RSL_IES = new TlvTable({ ies: RSL_IE_FORMATS });
 
 function rslIeError(e: unknown): never {
   if (!(e instanceof TlvDecodeError)) throw e;
-  throw new RslDecodeError(e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'RSL_IE_UNKNOWN' : 'RSL_IE_TRUNCATED', `IE ${e.detail}`, e.offset);
+  throw new RslDecodeError(e.code === 'ERR_TLV_UNKNOWN_TAG' ? 'ERR_RSL_IE_UNKNOWN' : 'ERR_RSL_IE_TRUNCATED', `IE ${e.detail}`, e.offset);
 }
 
-export type RslDecodeErrorCode = 'RSL_TOO_SHORT' | 'RSL_UNSUPPORTED' | 'RSL_IE_UNKNOWN' | 'RSL_IE_TRUNCATED' |
-  'RSL_IE_MISSING' | 'RSL_IE_INVALID';
 
-export class RslDecodeError extends Error {
-  override readonly name = 'RslDecodeError';
-  constructor(readonly code: RslDecodeErrorCode, message: string, readonly offset: number) {
-    super(`${message} (at offset ${offset})`);
-  }
-}
 
-export class RslEncodeError extends RangeError {
-  override readonly name = 'RslEncodeError';
-  readonly code = 'ERR_RSL_ENCODE';
-}
 
 /** Channel Number IE: C-bits 0x01 = Bm + ACCH (TCH/F), 0x02..0x03 Lm, 0x04..0x07 SDCCH/4, 0x08..0x0f SDCCH/8. */
 export function chanNr(cbits: number, tn: number): number { return ((cbits & 0x1f) << 3) | (tn & 0x07); }
@@ -110,7 +99,7 @@ export function parseRslIes(b: Buffer, start: number): RslIeValue[] {
 export interface RslHeader { mdisc: number; transparent: boolean; msgType: number }
 
 export function decodeRslHeader(buf: Uint8Array): RslHeader {
-  if (buf.length < 2) throw new RslDecodeError('RSL_TOO_SHORT', `RSL header needs 2 bytes, got ${buf.length}`, 0);
+  if (buf.length < 2) throw new RslDecodeError('ERR_RSL_TOO_SHORT', `RSL header needs 2 bytes, got ${buf.length}`, 0);
   return { mdisc: buf[0]! & 0xfe, transparent: (buf[0]! & 1) === 1, msgType: buf[1]! };
 }
 
@@ -123,10 +112,10 @@ const measIes = new TlvIndex();
  * allocates nothing but the result.
  */
 export function decodeMeasResult(b: Uint8Array): MeasResult {
-  if (b.length < 2) throw new RslDecodeError('RSL_TOO_SHORT', `RSL header needs 2 bytes, got ${b.length}`, 0);
+  if (b.length < 2) throw new RslDecodeError('ERR_RSL_TOO_SHORT', `RSL header needs 2 bytes, got ${b.length}`, 0);
   const mdisc = b[0]! & 0xfe, msgType = b[1]!;
   if (mdisc !== RslMdisc.DCHAN || msgType !== RslMsgType.MEAS_RES) {
-    throw new RslDecodeError('RSL_UNSUPPORTED', `not a MEAS RES (mdisc 0x${mdisc.toString(16)} type 0x${msgType.toString(16)})`, 0);
+    throw new RslDecodeError('ERR_RSL_UNSUPPORTED', `not a MEAS RES (mdisc 0x${mdisc.toString(16)} type 0x${msgType.toString(16)})`, 0);
   }
   // one walk noting where the first of each IE lives
   let ix: TlvIndex;
@@ -140,13 +129,13 @@ export function decodeMeasResult(b: Uint8Array): MeasResult {
   const l1 = at[RslIe.L1_INFO]!, to = at[RslIe.MS_TIMING_OFFSET]!;
   const ulOff = ix.ieOffset[RslIe.UPLINK_MEAS]!, ulLen = ix.valueLength[RslIe.UPLINK_MEAS]!;
   const missing = (iei: number): RslDecodeError =>
-    new RslDecodeError('RSL_IE_MISSING', `mandatory IE 0x${iei.toString(16)} missing`, b.length);
+    new RslDecodeError('ERR_RSL_IE_MISSING', `mandatory IE 0x${iei.toString(16)} missing`, b.length);
   if (cn < 0) throw missing(RslIe.CHAN_NR);
   if (nr < 0) throw missing(RslIe.MEAS_RES_NR);
   if (ul < 0) throw missing(RslIe.UPLINK_MEAS);
-  if (ulLen < 7) throw new RslDecodeError('RSL_IE_INVALID', `uplink measurements of ${ulLen} bytes carry no sequence number`, ulOff);
+  if (ulLen < 7) throw new RslDecodeError('ERR_RSL_IE_INVALID', `uplink measurements of ${ulLen} bytes carry no sequence number`, ulOff);
   const seq = ((b[ul + 3]! << 24) | (b[ul + 4]! << 16) | (b[ul + 5]! << 8) | b[ul + 6]!) >>> 0;
-  if ((seq & 0xff) !== b[nr]) throw new RslDecodeError('RSL_IE_INVALID', `measurement result number ${b[nr]} does not match sequence ${seq}`, ulOff);
+  if ((seq & 0xff) !== b[nr]) throw new RslDecodeError('ERR_RSL_IE_INVALID', `measurement result number ${b[nr]} does not match sequence ${seq}`, ulOff);
   if (bs < 0) throw missing(RslIe.BS_POWER);
   if (l1 < 0) throw missing(RslIe.L1_INFO);
   const m: MeasResult = {

@@ -8,12 +8,9 @@ import { CpuMeter, resourceReport, sampleResources, type ResourceSample, type Si
 import { loadTransport, type Transport } from './transport.js';
 
 export { DEFAULTS, type SimOptions, type SimProgress, type SimStarted } from './options.js';
+import { BackendError } from './errors.js';
 
 
-/** the backend asked for cannot be had (same code as @osmo/io's error for an invalid OSMO_IO_BACKEND) */
-class BackendError extends Error {
-  readonly code = 'ERR_OSMO_IO_BACKEND';
-}
 
 /**
  * The transport for `backend`. @osmo/io picks its backend (OSMO_IO_BACKEND) once per process: 'poll' / 'io_uring'

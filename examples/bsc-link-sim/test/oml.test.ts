@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { IpaProto } from '@osmo/ipa';
 import fc from 'fast-check';
-import {
-  decodeOml, encodeOml, parseOmlAttrs, encodeOmlAttrs, tryDecodeOml, OmlDecodeError, OmlMsgType, OmlObjClass,
-  OmlAttr, parseStateAttrs, describeOml, OmlMdisc,
-} from '../src/oml.js';
+import { decodeOml, encodeOml, parseOmlAttrs, encodeOmlAttrs, tryDecodeOml, OmlMsgType, OmlObjClass, OmlAttr, parseStateAttrs, describeOml, OmlMdisc } from '../src/oml.js';
 import { loadCapture } from './capture.js';
+import { OmlDecodeError } from '../src/errors.js';
 
 const OML = IpaProto.OML;
 
@@ -44,17 +42,17 @@ describe('oml codec', () => {
 
   it('rejects malformed input with typed errors carrying the offset', () => {
     const cases: [string, string][] = [
-      ['', 'OML_TOO_SHORT'], ['8080', 'OML_TOO_SHORT'], ['4080000574', 'OML_BAD_MDISC'],
-      ['8080000574', 'OML_BAD_LENGTH'], ['8080000974000000ff', 'OML_BAD_LENGTH'], ['108000', 'OML_TOO_SHORT'],
-      ['1080000520636f6d', 'OML_BAD_MANUF'], ['80800003740000', 'OML_BAD_LENGTH'],
+      ['', 'ERR_OML_TOO_SHORT'], ['8080', 'ERR_OML_TOO_SHORT'], ['4080000574', 'ERR_OML_BAD_MDISC'],
+      ['8080000574', 'ERR_OML_BAD_LENGTH'], ['8080000974000000ff', 'ERR_OML_BAD_LENGTH'], ['108000', 'ERR_OML_TOO_SHORT'],
+      ['1080000520636f6d', 'ERR_OML_BAD_MANUF'], ['80800003740000', 'ERR_OML_BAD_LENGTH'],
     ];
     for (const [hex, code] of cases) {
       const r = tryDecodeOml(Buffer.from(hex, 'hex'));
       expect(r.ok, hex).to.equal(false);
       if (!r.ok) { expect(r.error.code, hex).to.equal(code); expect(r.error.offset).to.be.a('number'); }
     }
-    expect(() => parseOmlAttrs(Buffer.from('fe00', 'hex'))).to.throw(OmlDecodeError).with.property('code', 'OML_ATTR_UNKNOWN');
-    expect(() => parseOmlAttrs(Buffer.from('070005ff', 'hex'))).to.throw(OmlDecodeError).with.property('code', 'OML_ATTR_TRUNCATED');
+    expect(() => parseOmlAttrs(Buffer.from('fe00', 'hex'))).to.throw(OmlDecodeError).with.property('code', 'ERR_OML_ATTR_UNKNOWN');
+    expect(() => parseOmlAttrs(Buffer.from('070005ff', 'hex'))).to.throw(OmlDecodeError).with.property('code', 'ERR_OML_ATTR_TRUNCATED');
     expect(() => parseOmlAttrs(Buffer.from('19736d', 'hex'))).to.throw(OmlDecodeError).with.property('offset', 0);
   });
 

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  decodeMeasResult, encodeMeasResult, parseRslIes, syntheticMeasResult, tryDecodeMeasResult, RslDecodeError, RslIe,
-} from '../src/rsl.js';
+import { decodeMeasResult, encodeMeasResult, parseRslIes, syntheticMeasResult, tryDecodeMeasResult, RslIe } from '../src/rsl.js';
+import { RslDecodeError } from '../src/errors.js';
 
 describe('rsl codec (MEAS RES with sequence number)', () => {
   it('encodes the documented layout', () => {
@@ -22,7 +21,7 @@ describe('rsl codec (MEAS RES with sequence number)', () => {
       if (!r.ok) expect(r.error).to.be.instanceOf(RslDecodeError);
     }), { numRuns: 3000 });
     const b = encodeMeasResult(syntheticMeasResult(7)); b[5] = 8;
-    expect(() => decodeMeasResult(b)).to.throw(RslDecodeError).with.property('code', 'RSL_IE_INVALID');
+    expect(() => decodeMeasResult(b)).to.throw(RslDecodeError).with.property('code', 'ERR_RSL_IE_INVALID');
   });
   it('agrees with the generic IE parser on mutated messages', () => {
     fc.assert(fc.property(fc.nat(0xffffffff), fc.array(fc.tuple(fc.nat(30), fc.nat(255)), { maxLength: 4 }), fc.nat(30),
@@ -41,6 +40,6 @@ describe('rsl codec (MEAS RES with sequence number)', () => {
         expect(r.msg.msTimingOffset).to.equal(ies.find((x) => x.iei === RslIe.MS_TIMING_OFFSET)?.value[0]);
       }), { numRuns: 3000 });
     const b = encodeMeasResult(syntheticMeasResult(7)); b[5] = 8;
-    expect(() => decodeMeasResult(b)).to.throw(RslDecodeError).with.property('code', 'RSL_IE_INVALID');
+    expect(() => decodeMeasResult(b)).to.throw(RslDecodeError).with.property('code', 'ERR_RSL_IE_INVALID');
   });
 });
