@@ -46,15 +46,17 @@ function findNodeGyp() {
   return fail('node-gyp not found (neither npm_config_node_gyp, a node-gyp package, nor the copy bundled with npm)');
 }
 
-/** Hash of everything that goes into the addon: the gyp file, every C source and header, and the headers used. */
+/** Hash of everything that goes into the addon: the gyp file, every source and header, and the headers used. */
 function inputsHash(nodedir) {
   const h = createHash('sha256');
   const nd = nativeDir();
   const headers = (d) => {
     const dir = path.join(pkg, d);
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.h')).sort().map((f) => `${d}/${f}`) : [];
+    return existsSync(dir) ? readdirSync(dir).filter((f) => /\.hh?$/.test(f)).sort().map((f) => `${d}/${f}`) : [];
   };
   const files = ['binding.gyp', ...sources(), ...headers(`${nd}/src`), ...headers(`${nd}/include`), ...headers('src/addon')];
+  // node-addon-api is header-only: its version is part of the build
+  h.update(`node-addon-api ${require('node-addon-api/package.json').version}\0`);
   for (const f of files) h.update(`${f}\0`).update(readFileSync(path.join(pkg, f))).update('\0');
   h.update(`${nodedir}\0${readFileSync(path.join(nodedir, 'include', 'node', 'node_version.h'))}\0${debug}`);
   return h.digest('hex');
@@ -80,7 +82,7 @@ if (r.status !== 0) {
   if (!verbose) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
   const cc = process.env.CC ?? 'cc';
   fail(`building the native addon failed (${r.error?.message ?? `node-gyp exit ${r.status}`}); output above. ` +
-    `It needs a C compiler (${cc}), make and python3.`);
+    `It needs a C and C++ compiler (${cc}, ${process.env.CXX ?? 'c++'}), make and python3.`);
 }
 writeFileSync(stampFile, JSON.stringify({
   hash, configure: `${nodedir}|${debug}`,

@@ -19,11 +19,11 @@ function nativeDir() {
   throw new Error(`@osmo/io: the C sources are missing (neither ${top}/native nor ${pkg}/native)`);
 }
 
-/** Every C file binding.gyp compiles: the core's and the N-API glue's (a new file needs no edit of binding.gyp). */
+/** Every file binding.gyp compiles: the core's C and the N-API glue's C++ (a new file needs no edit of binding.gyp). */
 function sources() {
   const dir = nativeDir();
-  const list = (d) => fs.readdirSync(path.join(pkg, d)).filter((f) => f.endsWith('.c')).sort().map((f) => `${d}/${f}`);
-  return [...list(`${dir}/src`), ...list('src/addon')];
+  const list = (d, ext) => fs.readdirSync(path.join(pkg, d)).filter((f) => f.endsWith(ext)).sort().map((f) => `${d}/${f}`);
+  return [...list(`${dir}/src`, '.c'), ...list('src/addon', '.cc')];
 }
 
 module.exports = { nativeDir, sources, pkg };
