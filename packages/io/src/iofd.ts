@@ -280,8 +280,13 @@ export class IoFd {
   }
 
   get fd(): number { return this._fd; }
-  /** Messages queued in the core and not finished yet (plus this tick's, which the core gets at the end of it). */
-  get txqueueLen(): number { return core.fdst[this._slot * FS_SIZE + FS_TXLEN] + this._pendN; }
+  /**
+   * Messages written and not handed back yet: a message counts until its writeCb runs (as upstream, where the
+   * queue entry goes right before its callback). The core's own count drops at completion, which reaches JS with the
+   * batch after it, so it would run ahead of the callbacks; the messages whose Buffers wait for their callback
+   * are the exact figure (cleared and closed ones are gone from both).
+   */
+  get txqueueLen(): number { return this._txMsg.length - this._txFree.length; }
   /** Bytes of the queued messages not written yet (partly written ones count what is left). */
   get txqueueBytes(): number { return core.fdst[this._slot * FS_SIZE + FS_TXBYTES] + this._pendBytes; }
   /** Most messages the core queues (default 1024); write() beyond it answers -ENOSPC. */
