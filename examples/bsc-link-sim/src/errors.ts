@@ -15,6 +15,12 @@ export class BackendError extends Error {
   readonly code = 'ERR_OSMO_IO_BACKEND';
 }
 
+/** a value outside what the simulator supports (a programming error of its caller) */
+export class SimRangeError extends RangeError {
+  override readonly name = 'SimRangeError';
+  readonly code = 'ERR_OUT_OF_RANGE';
+}
+
 export type OmlDecodeErrorCode = 'ERR_OML_TOO_SHORT' | 'ERR_OML_BAD_MDISC' | 'ERR_OML_BAD_LENGTH' | 'ERR_OML_BAD_MANUF' |
   'ERR_OML_ATTR_UNKNOWN' | 'ERR_OML_ATTR_TRUNCATED';
 

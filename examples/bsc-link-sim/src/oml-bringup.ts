@@ -13,7 +13,7 @@
  *  - anything addressed to an unknown object: NACK "object instance unknown".
  */
 import { OmlAttr, OmlAdmState, OmlAvail, OmlMdisc, OmlMsgType, OmlObjClass, OmlOperState, encodeOml, encodeOmlAttrs, findAttr, isAckableRequest, parseOmlAttrs, stateAttrs, type ObjInst, type OmlAttrIe, type OmlMessage } from './oml.js';
-import { OmlDecodeError } from './errors.js';
+import { OmlDecodeError, SimRangeError } from './errors.js';
 
 export const TS_PER_TRX = 8;
 /** NACK cause "object instance unknown" (TS 12.21 §9.4.36). */
@@ -61,7 +61,7 @@ export class OmlBringup {
   readonly opts: Required<OmlBringupOptions>;
 
   constructor(opts: OmlBringupOptions) {
-    if (!Number.isInteger(opts.trx) || opts.trx < 1 || opts.trx > 255) throw new RangeError(`trx count out of range: ${opts.trx}`);
+    if (!Number.isInteger(opts.trx) || opts.trx < 1 || opts.trx > 255) throw new SimRangeError(`trx count out of range: ${opts.trx}`);
     this.opts = {
       omlPeerIp: '127.0.0.1', features: DEFAULT_FEATURES, swName: 'osmobts', swVersion: '1.5.0',
       variant: 'bsc-link-sim', ...opts,

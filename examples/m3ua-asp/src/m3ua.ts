@@ -2,6 +2,7 @@
  * M3UA (RFC 4666) messages: common header + TLV parameters, symmetric encode/decode. Only what an ASP
  * needs for bring-up and traffic: ASPSM, ASPTM, RKM, MGMT, Transfer DATA.
  */
+import { M3uaDecodeError, M3uaRangeError } from './errors.js';
 
 export const CLASS = { MGMT: 0, XFER: 1, SSNM: 2, ASPSM: 3, ASPTM: 4, RKM: 9 } as const;
 export const TYPE = {
@@ -23,10 +24,7 @@ export const PPID_M3UA = 3;
 export interface Param { tag: number; value: Buffer }
 export interface M3uaMsg { cls: number; type: number; params: Param[] }
 
-export class M3uaDecodeError extends Error {
-  readonly code = 'ERR_M3UA_DECODE';
-  constructor(message: string, readonly offset: number) { super(message); this.name = 'M3uaDecodeError'; }
-}
+export { M3uaDecodeError };
 
 export function encodeParams(params: readonly Param[]): Buffer {
   const parts: Buffer[] = [];
@@ -77,7 +75,7 @@ export function parsePointCode(s: string): number {
     const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])];
     if (a < 8 && b < 256 && c < 8) return (a << 11) | (b << 3) | c;
   } else if (/^\d+$/.test(s) && Number(s) < 16384) return Number(s);
-  throw new RangeError(`invalid point code ${s}: a.b.c (3.8.3) or 0..16383`);
+  throw new M3uaRangeError(`invalid point code ${s}: a.b.c (3.8.3) or 0..16383`);
 }
 export const formatPointCode = (pc: number): string => `${pc >> 11}.${(pc >> 3) & 0xff}.${pc & 7}`;
 
