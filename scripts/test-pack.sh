@@ -51,12 +51,12 @@ if [ -f "$io_tgz" ]; then
            package/scripts/install.mjs package/scripts/build-addon.mjs package/scripts/native-dir.cjs; do
     grep -qx "$f" <<<"$list" || missing+=("$f")
   done
-  for c in native/src/*.c packages/io/src/addon/*.c; do
+  for c in native/src/*.c native/src/*.h packages/io/src/addon/*.cc packages/io/src/addon/*.hh; do
     f="package/${c#packages/io/}"; grep -qx "$f" <<<"$list" || missing+=("$f")
   done
   grep -qE '^package/prebuilds/linux-x64/.+\.node$' <<<"$list" || missing+=("package/prebuilds/linux-x64/*.node")
   extra=$(grep -E '^package/(test|src/[^/]+\.ts$|build/)' <<<"$list" | head -3 | tr '\n' ' ')
-  if [ ${#missing[@]} -eq 0 ] && [ -z "$extra" ]; then ok "@osmo/io tarball: C sources, binding.gyp, prebuilt linux-x64 addon, dist with types"
+  if [ ${#missing[@]} -eq 0 ] && [ -z "$extra" ]; then ok "@osmo/io tarball: C core and C++ glue sources, binding.gyp, prebuilt linux-x64 addon, dist with types"
   else fail "@osmo/io tarball: missing ${missing[*]:-nothing}; unexpected ${extra:-nothing}"; fi
 fi
 
