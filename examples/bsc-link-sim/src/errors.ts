@@ -21,14 +21,18 @@ export class SimRangeError extends RangeError {
   readonly code = 'ERR_OUT_OF_RANGE';
 }
 
+/** An A-bis decoder's typed error: what went wrong (code) and at which byte offset of the input. */
+class AbisDecodeError<C extends string> extends Error {
+  constructor(readonly code: C, message: string, readonly offset: number) {
+    super(`${message} (at offset ${offset})`);
+  }
+}
+
 export type OmlDecodeErrorCode = 'ERR_OML_TOO_SHORT' | 'ERR_OML_BAD_MDISC' | 'ERR_OML_BAD_LENGTH' | 'ERR_OML_BAD_MANUF' |
   'ERR_OML_ATTR_UNKNOWN' | 'ERR_OML_ATTR_TRUNCATED';
 
-export class OmlDecodeError extends Error {
+export class OmlDecodeError extends AbisDecodeError<OmlDecodeErrorCode> {
   override readonly name = 'OmlDecodeError';
-  constructor(readonly code: OmlDecodeErrorCode, message: string, readonly offset: number) {
-    super(`${message} (at offset ${offset})`);
-  }
 }
 
 export class OmlEncodeError extends RangeError {
@@ -39,11 +43,8 @@ export class OmlEncodeError extends RangeError {
 export type RslDecodeErrorCode = 'ERR_RSL_TOO_SHORT' | 'ERR_RSL_UNSUPPORTED' | 'ERR_RSL_IE_UNKNOWN' | 'ERR_RSL_IE_TRUNCATED' |
   'ERR_RSL_IE_MISSING' | 'ERR_RSL_IE_INVALID';
 
-export class RslDecodeError extends Error {
+export class RslDecodeError extends AbisDecodeError<RslDecodeErrorCode> {
   override readonly name = 'RslDecodeError';
-  constructor(readonly code: RslDecodeErrorCode, message: string, readonly offset: number) {
-    super(`${message} (at offset ${offset})`);
-  }
 }
 
 export class RslEncodeError extends RangeError {
