@@ -17,7 +17,10 @@
 #define OIO_INLINE_DATA 256
 #define OIO_INLINE_CTRL 64
 #define OIO_ENT_POOL_MAX 4096
-#define OIO_DGRAM_WRITES 16     /* io_uring: sends in flight per datagram socket (one message each) */
+/* io_uring: sends in flight per datagram socket (one message each). A full window costs one submission: at 16 an
+ * NS echo at saturation made 0.08 system calls per PDU, at 64 0.04. ~29 KiB of slots, allocated on a socket's
+ * first send. */
+#define OIO_DGRAM_WRITES 64
 #define OIO_DGRAM_GROUPS 4      /* io_uring: buffer sizes of datagram multishot receives per context */
 
 /* One queued message. Pooled per context so steady-state writes allocate nothing. */
