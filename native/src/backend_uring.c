@@ -1097,14 +1097,16 @@ static void uring_unregister(struct oio_fd *iofd)
 }
 
 /* Reads completed while reading was off belong to this fd: after close they must not reach the next fd this iofd
- * is registered with. (A NOP already delivering them is dropped by the fd generation check.) */
+ * is registered with. Also when the operation is still in flight: a multishot receive parks and stays armed until
+ * its cancellation completes, and a NOP about to deliver takes parked_res (0 now) and is then dropped by the fd
+ * generation check. */
 static void uring_close_fd(struct oio_fd *iofd)
 {
 	struct oio_uring_fd *u = &iofd->u.uring;
 
 	for (unsigned i = 0; i < u->rd_cap; i++) {
 		struct oio_uop *op = &u->rd[i];
-		if (!op->parked || op->busy)
+		if (!op->parked)
 			continue;
 		if (iofd->mode == OIO_MODE_ACCEPT)
 			close(op->parked_res); /* an accepted fd nobody took */

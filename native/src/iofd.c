@@ -25,6 +25,15 @@ static bool same_file(const struct oio_fd *iofd, const struct stat *st)
 	return st->st_dev == iofd->st_dev && st->st_ino == iofd->st_ino;
 }
 
+/* The iofd's file changes without a close: what was read from the old one and not delivered yet (parked reads,
+ * half a segment) is not the new one's, and records of it still on their way are stale. */
+static void drop_undelivered(struct oio_fd *iofd)
+{
+	oio_seg_reset(&iofd->seg);
+	iofd->ctx->ops->close_fd(iofd);
+	iofd->fdgen++;
+}
+
 bool oio_fd_forget_if_stale(struct oio_fd *iofd)
 {
 	struct stat st;
@@ -32,6 +41,7 @@ bool oio_fd_forget_if_stale(struct oio_fd *iofd)
 	if (iofd->fd < 0 || (fstat(iofd->fd, &st) == 0 && same_file(iofd, &st)))
 		return false;
 	release_fd(iofd);
+	drop_undelivered(iofd);
 	iofd->fd = -1;
 	return true;
 }
@@ -132,13 +142,16 @@ int oio_fd_register(struct oio_fd *iofd, int fd)
 		return -EIO;
 	if (fd >= 0 && ops->owns_fd(iofd->ctx, fd))
 		return -EBUSY; /* the core's own ring or eventfd: closing it through an iofd would break the backend */
-	if (fd >= 0)
-		iofd->fd = fd;
-	if (iofd->fd < 0)
+	if (iofd->fd < 0 && fd < 0)
 		return -EBADF;
 	iofd->ctx->stats.syscalls++;
-	if (fstat(iofd->fd, &st) < 0)
+	if (fstat(fd >= 0 ? fd : iofd->fd, &st) < 0)
 		return -errno;
+	/* another file than the one read before (a new number, or the old number now names another file) */
+	if (!(iofd->flags & F_CLOSED) && iofd->fd >= 0 && ((fd >= 0 && fd != iofd->fd) || !same_file(iofd, &st)))
+		drop_undelivered(iofd);
+	if (fd >= 0)
+		iofd->fd = fd;
 	iofd->st_dev = st.st_dev;
 	iofd->st_ino = st.st_ino;
 	iofd->sotype = 0;

@@ -270,3 +270,33 @@ TEST(lenprefix_unit)
 	uint8_t h[] = { 0xff, 0xff, 0xff, 0xff };
 	CHECK_EQ(oio_lenprefix_segment(&huge, h, 4), -EMSGSIZE);
 }
+
+/* Registered again with another socket (no close in between): half a message read from the old one must not be
+ * joined to the new one's bytes. */
+TEST(segment_register_other_fd_drops_partial)
+{
+	struct rec r;
+	int a[2], b[2];
+
+	socketpair_nb(SOCK_STREAM, a);
+	socketpair_nb(SOCK_STREAM, b);
+	rec_init(&r);
+	seg_fd(t, &r, a[0], seg4, NULL);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	CHECK_EQ(write(a[1], "xy", 2), 2);
+	test_loop_run_until(&t->loop, NULL, NULL, 50);
+	CHECK_EQ(r.nmsg, 0);
+	CHECK_OK(oio_fd_unregister(r.iofd));
+	CHECK_OK(oio_fd_register(r.iofd, b[0]));
+	CHECK_EQ(write(b[1], "ABCD", 4), 4);
+	struct want w = { &r, 4 };
+	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &w, 2000));
+	test_loop_run_until(&t->loop, NULL, NULL, 10);
+	CHECK_EQ(r.nmsg, 1);
+	CHECK(memcmp(r.buf, "ABCD", 4) == 0);
+	oio_fd_free(r.iofd);
+	close(a[0]);
+	close(a[1]);
+	close(b[1]);
+	rec_fini(&r);
+}

@@ -105,8 +105,12 @@ Napi::Value Addon::Register(const napi_value *argv)
 	int fd = ArgI32(env_, argv[1], -1);
 	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(uv_))
 		return Int(env_, -EBUSY); // libuv's own epoll fd: closing it through an iofd would break the loop
-	ReleaseHeld(n); // ahead of what the core reads from now on
+	uint32_t gen = oio_fd_generation(n->iofd);
 	int rc = oio_fd_register(n->iofd, fd);
+	if (oio_fd_generation(n->iofd) != gen)
+		DropHeld(n); // registered with another file: reads held for the old one are not its
+	else
+		ReleaseHeld(n); // ahead of what the core reads from now on (registering delivers nothing at once)
 	NfdSetRef(n);
 	NfdSync(n);
 	return Int(env_, rc);
