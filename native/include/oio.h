@@ -86,7 +86,8 @@ struct oio_ctx_opts {
 	unsigned uring_entries;  /* io_uring SQ entries; 0 = default (4096) */
 	bool uring_immediate;    /* submit every SQE at once instead of batching until oio_ctx_flush() */
 	bool uring_no_defer;     /* don't try IORING_SETUP_DEFER_TASKRUN */
-	bool uring_no_multishot; /* stream sockets: one receive SQE per read instead of a multishot receive */
+	bool uring_no_multishot; /* stream and datagram sockets: one receive SQE per read instead of a multishot
+				  * receive */
 	unsigned read_sqes;      /* reads kept armed per new iofd (upstream LIBOSMO_IO_URING_READ_SQE); 0 = 1 */
 };
 
@@ -98,6 +99,7 @@ struct oio_stats {
 	uint64_t uring_sqes;     /* SQEs handed to the kernel */
 	uint64_t uring_stale_waits; /* short kernel waits instead of spinning on a stale IORING_SQ_TASKRUN */
 	uint64_t truncated;      /* datagrams larger than the read size, reported as -EMSGSIZE */
+	uint64_t uring_nobufs;   /* multishot receives that ended because their buffer ring ran dry (armed again) */
 	uint32_t uring_entries;  /* ring size in use (0 for poll) */
 	uint32_t uring_flags;    /* IORING_SETUP_* flags in use */
 };

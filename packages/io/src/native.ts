@@ -156,7 +156,7 @@ export function uringNoDefer(): boolean {
   return process.env.OSMO_IO_URING_DEFER === '0';
 }
 
-/** OSMO_IO_URING_MULTISHOT=0: stream sockets get one receive SQE per read instead of a multishot receive. */
+/** OSMO_IO_URING_MULTISHOT=0: stream and datagram sockets get one receive SQE per read instead of a multishot receive. */
 export function uringNoMultishot(): boolean {
   return process.env.OSMO_IO_URING_MULTISHOT === '0';
 }
