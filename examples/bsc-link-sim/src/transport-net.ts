@@ -137,14 +137,13 @@ class NetServer extends EventEmitter<ServerLinkEvents> implements ServerLink {
   private boundPort = 0;
   constructor(private readonly o: ServerLinkOptions) { super(); }
   get port(): number { return this.boundPort; }
-  open(): Promise<void> {
+  open(): void {
     const srv = net.createServer((s) => this.onAccept(s));
     this.srv = srv;
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(this.o.port, this.o.host, () => {
-        this.boundPort = (srv.address() as net.AddressInfo).port; resolve();
-      });
+    srv.once('error', (e) => { if (this.srv === srv) this.srv = null; this.emit('error', e); });
+    srv.listen(this.o.port, this.o.host, () => {
+      this.boundPort = (srv.address() as net.AddressInfo).port;
+      this.emit('listening');
     });
   }
   private onAccept(s: net.Socket): void {
