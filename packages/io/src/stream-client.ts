@@ -250,7 +250,7 @@ export class StreamClient {
    * `lastError`), then the reconnect timer, or `disconnectCb` when reconnecting is disabled - whether the kernel
    * refused at once (socket()/connect(), e.g. a missing Unix path), later (ECONNREFUSED), or the lookup failed
    * (ENOTFOUND). The state stays CONNECTING until then; a close()/open()/destroy() before that report wins.
-   * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy()
+   * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy(); the IoFd's error when it cannot be set up
    */
   open(): void {
     if (this.#destroyed) {
@@ -259,7 +259,14 @@ export class StreamClient {
     if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return;
     this.#epoch++;
     this.#clearTimer();
-    this.#connect();
+    try {
+      this.#connect();
+    } catch (e) {
+      // the IoFd could not be set up (the I/O backend, not the network): thrown as it is, the client stays usable
+      this.#closeIofd();
+      this.#state = 'CLOSED';
+      throw e;
+    }
   }
 
   /**

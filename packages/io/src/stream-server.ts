@@ -159,8 +159,8 @@ export class StreamServer {
 
   /**
    * Start listening, now: returns once the socket listens (`port` / `localAddress` are then valid). Already
-   * listening: no-op. A server's open() throws when it cannot listen, as a busy port is the caller's to handle at
-   * once (the one place open() does not report through a callback, docs/design.md §5).
+   * listening: no-op. A server's open() throws when it cannot listen: a busy port is the caller's to handle at once,
+   * there is nothing to retry (docs/design.md §5; clients report failed attempts through their callbacks instead).
    * @throws OsmoIoSystemError (code 'EADDRINUSE', 'EACCES' ..., errno negative, syscall 'bind' / 'listen', address,
    *   port; for Unix the path as address and port 0) when the socket cannot be bound/listened on
    */
