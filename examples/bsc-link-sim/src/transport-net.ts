@@ -60,7 +60,12 @@ class NetClient extends EventEmitter<ClientLinkEvents> implements ClientLink {
   private closed = true;
   constructor(private readonly o: ClientLinkOptions) { super(); }
   get isUp(): boolean { return this.up; }
-  open(): void { this.closed = false; this.connect(); }
+  open(): void {
+    if (this.sock) return; // connecting or connected already (as IpaClient)
+    this.closed = false;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; } // waiting to reconnect: try now
+    this.connect();
+  }
   private connect(): void {
     const s = net.connect({ host: this.o.host, port: this.o.port });
     s.setNoDelay(true);

@@ -25,7 +25,10 @@ export interface ClientLinkEvents {
 }
 export interface ClientLink extends EventEmitter<ClientLinkEvents> {
   readonly isUp: boolean;
-  /** start connecting; returns nothing, the outcome is 'connected' or 'connectError' (then retried) */
+  /**
+   * start connecting; returns nothing, the outcome is 'connected' or 'connectError' (then retried). Already connecting
+   * or connected: nothing happens; waiting to reconnect: a new attempt starts now.
+   */
   open(): void;
   /** drop the connection now; reconnect after the reconnect delay */
   reconnect(): void;

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { constants as osConstants } from 'node:os';
 import { once } from 'node:events';
+import { turns } from '../../../packages/io/test/loop.js';
 import { loadTransport, listening, type ClientLink, type ServerLink, type TransportKind } from '../src/transport.js';
 
 for (const kind of ['osmo-io', 'node-net'] as TransportKind[]) {
@@ -42,6 +43,20 @@ for (const kind of ['osmo-io', 'node-net'] as TransportKind[]) {
       const c = server(a.port);
       const err = await listening(c).then(() => null, (e: unknown) => e as { code?: string });
       expect(err?.code).to.equal('EADDRINUSE');
+    });
+
+    it('a client link: open() twice makes one connection', async () => {
+      const a = server(0);
+      await listening(a);
+      const ups: string[] = [];
+      a.on('up', (c) => ups.push(String(c.unitId)));
+      const c = T.client({ host: '127.0.0.1', port: a.port, unitId: '7/0/0', name: `${kind}-cli`, reconnectMs: -1 });
+      links.push(c);
+      c.open();
+      c.open();
+      await once(c, 'up');
+      await turns();
+      expect(ups).to.deep.equal(['7/0/0']);
     });
 
     it("a client link: open() returns nothing, a refused attempt is 'connectError' (ECONNREFUSED) after it", async () => {
