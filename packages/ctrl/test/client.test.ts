@@ -5,7 +5,7 @@ import type { NetError } from '@osmo/io';
 import { CtrlClient, CtrlClientError, CtrlEncodeError, CtrlUsageError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
 import { FakeClock } from '../../io/test/fake-clock.js';
 import { ctrlFrame } from './raw-peer.js';
-import { gate, turns, type Gate } from '../../io/test/loop.js';
+import { gate, turns, until, type Gate } from '../../io/test/loop.js';
 
 describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
   let srv: CtrlServer;
@@ -154,6 +154,8 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     expect(b).to.equal(a);
     await a;
     expect(c.isConnected).to.equal(true);
+    await until(() => srv.connections.size > 0, 5000, 'the server accepted'); // its accept may come after our connect
+    await turns();
     expect(srv.connections.size).to.equal(1);
   });
 
