@@ -12,7 +12,7 @@ import { BscOml } from './bsc-oml.js';
 import { decodeOml } from './oml.js';
 import { decodeMeasResult } from './rsl.js';
 import { SeqCheck } from './stats.js';
-import type { ServerConn, ServerLink, Transport } from './transport.js';
+import { listening, type ServerConn, type ServerLink, type Transport } from './transport.js';
 import { OmlDecodeError, RslDecodeError } from './errors.js';
 
 const debug = debuglog('osmo-linksim');
@@ -159,8 +159,8 @@ export class BscSide extends EventEmitter<BscSideEvents> {
         throw e;
       }
     });
-    await oml.open();
-    await rsl.open();
+    await listening(oml);
+    await listening(rsl);
   }
 
   totals(): { received: number; lost: number; duplicates: number; decodeErrors: number; omlUp: number; rslUp: number } {

@@ -59,7 +59,16 @@ class IpaServerLink extends EventEmitter<ServerLinkEvents> implements ServerLink
     this.srv.on('reject', (c) => this.emit('garbage', wrap(c), 'ID_RESP without unit id'));
   }
   get port(): number { return this.srv.port; }
-  async open(): Promise<void> { this.srv.open(); }
+  open(): void {
+    // IpaServer listens (or throws) now; the link's shape reports both after open() returned, as node:net does
+    try {
+      this.srv.open();
+    } catch (e) {
+      process.nextTick(() => this.emit('error', e as Error));
+      return;
+    }
+    process.nextTick(() => { if (this.srv.port !== 0) this.emit('listening'); }); // not when closed meanwhile
+  }
   close(): void { this.srv.close(); }
 }
 

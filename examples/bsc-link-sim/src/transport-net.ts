@@ -60,7 +60,12 @@ class NetClient extends EventEmitter<ClientLinkEvents> implements ClientLink {
   private closed = true;
   constructor(private readonly o: ClientLinkOptions) { super(); }
   get isUp(): boolean { return this.up; }
-  open(): void { this.closed = false; this.connect(); }
+  open(): void {
+    if (this.sock) return; // connecting or connected already (as IpaClient)
+    this.closed = false;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; } // waiting to reconnect: try now
+    this.connect();
+  }
   private connect(): void {
     const s = net.connect({ host: this.o.host, port: this.o.port });
     s.setNoDelay(true);
@@ -137,14 +142,13 @@ class NetServer extends EventEmitter<ServerLinkEvents> implements ServerLink {
   private boundPort = 0;
   constructor(private readonly o: ServerLinkOptions) { super(); }
   get port(): number { return this.boundPort; }
-  open(): Promise<void> {
+  open(): void {
     const srv = net.createServer((s) => this.onAccept(s));
     this.srv = srv;
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(this.o.port, this.o.host, () => {
-        this.boundPort = (srv.address() as net.AddressInfo).port; resolve();
-      });
+    srv.once('error', (e) => { if (this.srv === srv) this.srv = null; this.emit('error', e); });
+    srv.listen(this.o.port, this.o.host, () => {
+      this.boundPort = (srv.address() as net.AddressInfo).port;
+      this.emit('listening');
     });
   }
   private onAccept(s: net.Socket): void {

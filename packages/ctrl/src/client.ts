@@ -58,7 +58,7 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   readonly #ipa: IpaClient;
   readonly #pending = new Map<string, Pending>();
   #nextId = 1;
-  #connecting: { resolve(): void; reject(e: Error): void; timer: unknown } | null = null;
+  #connecting: { promise: Promise<void>; resolve(): void; reject(e: Error): void; timer: unknown } | null = null;
   #closed = false;
 
   constructor(opts: CtrlClientOptions) {
@@ -85,20 +85,29 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   get isConnected(): boolean { return this.#ipa.isConnected; }
 
   /**
-   * Connect; rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server cannot be reached. Its `cause`
-   * is the Node-style error of the attempt: code 'ECONNREFUSED' (errno, address, port), 'ENOTFOUND' (hostname) ...
+   * Connect, once (no reconnect). Not an `open()`: this client is promise-based, so the one attempt's outcome is
+   * what connect() returns (docs/design.md §5). Resolves when connected (at once if already connected; a second call
+   * while connecting shares the attempt). Rejects with CtrlClientError ERR_OSMO_CTRL_NOT_CONNECTED when the server
+   * cannot be reached - its `cause` is the Node-style error of the attempt: code 'ECONNREFUSED' (errno, address,
+   * port), 'ENOTFOUND' (hostname) ... - or after connectTimeout; with ERR_OSMO_CTRL_CLOSED after close().
    */
   connect(): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `connect() after close() (${this.#where()})`));
+    }
     if (this.#ipa.isConnected) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = this.#timers.setTimeout(() => {
-        this.#connecting = null;
-        this.#ipa.close();
-        reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.#where()} timed out`));
-      }, this.#connectTimeout);
-      this.#connecting = { resolve, reject, timer };
-      this.#ipa.open(); // a failure (at once or later) arrives as 'connectError'
-    });
+    if (this.#connecting) return this.#connecting.promise;
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const timer = this.#timers.setTimeout(() => {
+      this.#connecting = null;
+      this.#ipa.close();
+      reject(new CtrlClientError('ERR_OSMO_CTRL_NOT_CONNECTED', `connecting to ${this.#where()} timed out`));
+    }, this.#connectTimeout);
+    this.#connecting = { promise, resolve, reject, timer };
+    this.#ipa.open(); // a failure, whether the kernel refused at once or later, arrives after this as 'connectError'
+    return promise;
   }
 
   /** GET: resolves with the reply text; rejects with CtrlClientError (ERROR reply, timeout, closed). */
@@ -199,6 +208,12 @@ export class CtrlClient extends EventEmitter<CtrlClientEvents> {
   }
 
   #failAll(why: string): void {
+    const c = this.#connecting;
+    this.#connecting = null;
+    if (c) {
+      this.#timers.clearTimeout(c.timer);
+      c.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `connecting to ${this.#where()}: ${why}`));
+    }
     for (const p of this.#pending.values()) {
       this.#timers.clearTimeout(p.timer);
       p.reject(new CtrlClientError('ERR_OSMO_CTRL_CLOSED', `${p.type} ${p.variable}: ${why}`));

@@ -169,7 +169,7 @@ export class CtrlServer extends EventEmitter<CtrlServerEvents> {
     this.#ipa.on('down', (link) => this.#onDown(link));
   }
 
-  /** Start listening (throws the socket error, e.g. code EADDRINUSE). */
+  /** Start listening now; returns nothing, throws OsmoIoSystemError (code EADDRINUSE ...) when it cannot listen. */
   open(): void {
     this.#ipa.open();
   }

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import type { NetError } from '@osmo/io';
 import { CtrlClient, CtrlClientError, CtrlEncodeError, CtrlUsageError, ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlTrapEvent } from '../src/index.js';
 import { FakeClock } from '../../io/test/fake-clock.js';
 import { ctrlFrame } from './raw-peer.js';
-import { gate, turns, type Gate } from '../../io/test/loop.js';
+import { gate, turns, until, type Gate } from '../../io/test/loop.js';
 
 describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, function () {
   let srv: CtrlServer;
@@ -131,13 +133,42 @@ describe(`CtrlClient (backend ${process.env.OSMO_IO_BACKEND ?? 'default'})`, fun
     await closed;
   });
 
-  it('connect to a closed port rejects with ERR_OSMO_CTRL_NOT_CONNECTED', async () => {
+  it('connect to a closed port rejects with ERR_OSMO_CTRL_NOT_CONNECTED, the refusal as cause', async () => {
     const port = srv.port;
     srv.close();
     const c = new CtrlClient({ port });
     clients.push(c);
     const err = await c.connect().catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(CtrlClientError);
     expect((err as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_NOT_CONNECTED');
+    const cause = (err as CtrlClientError).cause as NetError;
+    expect([cause.code, cause.errno, cause.syscall, cause.address, cause.port])
+      .to.deep.equal(['ECONNREFUSED', -osConstants.errno.ECONNREFUSED, 'connect', '127.0.0.1', port]);
+  });
+
+  it('connect() twice while connecting: one attempt, both settle with it', async () => {
+    const c = new CtrlClient({ port: srv.port });
+    clients.push(c);
+    const a = c.connect();
+    const b = c.connect();
+    expect(b).to.equal(a);
+    await a;
+    expect(c.isConnected).to.equal(true);
+    await until(() => srv.connections.size > 0, 5000, 'the server accepted'); // its accept may come after our connect
+    await turns();
+    expect(srv.connections.size).to.equal(1);
+  });
+
+  it('connect() after close() rejects with ERR_OSMO_CTRL_CLOSED; close() while connecting rejects the attempt', async () => {
+    const c = new CtrlClient({ port: srv.port });
+    clients.push(c);
+    const pending = c.connect();
+    c.close();
+    const e1 = await pending.catch((e: unknown) => e);
+    expect((e1 as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_CLOSED');
+    const e2 = await c.connect().catch((e: unknown) => e);
+    expect(e2).to.be.instanceOf(CtrlClientError);
+    expect((e2 as CtrlClientError).code).to.equal('ERR_OSMO_CTRL_CLOSED');
   });
 
   it("answers the server's PING with PONG (the IPA link layer) and ignores other non-CTRL frames", async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { getBackend } from '@osmo/io';
+import { constants as osConstants } from 'node:os';
+import { getBackend, OsmoIoSystemError } from '@osmo/io';
 import { ctrlHandled, CtrlRegistry, CtrlServer, CtrlTree, type CtrlConnection, type CtrlDeferred } from '../src/index.js';
 import { ctrlFrame, RawPeer } from './raw-peer.js';
 import { turns } from '../../io/test/loop.js';
@@ -54,6 +55,16 @@ describe(`CtrlServer over IPA (backend ${process.env.OSMO_IO_BACKEND ?? 'default
   const open = async (): Promise<RawPeer> => { const p = await RawPeer.open(ctx.srv.port); peers.push(p); return p; };
   beforeEach(() => { ctx = makeServer(); });
   afterEach(() => { for (const p of peers.splice(0)) p.close(); ctx.srv.close(); });
+
+  it('open() on a busy port throws OsmoIoSystemError EADDRINUSE at once (as IpaServer and StreamServer)', () => {
+    const other = new CtrlServer({ tree: ctx.tree, registry: new CtrlRegistry({ autoTick: false }), port: ctx.srv.port });
+    let err: unknown;
+    try { other.open(); } catch (e) { err = e; }
+    expect(err).to.be.instanceOf(OsmoIoSystemError);
+    const e = err as OsmoIoSystemError;
+    expect([e.code, e.errno, e.syscall, e.address, e.port])
+      .to.deep.equal(['EADDRINUSE', -osConstants.errno.EADDRINUSE, 'bind', '127.0.0.1', ctx.srv.port]);
+  });
 
   it('runs on the selected backend and binds to 127.0.0.1 by default', () => {
     if (process.env.OSMO_IO_BACKEND) expect(getBackend()).to.equal(process.env.OSMO_IO_BACKEND.toLowerCase());

@@ -23,6 +23,8 @@
  * - `errorCb(cli, err)` for every failed connect attempt (an extension: upstream only logs it), with a Node-style
  *   error: `code` 'ECONNREFUSED' / 'ETIMEDOUT' ... (`errno` negative, `syscall` 'connect', `address`, `port`), or the
  *   dns error of a name that does not resolve (`code` 'ENOTFOUND', `hostname`). Also kept as `cli.lastError`.
+ *   Never called from inside `open()`: an attempt that fails at once (socket() or connect() refused by the kernel, e.g.
+ *   a missing Unix path) is reported on a later tick, like one the kernel refuses later (docs/design.md §5, open()).
  *
  * Host names: `address` may be an IPv4/IPv6 literal (IPv6 with or without brackets) or a name, resolved with
  * `dns.lookup` (honouring `family`) before every connect attempt, like `net.connect`. A name with several
@@ -129,8 +131,11 @@ export class StreamClient {
   /** addresses of the current attempt still to try, and the one being tried */
   #addrs: LookupAddress[] = [];
   #current = '';
-  /** identifies the pending name lookup; any close/open/reconnect drops it */
-  #lookup: object | null = null;
+  /**
+   * identifies the attempt that has no IoFd yet: a name lookup in progress, or a failure at once waiting for its
+   * report on the next tick. Any close/open/reconnect/destroy drops it.
+   */
+  #pending: object | null = null;
   #lastError: NetError | null = null;
   readonly #port: number;
   readonly #path: string;
@@ -239,21 +244,29 @@ export class StreamClient {
   }
 
   /**
-   * Open the connection: create a non-blocking socket and start connecting (state CONNECTING).
-   * Already CONNECTING/CONNECTED: nothing happens, returns 0. WAIT_RECONNECT: the timer is cancelled and a new attempt
-   * starts now. Returns 0, or -errno when the socket could not be created / connect failed at once; then the reconnect
-   * timer is armed (if enabled); of the callbacks only `errorCb` is called for this failure. With a host name, 0: the
-   * name is looked up first (state CONNECTING), a failed lookup is a failed attempt (errorCb with ENOTFOUND).
-   * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy()
+   * Open the connection: start an attempt (state CONNECTING) and return. Already CONNECTING/CONNECTED: nothing happens.
+   * WAIT_RECONNECT: the timer is cancelled and a new attempt starts now. A host name is looked up first.
+   * Every failed attempt is reported the same way, after open() has returned (as net.connect does): `errorCb` (and
+   * `lastError`), then the reconnect timer, or `disconnectCb` when reconnecting is disabled - whether the kernel
+   * refused at once (socket()/connect(), e.g. a missing Unix path), later (ECONNREFUSED), or the lookup failed
+   * (ENOTFOUND). The state stays CONNECTING until then; a close()/open()/destroy() before that report wins.
+   * @throws Error with code ERR_OSMO_STREAM_DESTROYED after destroy(); the IoFd's error when it cannot be set up
    */
-  open(): number {
+  open(): void {
     if (this.#destroyed) {
       throw new OsmoIoError('ERR_OSMO_STREAM_DESTROYED', `stream_cli(${this.name}): open() after destroy()`);
     }
-    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
+    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return;
     this.#epoch++;
     this.#clearTimer();
-    return this.#connect();
+    try {
+      this.#connect();
+    } catch (e) {
+      // the IoFd could not be set up (the I/O backend, not the network): thrown as it is, the client stays usable
+      this.#closeIofd();
+      this.#state = 'CLOSED';
+      throw e;
+    }
   }
 
   /**
@@ -338,41 +351,42 @@ export class StreamClient {
     return this.#proto === 'unix' ? this.#path : formatHostPort(this.#current || this.#address, this.#port);
   }
 
-  /** Start an attempt: a literal (or Unix path) connects now, a name is looked up first. */
-  #connect(): number {
+  /** Start an attempt (open() or the reconnect timer): a literal (or Unix path) connects now, a name is looked up. */
+  #connect(): void {
+    this.#state = 'CONNECTING';
     if (this.#proto === 'tcp' && net.isIP(this.#address) === 0) {
       const token = {};
-      this.#lookup = token;
-      this.#state = 'CONNECTING';
+      this.#pending = token;
       debug('stream_cli(%s): looking up %s', this.name, this.#address);
       lookupHost(this.#address, this.#family, this.#lookupFn).then((addrs) => {
-        if (this.#lookup !== token) return;
-        this.#lookup = null;
+        if (this.#pending !== token) return;
+        this.#pending = null;
         this.#addrs = addrs;
         try {
-          this.#connectNext(false);
+          this.#connectNext();
         } catch (e) {
           // IoFd setup failed (not a network error): a failed attempt, not an unhandled rejection
           this.#addrs = [];
           this.#connectFailed(errnoOf(e));
         }
       }, (err: NetError) => {
-        if (this.#lookup !== token) return;
-        this.#lookup = null;
+        if (this.#pending !== token) return;
+        this.#pending = null;
         this.#addrs = [];
         this.#connectFailed(-E.EIO, err);
       });
-      return 0;
+      return;
     }
     this.#addrs = this.#proto === 'tcp' ? [{ address: this.#address, family: net.isIPv6(this.#address) ? 6 : 4 }] : [];
-    return this.#connectNext(true);
+    this.#connectNext();
   }
 
   /**
-   * Connect to the next address of the attempt; 0 or the -errno of a failure at once. `sync`: called from open() or
-   * the reconnect timer (a failure only re-arms the timer), else from a completion (a failure is #connectFailed).
+   * Connect to the next address of the attempt. When the kernel refuses at once (socket/bind/connect) and no address
+   * is left, the failure is reported on the next tick, exactly like a refusal that arrives with the connect
+   * notification: open() never reports through a callback before it has returned (net.connect does the same).
    */
-  #connectNext(sync: boolean): number {
+  #connectNext(): void {
     this.#current = this.#addrs.shift()?.address ?? '';
     let fd: number;
     try {
@@ -381,16 +395,18 @@ export class StreamClient {
       const res = errnoOf(err);
       debug('stream_cli(%s): connect to %s failed at once: %d (%s)', this.name, this.#target(), res,
         (err as Error).message);
-      if (this.#addrs.length > 0) return this.#connectNext(sync);
-      if (!sync) {
-        this.#connectFailed(res);
-        return res;
+      if (this.#addrs.length > 0) {
+        this.#connectNext();
+        return;
       }
-      this.#state = 'CLOSED';
-      const epoch = this.#epoch;
-      this.#reportError(this.#errorFor(res));
-      if (epoch === this.#epoch && !this.#destroyed) this.#scheduleReconnect();
-      return res;
+      const token = {};
+      this.#pending = token;
+      process.nextTick(() => {
+        if (this.#pending !== token) return; // closed, reopened or destroyed meanwhile
+        this.#pending = null;
+        this.#connectFailed(res);
+      });
+      return;
     }
     const ops: IoOps = {
       readCb: (io, res, msg) => this.#onRead(io, res, msg),
@@ -414,13 +430,12 @@ export class StreamClient {
     this.#iofd = iofd;
     this.#state = 'CONNECTING';
     debug('stream_cli(%s): connecting to %s (fd %d)', this.name, this.#target(), fd);
-    return 0;
   }
 
   #closeIofd(): void {
     const io = this.#iofd;
     this.#iofd = null;
-    this.#lookup = null;
+    this.#pending = null;
     this.#localAddr = null;
     this.#peerAddr = null;
     if (io !== null) io.close();
@@ -446,7 +461,13 @@ export class StreamClient {
       if (this.#timer !== t) return;
       this.#timer = null;
       if (this.#state !== 'WAIT_RECONNECT' || this.#destroyed) return;
-      this.#connect();
+      try {
+        this.#connect();
+      } catch (e) {
+        // IoFd setup failed (not a network error): a failed attempt, not an exception out of a timer
+        this.#addrs = [];
+        this.#connectFailed(errnoOf(e));
+      }
     }, this.reconnectTimeout);
     if (!this.#refed) t.unref();
     this.#timer = t;
@@ -476,7 +497,7 @@ export class StreamClient {
     debug('stream_cli(%s): connect to %s failed: %s', this.name, this.#target(), err?.message ?? res);
     this.#closeIofd();
     if (err === undefined && this.#addrs.length > 0) {
-      this.#connectNext(false);
+      this.#connectNext();
       return;
     }
     this.#state = 'CLOSED';

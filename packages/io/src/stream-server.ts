@@ -13,12 +13,13 @@
 import { debuglog } from 'node:util';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { errno as E } from './errno.js';
-import { OsmoIoRangeError, OsmoIoTypeError } from './errors.js';
+import { OsmoIoRangeError, OsmoIoSystemError, OsmoIoTypeError } from './errors.js';
 import { IoFd } from './iofd.js';
 import { sock } from './sock.js';
 import { Acceptor } from './acceptor.js';
 import type { IoOps, SockAddr } from './types.js';
 import { isConnectionLost } from './stream-client.js';
+import { formatHostPort } from './resolve.js';
 
 const debug = debuglog('osmo-io');
 /** What one queued message costs beyond its bytes (the core's pooled entry, the JS bookkeeping), roughly. */
@@ -157,19 +158,26 @@ export class StreamServer {
   }
 
   /**
-   * Start listening. Already listening: no-op.
-   * @throws the `sock` Error (code 'EADDRINUSE' etc., errno negative) when the socket cannot be bound/listened on
+   * Start listening, now: returns once the socket listens (`port` / `localAddress` are then valid). Already
+   * listening: no-op. A server's open() throws when it cannot listen: a busy port is the caller's to handle at once,
+   * there is nothing to retry (docs/design.md §5; clients report failed attempts through their callbacks instead).
+   * @throws OsmoIoSystemError (code 'EADDRINUSE', 'EACCES' ..., errno negative, syscall 'bind' / 'listen', address,
+   *   port; for Unix the path as address and port 0) when the socket cannot be bound/listened on
    */
   open(): void {
     if (this.#acceptor !== null) return;
     let fd: number;
-    if (this.#proto === 'unix') {
-      removeStaleSocket(this.#path);
-      fd = sock.unix({ type: 'stream', local: this.#path, listen: this.#backlog });
-    } else {
-      fd = sock.inet({
-        proto: 'tcp', local: { address: this.#address, port: this.#portOpt }, listen: this.#backlog, reuseAddr: true,
-      });
+    try {
+      if (this.#proto === 'unix') {
+        removeStaleSocket(this.#path);
+        fd = sock.unix({ type: 'stream', local: this.#path, listen: this.#backlog });
+      } else {
+        fd = sock.inet({
+          proto: 'tcp', local: { address: this.#address, port: this.#portOpt }, listen: this.#backlog, reuseAddr: true,
+        });
+      }
+    } catch (err) {
+      throw this.#listenError(err);
     }
     let acceptor: Acceptor;
     try {
@@ -185,6 +193,17 @@ export class StreamServer {
     this.#acceptor = acceptor;
     this.#listenFd = fd;
     debug('stream_srv(%s): listening on %s', this.name, fmtAddr(this.#localAddr));
+  }
+
+  /** The sock call's system error as an OsmoIoSystemError naming where (as net's listen errors); others unchanged. */
+  #listenError(err: unknown): unknown {
+    const e = err as { code?: unknown; errno?: unknown; syscall?: unknown };
+    if (err instanceof OsmoIoSystemError || typeof e.code !== 'string' || typeof e.errno !== 'number'
+        || typeof e.syscall !== 'string') return err;
+    const unix = this.#proto === 'unix';
+    const where = unix ? this.#path : formatHostPort(this.#address, this.#portOpt);
+    return new OsmoIoSystemError(e.code, -Math.abs(e.errno), e.syscall, `${e.syscall} ${e.code} ${where}`,
+      { address: unix ? this.#path : this.#address, port: unix ? 0 : this.#portOpt });
   }
 
   /**

@@ -83,7 +83,7 @@ describe('StreamClient', function () {
       },
     }));
     expect(cli.state).to.equal('CLOSED');
-    expect(cli.open()).to.equal(0);
+    expect(cli.open()).to.equal(undefined);
     expect(cli.state).to.equal('CONNECTING');
     expect(cli.iofd).to.not.equal(null);
     await waitFor(() => Buffer.concat(got).toString() === 'hello', 'echo');
@@ -113,7 +113,7 @@ describe('StreamClient', function () {
       connectCb: (c) => { connects++; c.send(Buffer.from('unix-ping')); },
       readCb: (_c, res, msg) => { if (res > 0) got.push(msg); },
     }));
-    expect(cli.open()).to.equal(0);
+    cli.open();
     await waitFor(() => Buffer.concat(got).toString() === 'unix-ping', 'unix echo');
     expect(connects).to.equal(1);
   });
@@ -171,7 +171,7 @@ describe('StreamClient', function () {
     }));
     // a non-blocking TCP connect (loopback included) is in progress when open() returns; the core's connect
     // notification brings the refusal
-    expect(cli.open()).to.equal(0);
+    cli.open();
     expect(cli.state).to.equal('CONNECTING');
     await waitFor(() => errors.length >= 3, 'three refused attempts');
     expect(errors.slice(0, 3)).to.deep.equal(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
@@ -186,25 +186,114 @@ describe('StreamClient', function () {
     await waitFor(() => srv.connections.size === 1, 'server side conn');
   });
 
-  it('Unix path missing: open() fails at once, the timer retries until the server exists', async function () {
+  it('Unix path missing: the failure at once is reported after open() returns, the timer retries until the server exists', async function () {
     const p = tmpSock();
     let connects = 0;
-    let failures = 0;
+    const errors: Array<{ code: unknown; errno: unknown; syscall: unknown; address: unknown; state: string }> = [];
     const cli = track(new StreamClient({
       proto: 'unix', path: p, reconnectTimeout: 30,
       connectCb: () => { connects++; },
-      errorCb: () => { failures++; },
+      errorCb: (c, err) => { errors.push({ code: err.code, errno: err.errno, syscall: err.syscall, address: err.address, state: c.state }); },
     }));
-    const rc = cli.open();
-    expect(rc).to.equal(-os.constants.errno.ENOENT);
+    cli.open();
+    // connect() refused at once (ENOENT), reported like a later refusal: errorCb on a later tick, then the timer
+    expect(errors).to.deep.equal([]);
+    expect(cli.state).to.equal('CONNECTING');
+    await new Promise((r) => process.nextTick(r)); // the report's tick was queued first
+    expect(errors).to.deep.equal([
+      { code: 'ENOENT', errno: -os.constants.errno.ENOENT, syscall: 'connect', address: p, state: 'CLOSED' },
+    ]);
+    expect(cli.lastError?.code).to.equal('ENOENT');
     expect(cli.state).to.equal('WAIT_RECONNECT');
-    await waitFor(() => failures >= 3, 'retries');
+    await waitFor(() => errors.length >= 3, 'retries');
     expect(connects).to.equal(0);
     const srv = new StreamServer({ proto: 'unix', path: p });
     srv.open();
     cleanups.push(() => srv.close({ destroyConnections: true }));
     await waitFor(() => connects === 1, 'connect over unix after retries');
     expect(cli.isConnected).to.equal(true);
+  });
+
+  it('Unix path missing with reconnect disabled: errorCb then disconnectCb, as for a later refusal', async function () {
+    const p = tmpSock();
+    const events: string[] = [];
+    const cli = track(new StreamClient({
+      proto: 'unix', path: p, reconnectTimeout: -1,
+      connectCb: () => events.push('connect'),
+      errorCb: (c, err) => events.push(`error:${String(err.code)}:${String(err.errno)}:${c.state}`),
+      disconnectCb: (c) => events.push(`disconnect:${c.state}`),
+    }));
+    cli.open();
+    expect(events).to.deep.equal([]);
+    await new Promise((r) => process.nextTick(r));
+    expect(events).to.deep.equal([`error:ENOENT:${-os.constants.errno.ENOENT}:CLOSED`, 'disconnect:CLOSED']);
+    await turns();
+    expect(events).to.have.length(2);
+    expect(cli.state).to.equal('CLOSED');
+  });
+
+  describe('a failure at once: what the application does before it is reported wins', function () {
+    function failing(events: string[]): StreamClient {
+      return track(new StreamClient({
+        proto: 'unix', path: tmpSock(), reconnectTimeout: 10,
+        connectCb: () => events.push('connect'),
+        errorCb: (c, err) => events.push(`error:${String(err.code)}:${c.state}`),
+        disconnectCb: () => events.push('disconnect'),
+      }));
+    }
+
+    it('close() right after open(): no callback, stays CLOSED, no timer', async function () {
+      const events: string[] = [];
+      const cli = failing(events);
+      cli.open();
+      cli.close();
+      await turns();
+      expect(events).to.deep.equal([]);
+      expect(cli.state).to.equal('CLOSED');
+      expect(cli.lastError).to.equal(null);
+    });
+
+    it('destroy() right after open(): no callback', async function () {
+      const events: string[] = [];
+      const cli = failing(events);
+      cli.open();
+      cli.destroy();
+      await turns();
+      expect(events).to.deep.equal([]);
+      expect(cli.state).to.equal('CLOSED');
+    });
+
+    it('open() twice: the second is a no-op while the first attempt is pending, one report', async function () {
+      const events: string[] = [];
+      const cli = failing(events);
+      cli.open();
+      cli.open();
+      await new Promise((r) => process.nextTick(r));
+      expect(events).to.deep.equal(['error:ENOENT:CLOSED']);
+      expect(cli.state).to.equal('WAIT_RECONNECT');
+    });
+
+    it('close() then open() again: only the new attempt is reported', async function () {
+      const events: string[] = [];
+      const cli = failing(events);
+      cli.reconnectTimeout = -1;
+      cli.open();
+      cli.close();
+      cli.open();
+      await turns();
+      expect(events).to.deep.equal(['error:ENOENT:CLOSED', 'disconnect']);
+      expect(cli.state).to.equal('CLOSED');
+    });
+
+    it('close() inside errorCb of the failure at once: no timer, no disconnectCb', async function () {
+      const events: string[] = [];
+      const cli = failing(events);
+      cli.errorCb = (c, err) => { events.push(`error:${String(err.code)}`); c.close(); };
+      cli.open();
+      await turns();
+      expect(events).to.deep.equal(['error:ENOENT']);
+      expect(cli.state).to.equal('CLOSED');
+    });
   });
 
   it('connect refused with reconnect disabled: disconnectCb once, no retry', async function () {
@@ -216,7 +305,7 @@ describe('StreamClient', function () {
       disconnectCb: (c) => { events.push('disconnect'); expect(c.state).to.equal('CLOSED'); },
     }));
     // in progress when open() returns (loopback too); the refusal comes with the core's connect notification
-    expect(cli.open()).to.equal(0);
+    cli.open();
     await waitFor(() => events.length > 0, 'disconnectCb');
     // even if the server shows up now, nothing retries: no timer is armed
     const srv = new StreamServer({ address: '127.0.0.1', port });
@@ -344,7 +433,7 @@ describe('StreamClient', function () {
         disconnectCb: () => events.push('disconnect'),
         readCb: (c, res, msg) => {
           events.push(`read:${msg.toString()}`);
-          if (res > 0 && n === 1) { c.close(); expect(c.open()).to.equal(0); }
+          if (res > 0 && n === 1) { c.close(); c.open(); }
         },
       }));
       cli.open();

@@ -8,6 +8,7 @@ import { StreamClient, StreamServer } from '../src/stream.js';
 import { jsIpaSegmentation, turns, until } from './helpers.js';
 import type { StreamServerConn } from '../src/stream.js';
 import { sock } from '../src/sock.js';
+import { OsmoIoSystemError } from '../src/errors.js';
 import { lengthPrefixSegmentation } from '../src/segmentation.js';
 
 const ENOTCONN = os.constants.errno.ENOTCONN;
@@ -385,13 +386,37 @@ describe('StreamServer', function () {
     expect(late.data().length).to.equal(0);
   });
 
-  it('open() on a busy port throws EADDRINUSE', function () {
+  it('open() on a busy port throws EADDRINUSE at once (OsmoIoSystemError with where)', function () {
     const a = track(echoServer());
     a.open();
     const b = new StreamServer({ address: '127.0.0.1', port: a.port });
     // SO_REUSEADDR does not allow two listeners on one port
-    expect(() => b.open()).to.throw(Error).with.property('code', 'EADDRINUSE');
+    let err: unknown;
+    try { b.open(); } catch (e) { err = e; }
+    expect(err).to.be.instanceOf(OsmoIoSystemError);
+    const e = err as OsmoIoSystemError;
+    expect({ code: e.code, errno: e.errno, syscall: e.syscall, address: e.address, port: e.port, message: e.message })
+      .to.deep.equal({ code: 'EADDRINUSE', errno: -os.constants.errno.EADDRINUSE, syscall: 'bind', address: '127.0.0.1',
+        port: a.port, message: `bind EADDRINUSE 127.0.0.1:${a.port}` });
     expect(b.listening).to.equal(false);
+    expect(b.port).to.equal(0);
+  });
+
+  it('open() on a Unix path in a missing directory throws at once, naming the path', function () {
+    const p = path.join(os.tmpdir(), `osmo-io-missing-${process.pid}`, 'srv.sock');
+    const b = new StreamServer({ proto: 'unix', path: p });
+    let err: unknown;
+    try { b.open(); } catch (e) { err = e; }
+    expect(err).to.be.instanceOf(OsmoIoSystemError);
+    const e = err as OsmoIoSystemError;
+    expect({ code: e.code, errno: e.errno, syscall: e.syscall, address: e.address, port: e.port })
+      .to.deep.equal({ code: 'ENOENT', errno: -os.constants.errno.ENOENT, syscall: 'bind', address: p, port: 0 });
+    expect(b.listening).to.equal(false);
+  });
+
+  it('bad options throw in the constructor, before open()', function () {
+    expect(() => new StreamServer({ port: 70000 })).to.throw(RangeError).with.property('code', 'ERR_SOCKET_BAD_PORT');
+    expect(() => new StreamServer({ proto: 'unix' })).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_VALUE');
   });
 
   it('leaks no file descriptors (server, conns, clients, flush-and-destroy)', async function () {

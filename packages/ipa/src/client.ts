@@ -72,8 +72,9 @@ export class IpaClient extends IpaLink {
   }
 
   /**
-   * Start connecting (and reconnecting). Like IpaServer.open() it returns nothing: a failed attempt, at once or
-   * later, is reported as 'connectError' (and `lastError`) and retried after the reconnect timeout.
+   * Start connecting (and reconnecting); returns nothing (docs/design.md §5). Every failed attempt - refused by the
+   * kernel at once or later, or a name that does not resolve - is reported after open() has returned, as
+   * 'connectError' (and `lastError`), and retried after the reconnect timeout. Throws only after destroy().
    */
   open(): void {
     this.stream.open();

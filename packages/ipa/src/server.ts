@@ -305,7 +305,10 @@ export class IpaServer extends EventEmitter<IpaServerEvents> {
     });
   }
 
-  /** start listening */
+  /**
+   * Start listening now (`port` is valid when it returns); returns nothing. Throws OsmoIoSystemError (code
+   * 'EADDRINUSE' ..., address, port) when it cannot listen (docs/design.md §5).
+   */
   open(): void {
     this.stream.open();
   }

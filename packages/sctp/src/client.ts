@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
+import { sock } from '@osmo/io';
 import { createSocket, type SctpSocketOptions } from './socket.js';
 import { SctpSocket, type SendCallback } from './sctp-socket.js';
 import type { RcvInfo, SendInfo } from './cmsg.js';
@@ -37,6 +38,8 @@ export class SctpClient extends EventEmitter {
   #sock: SctpSocket | null = null;
   #state: SctpClientState = 'CLOSED';
   #timer: NodeJS.Timeout | null = null;
+  /** a failure at once waiting for its report on the next tick; close/destroy drop it */
+  #pending: object | null = null;
   #destroyed = false;
 
   constructor(opts: SctpClientOptions) {
@@ -57,12 +60,18 @@ export class SctpClient extends EventEmitter {
   get outStreams(): number { return this.#sock?.outStreams ?? 0; }
   get txqueueLen(): number { return this.#sock?.txqueueLen ?? 0; }
 
-  /** Start connecting. 0, or -errno when the socket could not even be created (then a retry is scheduled if enabled). */
-  open(): number {
+  /**
+   * Start connecting (state CONNECTING); already CONNECTING/CONNECTED: nothing happens. Every failed attempt is
+   * reported the same way, after open() has returned: 'disconnect' (-errno), then a retry if enabled - whether the
+   * kernel refused at once (no SCTP: -EPROTONOSUPPORT; a local address in use: -EADDRINUSE ...) or later
+   * (-ECONNREFUSED). A close()/destroy() before that report wins (docs/design.md §5, open()).
+   * @throws SctpStateError after destroy(); SctpTypeError / SctpRangeError for bad options
+   */
+  open(): void {
     if (this.#destroyed) throw new SctpStateError(`${this.name}: open() after destroy()`);
-    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return 0;
+    if (this.#state === 'CONNECTING' || this.#state === 'CONNECTED') return;
     this.#clearTimer();
-    return this.#connect();
+    this.#connect();
   }
 
   /** Send one message (see SctpSocket.send); -ENOTCONN unless CONNECTED. */
@@ -77,6 +86,7 @@ export class SctpClient extends EventEmitter {
   /** Close at once (queued send callbacks get -ECANCELED), no reconnect, no 'disconnect'. */
   close(): void {
     this.#clearTimer();
+    this.#pending = null;
     const s = this.#sock;
     this.#sock = null;
     s?.close();
@@ -87,20 +97,23 @@ export class SctpClient extends EventEmitter {
 
   #clearTimer(): void { if (this.#timer) { clearTimeout(this.#timer); this.#timer = null; } }
 
-  #connect(): number {
+  #connect(): void {
     const o = this.#opts;
     let s: SctpSocket;
     try {
       const info = createSocket({ ...o, type: 'stream' });
-      s = new SctpSocket(info.fd, 'stream', { name: this.name, connecting: true, readSize: o.readSize,
-                                               ...(o.closeOnEof !== undefined ? { closeOnEof: o.closeOnEof } : {}) });
+      try {
+        s = new SctpSocket(info.fd, 'stream', { name: this.name, connecting: true, readSize: o.readSize,
+                                                 ...(o.closeOnEof !== undefined ? { closeOnEof: o.closeOnEof } : {}) });
+      } catch (e) {
+        sock.close(info.fd);
+        throw e;
+      }
     } catch (e) {
-      const res = errnoOf(e);
-      debug('%s: connect failed at once: %s', this.name, (e as Error).message);
-      this.#state = 'CLOSED';
-      this.#retry();
-      if (this.listenerCount('error')) this.emit('error', e);
-      return res;
+      // bad options are the caller's mistake and thrown; a system error is a failed attempt like a later refusal
+      if (e instanceof TypeError || e instanceof RangeError) throw e;
+      this.#failLater(errnoOf(e), (e as Error).message);
+      return;
     }
     this.#sock = s;
     this.#state = 'CONNECTING';
@@ -117,13 +130,30 @@ export class SctpClient extends EventEmitter {
       this.emit('disconnect', res);
       if (this.#state === 'CLOSED' && !this.#destroyed) this.#retry();
     });
-    return 0;
+  }
+
+  /** The attempt failed at once: report it on the next tick exactly as the socket's 'close' would (CONNECTING till then). */
+  #failLater(res: number, why: string): void {
+    debug('%s: connect failed at once: %s', this.name, why);
+    const token = {};
+    this.#pending = token;
+    this.#state = 'CONNECTING';
+    process.nextTick(() => {
+      if (this.#pending !== token) return; // closed or destroyed meanwhile
+      this.#pending = null;
+      this.#state = 'CLOSED';
+      this.emit('disconnect', res);
+      if (this.#state === 'CLOSED' && !this.#destroyed) this.#retry();
+    });
   }
 
   #retry(): void {
     if (this.#destroyed || this.reconnectTimeout < 0) return;
     this.#state = 'WAIT_RECONNECT';
-    this.#timer = setTimeout(() => { this.#timer = null; if (this.#state === 'WAIT_RECONNECT') this.#connect(); },
-      this.reconnectTimeout);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#state !== 'WAIT_RECONNECT') return;
+      this.#connect(); // bad options were thrown by the first open()
+    }, this.reconnectTimeout);
   }
 }

@@ -11,8 +11,10 @@ export const sctp = {
   /**
    * A socket (one-to-one 'stream' or one-to-many 'seqpacket') driven by an IoFd: send / 'message' / 'notification'.
    * With `remote`, 'connect' follows once the association is up (stream) or COMM_UP arrives (seqpacket).
+   * A factory, named like dgram.createSocket: it is not an `open()` (those return nothing, docs/design.md §5) and, being
+   * a single system call sequence with nothing to retry, throws SctpError for a refused socket/bind/connect.
    */
-  open(opts: SctpSocketOptions & SctpSocketOpts): SctpSocket {
+  createSocket(opts: SctpSocketOptions & SctpSocketOpts): SctpSocket {
     const info = createSocket(opts);
     try {
       return new SctpSocket(info.fd, opts.type, { ...opts, connecting: opts.type === 'stream' && !!opts.remote });

@@ -9,7 +9,7 @@ describe(`@osmo/sctp one-to-many (${getBackend()})`, function () {
   before(function () { requireSctp(this); });
 
   it('routes messages per association, answers each on its own, and peels one off to a one-to-one socket', async () => {
-    const ep = sctp.open({ type: 'seqpacket', local: [{ address: '127.0.0.1', port: 0 }], listen: true, streams: { out: 8, in: 8 } });
+    const ep = sctp.createSocket({ type: 'seqpacket', local: [{ address: '127.0.0.1', port: 0 }], listen: true, streams: { out: 8, in: 8 } });
     const port = ep.localAddress()!.port;
     const assocs: SctpAssociation[] = [];
     ep.on('association', (a: SctpAssociation) => {
@@ -68,7 +68,7 @@ describe(`@osmo/sctp one-to-many (${getBackend()})`, function () {
   });
 
   it('SCTP_EOF per association: that peer sees the shutdown after the data, the other association stays', async () => {
-    const ep = sctp.open({ type: 'seqpacket', local: [{ address: '127.0.0.1', port: 0 }], listen: true });
+    const ep = sctp.createSocket({ type: 'seqpacket', local: [{ address: '127.0.0.1', port: 0 }], listen: true });
     const port = ep.localAddress()!.port;
     const a = new SctpClient({ remote: [{ address: '127.0.0.1', port }] });
     const b = new SctpClient({ remote: [{ address: '127.0.0.1', port }] });
