@@ -159,7 +159,6 @@ struct oio_fd {
 	size_t cmsg_size;
 	struct oio_txqueue txq;
 	struct oio_segmenter seg;
-	struct oio_heldq held;
 	struct oio_fd *resume_next; /* context resume list */
 	struct oio_fd *all_prev, *all_next; /* every iofd of the context */
 	unsigned cbdepth;
@@ -167,6 +166,7 @@ struct oio_fd {
 		struct oio_poll_fd poll;
 		struct oio_uring_fd uring;
 	} u;
+	struct oio_heldq held;      /* reads held for later (held.c); last: off the hot fields' cache lines */
 };
 
 struct oio_backend_ops {
