@@ -67,8 +67,8 @@ TEST(held_read_completed_while_off_is_delivered_first)
 	rec_fini(&r);
 }
 
-/* Datagrams received while reading is off (io_uring: several receives armed, each completing at submission) come
- * in the order they were sent, ahead of those sent after reading is on again. */
+/* Datagrams received while reading is off (io_uring: a multishot recvmsg or several receives, completing at
+ * submission) come in the order they were sent, ahead of those sent after reading is on again. */
 TEST(held_datagrams_keep_their_order)
 {
 	struct rec r;
@@ -89,7 +89,7 @@ TEST(held_datagrams_keep_their_order)
 	test_loop_run_until(&t->loop, NULL, NULL, 50);
 	CHECK_EQ(r.nmsg, 0);
 	if (t->backend == OIO_BACKEND_IO_URING)
-		CHECK_EQ(oio_fd_held(r.iofd), 4); /* one per armed receive */
+		CHECK(oio_fd_held(r.iofd) >= 4); /* one per armed receive, or each datagram a multishot recvmsg took */
 	for (int i = 6; i < 10; i++) {
 		int n = snprintf(m, sizeof(m), "d%02d", i);
 		CHECK_EQ(write(sv[1], m, (size_t)n), n);
