@@ -271,9 +271,6 @@ void oio_held_drop(struct oio_fd *iofd, bool tell);
 /* Reading may be on again: hand-backs, then the segmenter's kept bytes, then raw completions, until a callback
  * stops reading (the rest stays, in order). From oio_ctx_flush() only. */
 void oio_fd_resume(struct oio_fd *iofd);
-/* New reads go to the application now: it can read and nothing held waits ahead of them. */
-static inline bool oio_fd_can_deliver(const struct oio_fd *iofd);
-
 /* shared completion handling (iofd.c) */
 void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len,
 			const struct oio_rxinfo *info);
@@ -309,6 +306,8 @@ static inline bool oio_fd_can_read(const struct oio_fd *iofd)
 	       (F_REGISTERED | F_READ_ENABLED);
 }
 
+/* New reads go to the application now: it can read and nothing held waits ahead of them (one flag test, as
+ * oio_fd_can_read()). */
 static inline bool oio_fd_can_deliver(const struct oio_fd *iofd)
 {
 	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF | F_NOTIFY_CONNECTED |
