@@ -146,6 +146,8 @@ struct oio_cbs {
 	void (*connected)(struct oio_fd *iofd, int res);
 	/* Segmentation (read_write only): length of the first message in data, -EAGAIN for more, or -errno. */
 	int (*segment)(struct oio_fd *iofd, const uint8_t *data, size_t len);
+	/* The number of reads the core holds for this iofd (oio_fd_held()) changed (may be NULL). */
+	void (*held)(struct oio_fd *iofd, unsigned n);
 };
 
 /* Built-in native segmentation: total = header-length-field (at lenoff, lenbytes wide) + adjust. */
@@ -185,6 +187,16 @@ int oio_fd_set_io_buffers(struct oio_fd *iofd, enum oio_op op, int n);
 int oio_fd_set_sqes(struct oio_fd *iofd, enum oio_op op, int n);
 int oio_fd_set_cmsg_size(struct oio_fd *iofd, size_t size);
 void oio_fd_notify_connected(struct oio_fd *iofd);
+
+/* Hand back a read the read callback was given but the application could not take (reading was turned off or the
+ * iofd unregistered before it got to it), e.g. from an event batch. The core keeps a copy and gives it to the read
+ * callback again, unchanged (not segmented again), once reading is on, ahead of anything it read later; a run of
+ * hand-backs keeps its order. Call it outside this iofd's read callback, or with reading off. close() drops what is
+ * held (an accepted fd is closed). 0, -EBADF (closed), -EINVAL, -ENOMEM. */
+int oio_fd_hold(struct oio_fd *iofd, int res, const void *data, size_t len, const struct oio_rxinfo *info);
+/* Reads held for later: handed back, or completed while reading was off. Delivered at the next oio_ctx_flush()
+ * once reading is on; while there are any, newer reads queue behind them. */
+unsigned oio_fd_held(const struct oio_fd *iofd);
 
 /* Queue a message (copied). 0, -ENOSPC (queue full), -EINVAL (empty or wrong mode). */
 int oio_fd_write(struct oio_fd *iofd, const void *data, size_t len, uint64_t token);

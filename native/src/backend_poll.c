@@ -21,7 +21,7 @@ static void update_watch(struct oio_fd *iofd)
 
 	if (!(iofd->flags & F_REGISTERED))
 		return;
-	if (oio_fd_can_read(iofd))
+	if (oio_fd_can_deliver(iofd)) /* (not while reads are held: they go first, oio_fd_resume() re-watches) */
 		ev |= OIO_EV_READ;
 	if (iofd->flags & (F_WRITE_BLOCKED | F_NOTIFY_CONNECTED))
 		ev |= OIO_EV_WRITE;
@@ -69,7 +69,7 @@ static uint8_t *scratch_ctrl(struct oio_ctx *ctx, size_t len)
 
 static void do_accept(struct oio_fd *iofd)
 {
-	for (int i = 0; i < ACCEPT_BATCH && oio_fd_can_read(iofd); i++) {
+	for (int i = 0; i < ACCEPT_BATCH && oio_fd_can_deliver(iofd); i++) {
 		union oio_sockaddr peer;
 		socklen_t plen = sizeof(peer);
 		struct oio_rxinfo info = { .from = &peer };
@@ -113,7 +113,7 @@ static void do_read(struct oio_fd *iofd)
 	}
 
 	/* Datagrams: several per readiness event (as libuv does), each still one message and one callback. */
-	for (int i = 0; i < DGRAMS_PER_WAKEUP && oio_fd_can_read(iofd); i++) {
+	for (int i = 0; i < DGRAMS_PER_WAKEUP && oio_fd_can_deliver(iofd); i++) {
 		union oio_sockaddr from;
 		size_t clen = iofd->mode == OIO_MODE_RECVMSG_SENDMSG ? iofd->cmsg_size : 0;
 		uint8_t *ctrl = clen ? scratch_ctrl(ctx, clen) : NULL;
@@ -194,7 +194,7 @@ static void poll_cb(struct oio_watch *w, unsigned revents)
 
 	iofd->ctx->stats.wakeups++;
 	oio_fd_enter_cb(iofd);
-	if ((revents & OIO_EV_READ) && oio_fd_can_read(iofd))
+	if ((revents & OIO_EV_READ) && oio_fd_can_deliver(iofd))
 		do_read(iofd);
 	if ((revents & OIO_EV_WRITE) && (iofd->flags & F_REGISTERED) && !(iofd->flags & (F_CLOSED | F_TO_FREE))) {
 		if (iofd->flags & F_NOTIFY_CONNECTED)
@@ -313,6 +313,5 @@ const struct oio_backend_ops oio_backend_poll_ops = {
 	.busy = poll_busy,
 	.owns_fd = poll_owns_fd,
 	.flush_pending = poll_flush_pending,
-	.close_fd = poll_fd_noop,
 	.release_fd = poll_fd_noop,
 };

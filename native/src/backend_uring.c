@@ -29,7 +29,7 @@
  * Datagram sockets: one multishot recvmsg each instead of num_sqes receives (one SQE per datagram, and every
  * armed receive is woken for each datagram). Each buffer holds a struct io_uring_recvmsg_out, the source address,
  * the control bytes and the payload of the iofd's read size; iofds of the same buffer size share a group of the
- * context. Buffers go back as soon as a message is delivered or parked, so a group only needs to hold what
+ * context. Buffers go back as soon as a message is delivered or held (copied), so a group only needs to hold what
  * arrives between two drains; when it runs dry the receive ends with -ENOBUFS (the datagrams stay in the socket)
  * and is armed again.
  */
@@ -482,30 +482,22 @@ static void kick(struct oio_fd *iofd)
 		sqe->user_data = (uintptr_t)&iofd->u.uring.conn;
 		armed(iofd, &iofd->u.uring.conn);
 	}
-	if (oio_fd_can_read(iofd)) {
+	if (oio_fd_can_deliver(iofd)) { /* (not while reads are held: oio_fd_resume() kicks when they are out) */
 		if (ensure_read_slots(iofd) < 0)
 			return;
 		unsigned want = reads_wanted(iofd);
-		/* a datagram multishot receive uses the first slot; the others only deliver what they parked before */
+		/* a datagram multishot receive uses the first slot alone */
 		struct oio_bufring *g = dgram_group(iofd);
 		struct oio_uop *ms = &iofd->u.uring.rd[0];
-		if (ms->busy && ms->dgram_ms && !ms->nop && !ms->cancelling &&
+		if (ms->busy && ms->dgram_ms && !ms->cancelling &&
 		    (ms->br != g || ms->ms_paylen != oio_fd_read_len(iofd) || ms->ms_clen != dgram_clen(iofd)))
 			cancel(ctx, ms); /* the read size changed: armed again with it when this one ended */
 		for (unsigned i = 0; i < want; i++) {
 			struct oio_uop *op = &iofd->u.uring.rd[i];
-			if (op->busy || op->delivering || (g && i > 0 && !op->parked))
+			if (op->busy || op->delivering || (g && i > 0))
 				continue; /* armed, or its buffer is still being delivered (re-armed when that ends) */
 			if (!(sqe = get_sqe(ctx, false)))
 				goto full;
-			if (op->parked) {
-				/* deliver what was read while reading was off, through the ring (not from here) */
-				sqe->opcode = IORING_OP_NOP;
-				sqe->user_data = (uintptr_t)op;
-				op->nop = true;
-				armed(iofd, op);
-				continue;
-			}
 			if (g) {
 				prep_dgram_multishot(iofd, op, sqe, g);
 				armed(iofd, op);
@@ -561,62 +553,34 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 	op->cancelling = true;
 }
 
-/* Keep received bytes for later (see handle_cqe). A multishot receive may add more chunks: they are appended. */
-static void park(struct oio_uop *op, int res, const uint8_t *data)
+/* A read that cannot be delivered now goes to the core's held reads (held.c), copied: the buffer is re-armed. */
+static void hold_read(struct oio_fd *iofd, struct oio_uop *op, int res, const uint8_t *data)
 {
-	size_t have = op->parked ? (size_t)op->parked_res : 0;
-
-	if (data != op->buf) {
-		if (op->buflen < have + (size_t)res) {
-			uint8_t *b = realloc(op->buf, have + (size_t)res);
-			if (!b)
-				return; /* out of memory: these bytes are lost, as a failed read would lose them */
-			op->buf = b;
-			op->buflen = have + (size_t)res;
-		}
-		memcpy(op->buf + have, data, (size_t)res);
+	if (iofd->mode == OIO_MODE_ACCEPT) {
+		struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
+					   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
+		oio_held_add_raw(iofd, res, NULL, 0, &info);
+	} else if (iofd->mode == OIO_MODE_READ_WRITE) {
+		oio_held_add_raw(iofd, res, data, res > 0 ? (size_t)res : 0, NULL);
+	} else {
+		struct oio_rxinfo info = {
+			.from = (res >= 0 && op->msg.msg_namelen) ? &op->name : NULL,
+			.fromlen = res >= 0 ? op->msg.msg_namelen : 0,
+			.control = op->ctrl,
+			.controllen = res >= 0 ? op->msg.msg_controllen : 0,
+			.flags = res >= 0 ? op->msg.msg_flags : 0,
+		};
+		size_t len = res > 0 ? (size_t)res : 0;
+		if (len > op->iov[0].iov_len)
+			len = op->iov[0].iov_len; /* cut: res > len tells it at delivery (-EMSGSIZE) */
+		oio_held_add_raw(iofd, res, op->buf, len, &info);
 	}
-	op->parked_res = (int)(have + (size_t)res);
-	op->parked = true;
 }
 
-/*
- * Datagrams a multishot recvmsg completed while reading was off are parked whole, in arrival order: each as a
- * struct parked_dgram followed by the buffer the kernel filled (header, address, control bytes, payload).
- */
-struct parked_dgram {
-	uint32_t len;     /* bytes of the buffer that follow */
-	uint32_t clen;    /* control bytes reserved in it */
-	uint32_t paylen;  /* the read size it was received with */
-	uint32_t pad;
-};
-#define ALIGN8(n) (((size_t)(n) + 7) & ~(size_t)7)
-
-static void park_dgram(struct oio_uop *op, const uint8_t *data, int res)
-{
-	size_t have = op->parked ? (size_t)op->parked_res : 0;
-	size_t need = have + sizeof(struct parked_dgram) + ALIGN8(res);
-	struct parked_dgram h = { (uint32_t)res, op->ms_clen, op->ms_paylen, 0 };
-
-	if (need > INT32_MAX)
-		return; /* cannot happen: the cancellation ends the receive long before */
-	if (op->buflen < need) {
-		size_t cap = op->buflen * 2 > need ? op->buflen * 2 : need;
-		uint8_t *b = realloc(op->buf, cap);
-		if (!b)
-			return; /* out of memory: this datagram is lost, as a failed receive would lose it */
-		op->buf = b;
-		op->buflen = cap;
-	}
-	memcpy(op->buf + have, &h, sizeof(h));
-	memcpy(op->buf + have + sizeof(h), data, (size_t)res);
-	op->parked_res = (int)need;
-	op->parked = true;
-}
-
-/* Deliver one datagram from a multishot recvmsg buffer of n bytes (clen control bytes reserved, read size paylen):
- * whole, or -EMSGSIZE when it was larger than the read size, exactly as a receive of its own would. */
-static void deliver_dgram(struct oio_fd *iofd, const uint8_t *p, size_t n, uint32_t clen, uint32_t paylen)
+/* One datagram from a multishot recvmsg buffer of n bytes (clen control bytes reserved, read size paylen): whole,
+ * or -EMSGSIZE when it was larger than the read size, exactly as a receive of its own would; `hold`: it cannot be
+ * delivered now, it goes to the held reads (copied: the buffer goes back to its group). */
+static void deliver_dgram(struct oio_fd *iofd, const uint8_t *p, size_t n, uint32_t clen, uint32_t paylen, bool hold)
 {
 	struct io_uring_recvmsg_out o;
 	size_t hdr = sizeof(o) + DGRAM_NAMELEN + clen;
@@ -635,41 +599,19 @@ static void deliver_dgram(struct oio_fd *iofd, const uint8_t *p, size_t n, uint3
 		info.controllen = o.controllen < clen ? o.controllen : clen;
 	}
 	info.flags = (int)o.flags;
-	oio_fd_handle_dgram(iofd, o.payloadlen > INT32_MAX ? INT32_MAX : (int)o.payloadlen, p + hdr, paylen, &info);
+	int res = o.payloadlen > INT32_MAX ? INT32_MAX : (int)o.payloadlen;
+	if (hold) /* the bytes it has: a larger res tells at delivery that it was cut */
+		oio_held_add_raw(iofd, res, p + hdr, o.payloadlen < paylen ? o.payloadlen : paylen, &info);
+	else
+		oio_fd_handle_dgram(iofd, res, p + hdr, paylen, &info);
 }
 
-/* The parked datagrams, in order, until a callback switches reading off (the rest stays parked) or closes. */
-static void deliver_parked_dgrams(struct oio_fd *iofd, struct oio_uop *op)
-{
-	size_t total = (size_t)op->parked_res, off = 0;
-	uint32_t fdgen = iofd->fdgen;
-
-	op->parked = false;
-	op->parked_res = 0;
-	op->delivering = true; /* op->buf is read from: not re-armed (nor parked into) meanwhile */
-	while (off < total && fdgen == iofd->fdgen && !(iofd->flags & (F_CLOSED | F_TO_FREE))) {
-		struct parked_dgram h;
-		if (!oio_fd_can_read(iofd)) {
-			memmove(op->buf, op->buf + off, total - off);
-			op->parked_res = (int)(total - off);
-			op->parked = true;
-			break;
-		}
-		memcpy(&h, op->buf + off, sizeof(h));
-		deliver_dgram(iofd, op->buf + off + sizeof(h), h.len, h.clen, h.paylen);
-		off += sizeof(h) + ALIGN8(h.len);
-	}
-	op->delivering = false;
-}
-
-/* A completion of a datagram multishot recvmsg (or of the NOP delivering what it parked). `data`: its buffer. */
+/* A completion of a datagram multishot recvmsg. `data`: its buffer. */
 static void dgram_ms_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const uint8_t *data)
 {
 	struct oio_fd *iofd = op->iofd;
-	bool nop = op->nop;
 
-	op->nop = false;
-	if (!nop && res == -EINVAL && !data && ctx->u.uring.dgram_state != BUFRING_UNAVAILABLE) {
+	if (res == -EINVAL && !data && ctx->u.uring.dgram_state != BUFRING_UNAVAILABLE) {
 		ctx->u.uring.dgram_state = BUFRING_UNAVAILABLE; /* 5.19 has buffer rings but no multishot recvmsg: a receive per datagram */
 		return;
 	}
@@ -679,36 +621,27 @@ static void dgram_ms_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const
 		ctx->stats.uring_nobufs++;
 		return;
 	}
-	if (!nop && res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN &&
+	if (res < 0 && res != -ECANCELED && res != -EINTR && res != -EAGAIN &&
 	    (iofd->flags & F_NOTIFY_CONNECTED) && op->fdgen == iofd->fdgen)
 		iofd->conn_err = res; /* for the connect notification: SO_ERROR is gone now */
-	if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE))) {
-		/* the fd this receive read is closed: what it parked must not reach the next one */
-		if (!op->busy) {
-			op->parked = false;
-			op->parked_res = 0;
-		}
+	if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
+	    res == -EINTR || res == -EAGAIN)
+		return; /* (a datagram of a closed fd must not reach the next one) */
+	/* datagrams held earlier go first, this one (or its error) behind them; with reading off only datagrams are
+	 * kept (an error comes again) */
+	bool hold = !oio_fd_can_deliver(iofd);
+	if (hold && !data && !oio_fd_can_read(iofd))
 		return;
-	}
-	if (nop) {
-		deliver_parked_dgrams(iofd, op);
-		return;
-	}
-	if (res == -ECANCELED || res == -EINTR || res == -EAGAIN)
-		return;
-	/* datagrams parked earlier go first */
-	if (!oio_fd_can_read(iofd) || op->parked) {
-		if (data)
-			park_dgram(op, data, res);
-		return;
-	}
 	op->delivering = true;
 	if (data) {
-		deliver_dgram(iofd, data, (size_t)res, op->ms_clen, op->ms_paylen);
+		deliver_dgram(iofd, data, (size_t)res, op->ms_clen, op->ms_paylen, hold);
 	} else {
 		struct oio_rxinfo info;
 		memset(&info, 0, sizeof(info));
-		oio_fd_handle_dgram(iofd, res, NULL, 0, &info);
+		if (hold)
+			oio_held_add_raw(iofd, res, NULL, 0, &info);
+		else
+			oio_fd_handle_dgram(iofd, res, NULL, 0, &info);
 	}
 	op->delivering = false;
 }
@@ -733,13 +666,8 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		}
 		if (!data)
 			data = op->buf;
-		if (op->nop) {
-			op->nop = false;
-			op->parked = false;
-			res = op->parked_res;
-		}
 		/* A read that completed with data after unregister / read disable (the cancel came too late) is
-		 * kept and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
+		 * held and delivered when reading is on again: dropping it would lose stream bytes. Only reads of
 		 * a closed fd are dropped. -ENOBUFS: the buffer ring ran dry, the receive is simply armed again. */
 		if (res == -EINVAL && op->mshot) {
 			/* 5.19 has buffer rings but no multishot receive: read per SQE */
@@ -752,10 +680,11 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		if (op->fdgen != iofd->fdgen || (iofd->flags & (F_CLOSED | F_TO_FREE)) || res == -ECANCELED ||
 		    res == -EINTR || res == -EAGAIN || (res == -ENOBUFS && op->mshot))
 			break;
-		/* bytes parked earlier go first: later chunks of a still armed multishot receive queue behind them */
-		if (!oio_fd_can_read(iofd) || op->parked) {
-			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT))
-				park(op, res, data);
+		/* reads held earlier go first: this one (e.g. a later chunk of a multishot receive) queues behind them,
+		 * its EOF or error too; with reading off only data is kept (an error or EOF comes again) */
+		if (!oio_fd_can_deliver(iofd)) {
+			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT) || oio_fd_can_read(iofd))
+				hold_read(iofd, op, res, data);
 			break;
 		}
 		/* callbacks may re-register or resize reads: this buffer must not be re-armed or freed under us */
@@ -909,7 +838,7 @@ static void drain(struct oio_ctx *ctx)
 				op->sock_nonempty = fl & IORING_CQE_F_SOCK_NONEMPTY;
 				handle_cqe(ctx, op, res, br ? oio_bufring_data(br, bid) : NULL, more);
 				if (br)
-					oio_bufring_put(br, bid); /* its bytes were delivered, copied or parked */
+					oio_bufring_put(br, bid); /* its bytes were delivered or copied */
 			}
 		}
 		oio_ring_cq_advance(r, i);
@@ -1096,25 +1025,6 @@ static void uring_unregister(struct oio_fd *iofd)
 		ctx->loop->flush_needed(ctx->loop);
 }
 
-/* Reads completed while reading was off belong to this fd: after close they must not reach the next fd this iofd
- * is registered with. Also when the operation is still in flight: a multishot receive parks and stays armed until
- * its cancellation completes, and a NOP about to deliver takes parked_res (0 now) and is then dropped by the fd
- * generation check. */
-static void uring_close_fd(struct oio_fd *iofd)
-{
-	struct oio_uring_fd *u = &iofd->u.uring;
-
-	for (unsigned i = 0; i < u->rd_cap; i++) {
-		struct oio_uop *op = &u->rd[i];
-		if (!op->parked)
-			continue;
-		if (iofd->mode == OIO_MODE_ACCEPT)
-			close(op->parked_res); /* an accepted fd nobody took */
-		op->parked = false;
-		op->parked_res = 0;
-	}
-}
-
 static void uring_release_fd(struct oio_fd *iofd)
 {
 	struct oio_uring_fd *u = &iofd->u.uring;
@@ -1128,8 +1038,6 @@ static void uring_release_fd(struct oio_fd *iofd)
 		w->nents = 0;
 	}
 	for (unsigned i = 0; i < u->rd_cap; i++) {
-		if (u->rd[i].parked && iofd->mode == OIO_MODE_ACCEPT)
-			close(u->rd[i].parked_res); /* an accepted fd nobody took */
 		free(u->rd[i].buf);
 		free(u->rd[i].ctrl);
 	}
@@ -1271,6 +1179,5 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.busy = uring_busy,
 	.owns_fd = uring_owns_fd,
 	.flush_pending = uring_flush_pending,
-	.close_fd = uring_close_fd,
 	.release_fd = uring_release_fd,
 };

@@ -24,7 +24,8 @@ struct oio_ctx *oio_ctx_new(struct oio_loop *loop, const struct oio_ctx_opts *op
 	return ctx;
 }
 
-/* Hand over the bytes that deliveries stopped by a callback kept, in the order the iofds asked. */
+/* Hand over what deliveries stopped by a callback kept and the reads held for later, in the order the iofds
+ * asked. */
 static void run_resumes(struct oio_ctx *ctx)
 {
 	while (ctx->resume_head) {
@@ -32,7 +33,7 @@ static void run_resumes(struct oio_ctx *ctx)
 		ctx->resume_head = iofd->resume_next;
 		iofd->flags &= ~F_RESUME;
 		oio_fd_enter_cb(iofd);
-		oio_seg_resume(iofd);
+		oio_fd_resume(iofd);
 		oio_fd_leave_cb(iofd);
 	}
 }
@@ -41,7 +42,7 @@ void oio_ctx_queue_resume(struct oio_fd *iofd)
 {
 	struct oio_ctx *ctx = iofd->ctx;
 
-	if ((iofd->flags & F_RESUME) || !oio_seg_has_pending(iofd))
+	if ((iofd->flags & (F_RESUME | F_TO_FREE)) || (!iofd->held.n && !oio_seg_has_pending(iofd)))
 		return;
 	iofd->flags |= F_RESUME;
 	iofd->resume_next = ctx->resume_head;

@@ -65,20 +65,16 @@ struct oio_uop {
 	bool busy;                /* submitted, CQE not yet seen */
 	uint32_t gen;             /* iofd generation at submission; stale completions are dropped */
 	uint32_t fdgen;           /* iofd fd generation at submission: reads of a closed fd are dropped */
-	bool parked;              /* read: data the kernel read while reading was off, delivered later */
 	bool sock_nonempty;       /* read: the last receive left data in the socket (IORING_CQE_F_SOCK_NONEMPTY) */
-	bool nop;                 /* read: a NOP that delivers parked data */
 	bool delivering;          /* read: its buffer is being delivered; not re-armed until that ends */
 	bool mshot;               /* read: a multishot receive into the context's buffer ring */
-	bool dgram_ms;            /* read: a datagram multishot recvmsg (parked data are whole messages, see
-				   * backend_uring.c) */
+	bool dgram_ms;            /* read: a datagram multishot recvmsg (see backend_uring.c) */
 	struct oio_bufring *br;   /* read: the buffer group a multishot receive picks from */
 	bool cancelling;          /* a cancellation was requested since it was armed */
 	uint32_t ms_clen;         /* dgram_ms: control bytes reserved per message */
 	uint32_t ms_paylen;       /* dgram_ms: the iofd's read size when armed (larger datagrams: -EMSGSIZE) */
 	uint32_t sub_seq;         /* write: the context's submission count when armed (not submitted while equal) */
 	bool blocking;            /* write: a datagram send that may wait for socket memory (F_WRITE_BLOCKED) */
-	int parked_res;
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
 	uint8_t *ctrl;            /* read control buffer */
@@ -120,7 +116,28 @@ enum {
 	F_BACKLOG = 1 << 8,        /* io_uring: waiting for ring room */
 	F_EOF = 1 << 9,            /* stream EOF seen: no more reads until registered again */
 	F_STREAM = 1 << 10,        /* io_uring: a SOCK_STREAM socket in read/write mode (one reader, may be multishot) */
-	F_RESUME = 1 << 11,        /* on the context's resume list: kept bytes to deliver now that reading is on */
+	F_RESUME = 1 << 11,        /* on the context's resume list: kept bytes or held reads to deliver */
+	F_HELD = 1 << 12,          /* reads are held (held.c): newer ones queue behind them */
+};
+
+/* A read kept for later (held.c): a delivery handed back (oio_fd_hold()) or a completion read while reading was
+ * off (raw: still to be segmented). Rare, so one allocation each. */
+struct oio_held {
+	struct oio_held *next;
+	bool raw;
+	int res;
+	int flags;                /* msg_flags */
+	socklen_t fromlen;
+	uint32_t len, ctrllen;
+	union oio_sockaddr from;
+	uint8_t data[];           /* len bytes, then ctrllen bytes */
+};
+
+/* Held reads in stream order: hand-backs (delivered once already) first, then raw completions. */
+struct oio_heldq {
+	struct oio_held *head, **tail;
+	struct oio_held **ins;    /* where the next hand-back goes: after those handed back since the last release */
+	unsigned n;
 };
 
 struct oio_fd {
@@ -149,6 +166,7 @@ struct oio_fd {
 		struct oio_poll_fd poll;
 		struct oio_uring_fd uring;
 	} u;
+	struct oio_heldq held;      /* reads held for later (held.c); last: off the hot fields' cache lines */
 };
 
 struct oio_backend_ops {
@@ -167,7 +185,6 @@ struct oio_backend_ops {
 	bool (*busy)(const struct oio_fd *iofd);      /* kernel still owns buffers of this iofd */
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
 	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
-	void (*close_fd)(struct oio_fd *iofd);   /* the fd is being closed: drop what was kept of it */
 	void (*release_fd)(struct oio_fd *iofd); /* the iofd goes: free its state (the kernel holds none of it) */
 };
 
@@ -244,6 +261,16 @@ bool oio_seg_active(const struct oio_fd *iofd);
 void oio_seg_resume(struct oio_fd *iofd);
 bool oio_seg_has_pending(const struct oio_fd *iofd);
 
+/* held reads (held.c) */
+void oio_held_init(struct oio_fd *iofd);
+/* Keep a completion that cannot be delivered now (reading off, or reads held before it); the backend calls it
+ * with what it would have given oio_fd_handle_read() / oio_fd_handle_dgram() (len: the bytes in the buffer). */
+void oio_held_add_raw(struct oio_fd *iofd, int res, const uint8_t *data, size_t len, const struct oio_rxinfo *info);
+/* Free every held read, closing accepted fds; `tell`: report the new count (not while the iofd is released). */
+void oio_held_drop(struct oio_fd *iofd, bool tell);
+/* Reading may be on again: hand-backs, then the segmenter's kept bytes, then raw completions, until a callback
+ * stops reading (the rest stays, in order). From oio_ctx_flush() only. */
+void oio_fd_resume(struct oio_fd *iofd);
 /* shared completion handling (iofd.c) */
 void oio_fd_handle_read(struct oio_fd *iofd, int res, const uint8_t *data, size_t len,
 			const struct oio_rxinfo *info);
@@ -263,13 +290,28 @@ bool oio_fd_leave_cb(struct oio_fd *iofd);
 void oio_fd_maybe_release(struct oio_fd *iofd);
 /* At context teardown, after the backend's exit: the kernel holds nothing any more. */
 void oio_fd_release_all_freed(struct oio_ctx *ctx);
-bool oio_fd_can_read(const struct oio_fd *iofd);
-/* Queue oio_seg_resume() for the next flush (the caller may be inside a delivery of this iofd). */
+/* Queue oio_fd_resume() for the next flush (the caller may be inside a delivery of this iofd). */
 void oio_ctx_queue_resume(struct oio_fd *iofd);
 /* The backend cannot go on (e.g. its ring fd was closed under it): stop and tell the embedding loop. */
 void oio_ctx_fail(struct oio_ctx *ctx, int err, const char *what);
 size_t oio_fd_read_len(const struct oio_fd *iofd);
 /* Build iovecs for up to `max` queued entries starting at the head; returns how many. */
 unsigned oio_fd_tx_iov(struct oio_fd *iofd, struct iovec *iov, struct oio_txent **ents, unsigned max);
+
+/* Reads wait for a pending connect notification: a receive would collect the connect error (SO_ERROR) that
+ * the notification must report. */
+static inline bool oio_fd_can_read(const struct oio_fd *iofd)
+{
+	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF | F_NOTIFY_CONNECTED)) ==
+	       (F_REGISTERED | F_READ_ENABLED);
+}
+
+/* New reads go to the application now: it can read and nothing held waits ahead of them (one flag test, as
+ * oio_fd_can_read()). */
+static inline bool oio_fd_can_deliver(const struct oio_fd *iofd)
+{
+	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF | F_NOTIFY_CONNECTED |
+			       F_HELD)) == (F_REGISTERED | F_READ_ENABLED);
+}
 
 #endif

@@ -25,12 +25,12 @@ static bool same_file(const struct oio_fd *iofd, const struct stat *st)
 	return st->st_dev == iofd->st_dev && st->st_ino == iofd->st_ino;
 }
 
-/* The iofd's file changes without a close: what was read from the old one and not delivered yet (parked reads,
+/* The iofd's file changes without a close: what was read from the old one and not delivered yet (held reads,
  * half a segment) is not the new one's, and records of it still on their way are stale. */
 static void drop_undelivered(struct oio_fd *iofd)
 {
 	oio_seg_reset(&iofd->seg);
-	iofd->ctx->ops->close_fd(iofd);
+	oio_held_drop(iofd, true);
 	iofd->fdgen++;
 }
 
@@ -69,6 +69,7 @@ struct oio_fd *oio_fd_new(struct oio_ctx *ctx, int fd, enum oio_mode mode, const
 	iofd->io_read_buffers = iofd->io_write_buffers = 1;
 	iofd->num_sqes = mode == OIO_MODE_ACCEPT ? 1 : ctx->read_sqes;
 	iofd->txq.max = OIO_DEFAULT_TXQUEUE_MAX;
+	oio_held_init(iofd);
 	remember_file(iofd);
 	iofd->all_next = ctx->all;
 	if (ctx->all)
@@ -81,14 +82,6 @@ void *oio_fd_user(const struct oio_fd *iofd) { return iofd->user; }
 int oio_fd_get_fd(const struct oio_fd *iofd) { return iofd->fd; }
 enum oio_mode oio_fd_mode(const struct oio_fd *iofd) { return iofd->mode; }
 bool oio_fd_registered(const struct oio_fd *iofd) { return iofd->flags & F_REGISTERED; }
-
-/* Reads wait for a pending connect notification: a receive would collect the connect error (SO_ERROR) that
- * the notification must report. */
-bool oio_fd_can_read(const struct oio_fd *iofd)
-{
-	return (iofd->flags & (F_REGISTERED | F_READ_ENABLED | F_CLOSED | F_TO_FREE | F_EOF | F_NOTIFY_CONNECTED)) ==
-	       (F_REGISTERED | F_READ_ENABLED);
-}
 
 /* One registered iofd per fd number: two would read the same socket and split its bytes between them. */
 static int claim_fd(struct oio_fd *iofd)
@@ -203,7 +196,7 @@ int oio_fd_close(struct oio_fd *iofd)
 	iofd->flags &= ~F_NOTIFY_CONNECTED;
 	oio_fd_txqueue_clear(iofd);
 	oio_seg_reset(&iofd->seg);
-	iofd->ctx->ops->close_fd(iofd);
+	oio_held_drop(iofd, true); /* reads of this fd must not reach the next one */
 	oio_fd_unregister(iofd);
 	iofd->fdgen++;
 	iofd->fd = -1;
@@ -220,6 +213,7 @@ static void release(struct oio_fd *iofd)
 	struct oio_ctx *ctx = iofd->ctx;
 
 	ctx->ops->release_fd(iofd);
+	oio_held_drop(iofd, false); /* (close dropped them; the user may be gone: no callback) */
 	free(iofd->seg.pending);
 	if (iofd->all_prev)
 		iofd->all_prev->all_next = iofd->all_next;
@@ -583,4 +577,5 @@ void oio_fd_handle_connected(struct oio_fd *iofd)
 	iofd->conn_err = 0;
 	if (iofd->cbs.connected)
 		iofd->cbs.connected(iofd, res);
+	oio_ctx_queue_resume(iofd); /* reads completed while the notification was pending were held */
 }

@@ -68,9 +68,12 @@ let stamp = null;
 try { stamp = JSON.parse(readFileSync(stampFile, 'utf8')); } catch { /* first build */ }
 if (!force && stamp?.hash === hash && existsSync(addon)) process.exit(0);
 
-// configure again only when the gyp file, the headers or the build type changed; else an incremental make
+// configure again only when the gyp file, its source list (a new .c file), the headers or the build type changed;
+// else an incremental make
+const gypKey = createHash('sha256').update(readFileSync(path.join(pkg, 'binding.gyp'))).update(sources().join('\0'))
+  .digest('hex');
 const configured = existsSync(path.join(pkg, 'build', 'Makefile')) && stamp?.configure === `${nodedir}|${debug}`
-  && stamp?.gyp === createHash('sha256').update(readFileSync(path.join(pkg, 'binding.gyp'))).digest('hex');
+  && stamp?.gyp === gypKey;
 const args = [findNodeGyp(), configured && !force ? 'build' : 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'];
 if (debug) args.push('--debug');
 const t0 = Date.now();
@@ -86,6 +89,6 @@ if (r.status !== 0) {
 }
 writeFileSync(stampFile, JSON.stringify({
   hash, configure: `${nodedir}|${debug}`,
-  gyp: createHash('sha256').update(readFileSync(path.join(pkg, 'binding.gyp'))).digest('hex'),
+  gyp: gypKey,
 }) + '\n');
 console.log(`@osmo/io: native addon built from source (${debug ? 'Debug' : 'Release'}, Node headers ${nodedir}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -478,7 +478,7 @@ export class IoFd {
       const st = core.fdst, s = this._slot * FS_SIZE;
       if (st[s + FS_REGISTERED] === 0 || !this._readOn || st[s + FS_HELD] !== 0) {
         // unregistered or turned off by an earlier callback of this batch (or reads before this one wait): the
-        // glue keeps it and delivers it again, in order, once reading is on
+        // core holds it and delivers it again, in order, once reading is on
         N.park(this._slot, b);
         return;
       }

@@ -37,7 +37,7 @@ export interface NativeBinding {
   /** FS_SIZE values per slot (Layout FS_*), written by the glue from the core; replaced when setup() grows it */
   fdState(): Int32Array;
   setTxqueueMax(slot: number, n: number): number;
-  /** hand back the read record at b of the running batch: the glue delivers it again once reading is on */
+  /** hand back the read record at b of the running batch: the core holds it and delivers it again once reading is on */
   park(slot: number, b: number): number;
   register(slot: number, fd: number): number;
   unregister(slot: number): number;

@@ -258,6 +258,78 @@ describe(`lifecycle (${getBackend()})`, () => {
     }
   });
 
+  describe('reading turned off and on again / unregistered and registered again from inside a batch: nothing lost or reordered', () => {
+    type Toggle = 'off and on in one callback' | 'unregister and register in one callback' | 'off, on from a microtask' |
+      'unregister, register from a microtask';
+    const toggles: Toggle[] = ['off and on in one callback', 'unregister and register in one callback',
+      'off, on from a microtask', 'unregister, register from a microtask'];
+    // every k-th callback toggles; the records after it in the same batch are parked (microtask) or delivered at once
+    function toggle(io: IoFd, how: Toggle, on: IoOps, off: IoOps): void {
+      if (how === 'off and on in one callback') { io.setIoOps(off); io.setIoOps(on); }
+      else if (how === 'unregister and register in one callback') { io.unregister(); io.register(); }
+      else if (how === 'off, on from a microtask') { io.setIoOps(off); queueMicrotask(() => io.setIoOps(on)); }
+      else { io.unregister(); queueMicrotask(() => io.register()); }
+    }
+
+    for (const how of toggles) {
+      it(`stream (segmented, many records per batch), ${how}: the exact bytes`, async () => {
+        const seg = lengthPrefixSegmentation({ headerLen: 1, lengthOffset: 0, lengthBytes: 1, lengthAdjust: 1 });
+        const msgs = [...Array(600).keys()].map((i) => {
+          const m = Buffer.alloc(2 + (i % 11), i & 0xff);
+          m[0] = m.length - 1;
+          return m;
+        });
+        const want = Buffer.concat(msgs);
+        const upTo = (k: number): number => Buffer.concat(msgs.slice(0, k)).length;
+        const [c, d] = socketpair('stream');
+        const parts: Buffer[] = [];
+        let bytes = 0, n = 0;
+        const off: IoOps = { segmentationCb: seg };
+        const on: IoOps = {
+          segmentationCb: seg,
+          readCb: (i, res, msg) => {
+            expect(res, 'no EOF or error').to.be.greaterThan(0);
+            parts.push(msg);
+            bytes += msg.length;
+            if (++n % 7 === 1) toggle(i, how, on, off);
+          },
+        };
+        const X = IoFd.setup(d, 'x', 'read_write', on);
+        X.register();
+        // in three writes: each one read and one batch of records (the toggles land inside batches)
+        for (const [a, b] of [[0, upTo(150)], [upTo(150), upTo(400)], [upTo(400), want.length]]) {
+          fs.writeSync(c, want.subarray(a, b));
+          await until(() => bytes >= b, 5000, `${b} bytes (${how})`);
+        }
+        await turns();
+        expect(bytes).to.equal(want.length);
+        expect(Buffer.concat(parts).equals(want), 'the same bytes in the same order').to.equal(true);
+        X.close(); sock.close(c);
+      });
+
+      it(`datagrams (several per batch), ${how}: every datagram, in order`, async () => {
+        const [a, b] = socketpair('dgram');
+        preload(a, 60);
+        const got: string[] = [];
+        const off: IoOps = {};
+        const on: IoOps = {
+          recvfromCb: (i, res, msg) => {
+            expect(res).to.be.greaterThan(0);
+            got.push(msg.toString());
+            if (got.length % 3 === 1) toggle(i, how, on, off);
+          },
+        };
+        const io = IoFd.setup(b, 'rd', 'recvfrom_sendto', on);
+        io.setSqes('read', 8); // -EINVAL on poll (it reads up to 32 per wakeup); on io_uring 8 complete per drain
+        io.register();
+        await until(() => got.length === 60, 5000, `60 datagrams (${how})`);
+        await turns();
+        expect(got).to.deep.equal([...Array(60).keys()].map((i) => `m${i}`));
+        io.close(); sock.close(a);
+      });
+    }
+  });
+
   it('close with reads and writes in flight: no callback after close(), no crash', async () => {
     stats(); // the backend (io_uring: its ring and eventfd) exists before counting
     const fds0 = openFds();

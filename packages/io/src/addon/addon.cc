@@ -139,8 +139,7 @@ void Addon::Cleanup() noexcept
 	fdst_ = nullptr; // nothing is synced for JS any more
 	for (Nfd *n : slots_)
 		if (n && n->iofd) {
-			DropHeld(n);
-			oio_fd_free(n->iofd);
+			oio_fd_free(n->iofd); // (drops its held reads)
 			n->iofd = nullptr;
 		}
 	if (ctx_)

@@ -29,8 +29,8 @@ constexpr uint32_t EV_CAPACITY = 8192;
 
 // Per-slot state the glue copies from the core after every call that may change it (fdState(): an Int32Array,
 // FS_SIZE values per slot), so JS reads the core's facts without a call: its fd generation, the tx queue's
-// length, unsent bytes and limit, whether it is registered, and how many of its reads the glue holds (FS_HELD,
-// see park()).
+// length, unsent bytes and limit, whether it is registered, and how many of its reads the core holds (FS_HELD:
+// kept in step by the core's `held` callback; see park()).
 enum { FS_GEN, FS_TXLEN, FS_TXBYTES, FS_TXMAX, FS_REGISTERED, FS_HELD, FS_SIZE };
 
 // setSegmentation() kinds
@@ -45,14 +45,6 @@ inline void Check(napi_env env, napi_status s)
 		throw Napi::Error::New(env);
 }
 
-// A read record JS could not deliver (reading off or unregistered when its batch ran), with its bytes.
-struct Held {
-	Held *next;
-	int32_t rec[EV_SIZE];
-	uint32_t len, alen, clen;
-	uint8_t data[]; // len + alen + clen bytes
-};
-
 // A JS-visible iofd: the core's object plus what the glue keeps for it.
 struct Nfd {
 	oio_fd *iofd = nullptr;
@@ -61,11 +53,6 @@ struct Nfd {
 	Napi::FunctionReference seg; // JS segmentation callback, if any
 	bool ref = true;             // keeps the loop alive while registered
 	bool counted = false;        // contributes to Addon::refs_
-	Held *held = nullptr;        // parked reads, oldest first: delivered again before anything newer
-	Held **held_tail = &held;
-	uint32_t nheld = 0;
-	Nfd *release_next = nullptr; // on Addon::release_: held reads go back into the batch when dispatch ends
-	bool release_queued = false;
 };
 
 // The batch-wait policy of the io_uring dispatch rounds (uv_loop.cc). Plain data and pure decisions, so the
@@ -146,9 +133,7 @@ public:
 	int32_t SlabPut(const void *data, size_t len) noexcept;
 	void Dispatch() noexcept;
 	void Fail(int err, const char *what) noexcept;
-	int Hold(Nfd *n, uint32_t b) noexcept;
-	void ReleaseHeld(Nfd *n) noexcept;
-	void DropHeld(Nfd *n) noexcept;
+	void NfdHeld(Nfd *n, unsigned held) noexcept;
 
 	// the loop adapter (uv_loop.cc)
 	void LoopInit();
@@ -168,7 +153,6 @@ public:
 private:
 	Nfd *NfdAt(napi_value slot);
 	Nfd *NfdAt(uint32_t s) const { return s < slots_.size() ? slots_[s] : nullptr; }
-	void ReleaseNow(Nfd *n) noexcept;
 	void CallJs(napi_value fn, uint32_t n, napi_value slab, napi_value fatal) noexcept;
 	napi_value FatalValue();
 	bool Flush(unsigned min_complete, unsigned timeout_us) noexcept;
@@ -210,7 +194,6 @@ private:
 	int32_t *fdst_ = nullptr;
 	uint32_t fdst_cap_ = 0;      // slots it has room for
 	Napi::Reference<Napi::ArrayBuffer> fdst_ref_;
-	Nfd *release_ = nullptr;      // iofds whose held reads are released at the end of the running dispatch
 	bool cleaned_ = false;
 };
 

@@ -70,109 +70,14 @@ int32_t *Addon::Push(Nfd *n, int type, int res) noexcept
 	return r;
 }
 
-// Parked reads. A read record reaches JS in a batch; when an earlier callback of that batch turned reading off or
-// unregistered the iofd, JS hands the record back (park()) and the glue keeps it, with its bytes, until reading
-// is on again: then it goes back into the batch ahead of anything the core delivers later, so nothing is lost or
-// reordered. (Reads the core completes while reading is off are parked in the core itself.) Rare: one allocation
-// per parked record.
-int Addon::Hold(Nfd *n, uint32_t b) noexcept
+// Parked reads: a read record whose iofd an earlier callback of its batch turned off or unregistered is handed
+// back by JS (park()) to the core, which holds it (held.c) with the reads it completed while reading was off, and
+// delivers them again, in order, from a flush once reading is on. JS keeps parking the later records of the running
+// batch while FS_HELD says reads are held, so none overtakes them. The count reaches FS_HELD from here.
+void Addon::NfdHeld(Nfd *n, unsigned held) noexcept
 {
-	const int32_t *r = ev_ + b;
-	uint32_t len = r[EV_LEN] > 0 ? (uint32_t)r[EV_LEN] : 0;
-	uint32_t alen = r[EV_AOFF] >= 0 && r[EV_ALEN] > 0 ? (uint32_t)r[EV_ALEN] : 0;
-	uint32_t clen = r[EV_COFF] >= 0 && r[EV_CLEN] > 0 ? (uint32_t)r[EV_CLEN] : 0;
-
-	if ((len && (r[EV_OFF] < 0 || (size_t)r[EV_OFF] + len > slab_len_)) ||
-	    (alen && (size_t)r[EV_AOFF] + alen > slab_len_) || (clen && (size_t)r[EV_COFF] + clen > slab_len_))
-		return -EINVAL;
-	Held *h = static_cast<Held *>(malloc(sizeof(*h) + len + alen + clen));
-	if (!h)
-		return -ENOMEM;
-	memcpy(h->rec, r, sizeof(h->rec));
-	h->len = len;
-	h->alen = alen;
-	h->clen = clen;
-	if (len)
-		memcpy(h->data, slab_ + r[EV_OFF], len);
-	if (alen)
-		memcpy(h->data + len, slab_ + r[EV_AOFF], alen);
-	if (clen)
-		memcpy(h->data + len + alen, slab_ + r[EV_COFF], clen);
-	h->next = nullptr;
-	*n->held_tail = h;
-	n->held_tail = &h->next;
-	n->nheld++;
 	if (fdst_)
-		fdst_[(size_t)n->slot * FS_SIZE + FS_HELD] = (int32_t)n->nheld;
-	return 0;
-}
-
-void Addon::ReleaseNow(Nfd *n) noexcept
-{
-	Held *h = n->held;
-
-	n->held = nullptr;
-	n->held_tail = &n->held;
-	n->nheld = 0;
-	if (fdst_)
-		fdst_[(size_t)n->slot * FS_SIZE + FS_HELD] = 0;
-	while (h) {
-		Held *next = h->next;
-		int32_t *r = Push(n, EVT_READ, h->rec[EV_RES]);
-		if (r) {
-			r[EV_OFF] = SlabPut(h->data, h->len);
-			r[EV_LEN] = h->rec[EV_LEN];
-			if (h->alen) {
-				r[EV_AOFF] = SlabPut(h->data + h->len, h->alen);
-				r[EV_ALEN] = (int32_t)h->alen;
-			}
-			if (h->clen) {
-				r[EV_COFF] = SlabPut(h->data + h->len + h->alen, h->clen);
-				r[EV_CLEN] = (int32_t)h->clen;
-			}
-			r[EV_FLAGS] = h->rec[EV_FLAGS];
-		}
-		free(h);
-		h = next;
-	}
-}
-
-// Reading may be on again: the held reads go back into the batch. During a dispatch they wait until it ends, so
-// that a later record of the running batch cannot overtake them (JS parks those too while FS_HELD is set).
-void Addon::ReleaseHeld(Nfd *n) noexcept
-{
-	if (!n->nheld)
-		return;
-	if (!dispatching_) {
-		ReleaseNow(n);
-		return;
-	}
-	if (n->release_queued)
-		return;
-	n->release_queued = true;
-	n->release_next = release_;
-	release_ = n;
-}
-
-void Addon::DropHeld(Nfd *n) noexcept
-{
-	while (Held *h = n->held) {
-		n->held = h->next;
-		free(h);
-	}
-	n->held_tail = &n->held;
-	n->nheld = 0;
-	if (n->release_queued) {
-		for (Nfd **pp = &release_; *pp; pp = &(*pp)->release_next) {
-			if (*pp == n) {
-				*pp = n->release_next;
-				break;
-			}
-		}
-		n->release_queued = false;
-	}
-	if (fdst_)
-		fdst_[(size_t)n->slot * FS_SIZE + FS_HELD] = 0;
+		fdst_[(size_t)n->slot * FS_SIZE + FS_HELD] = (int32_t)held;
 }
 
 void Addon::Fail(int err, const char *what) noexcept
@@ -259,11 +164,18 @@ static int OnSegment(oio_fd *iofd, const uint8_t *data, size_t len) noexcept
 	return -EINVAL;
 }
 
+static void OnHeld(oio_fd *iofd, unsigned held) noexcept
+{
+	Nfd *n = NfdOf(iofd);
+	n->addon->NfdHeld(n, held);
+}
+
 const oio_cbs nfd_cbs = {
 	OnRead,
 	OnWrite,
 	OnConnected,
 	OnSegment,
+	OnHeld,
 };
 
 void Addon::CallJs(napi_value fn, uint32_t n, napi_value slab, napi_value fatal) noexcept
@@ -321,7 +233,7 @@ void Addon::Dispatch() noexcept
 		Napi::HandleScope hs(env_);
 		CallbackScope cs(env_, resource_.Value(), actx_);
 		// ends the dispatch before the scope closes: the microtasks that closing runs are no longer inside it
-		// (a setReadEnabled(true) there releases held reads at once)
+		// (park() refuses them: they have no batch record to hand back)
 		struct Ending {
 			bool &dispatching;
 			~Ending() { dispatching = false; }
@@ -338,12 +250,6 @@ void Addon::Dispatch() noexcept
 			dispatches_++;
 			CallJs(fn, k, slab, undef);
 			done += k;
-		}
-		// reads released during the batch follow it (as if produced while JS ran), oldest first per iofd
-		while (Nfd *n = release_) {
-			release_ = n->release_next;
-			n->release_queued = false;
-			ReleaseNow(n);
 		}
 		if (nev_ > total) {
 			// produced while JS ran (not expected): keep them, and the slab their offsets point into

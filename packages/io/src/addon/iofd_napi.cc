@@ -105,12 +105,8 @@ Napi::Value Addon::Register(const napi_value *argv)
 	int fd = ArgI32(env_, argv[1], -1);
 	if ((fd >= 0 ? fd : oio_fd_get_fd(n->iofd)) == uv_backend_fd(uv_))
 		return Int(env_, -EBUSY); // libuv's own epoll fd: closing it through an iofd would break the loop
-	uint32_t gen = oio_fd_generation(n->iofd);
+	// (held reads follow at the next flush, ahead of newer ones; registered with another file, the core drops them)
 	int rc = oio_fd_register(n->iofd, fd);
-	if (oio_fd_generation(n->iofd) != gen)
-		DropHeld(n); // registered with another file: reads held for the old one are not its
-	else
-		ReleaseHeld(n); // ahead of what the core reads from now on (registering delivers nothing at once)
 	NfdSetRef(n);
 	NfdSync(n);
 	return Int(env_, rc);
@@ -133,8 +129,7 @@ Napi::Value Addon::Close(const napi_value *argv)
 	Nfd *n = NfdAt(argv[0]);
 	if (!n || !n->iofd)
 		return Int(env_, -EBADF);
-	int rc = oio_fd_close(n->iofd);
-	DropHeld(n); // reads of the closed fd
+	int rc = oio_fd_close(n->iofd); // (drops the reads held of the closed fd)
 	NfdSetRef(n);
 	NfdSync(n);
 	return Int(env_, rc);
@@ -149,7 +144,6 @@ Napi::Value Addon::Free(const napi_value *argv)
 	if (!oio_fd_registered(n->iofd))
 		oio_fd_forget_if_stale(n->iofd);
 	bool was_open = oio_fd_get_fd(n->iofd) >= 0;
-	DropHeld(n);
 	Napi::FunctionReference seg = std::move(n->seg);
 	oio_fd_free(n->iofd);
 	n->iofd = nullptr;
@@ -178,14 +172,12 @@ Napi::Value Addon::SetReadEnabled(const napi_value *argv)
 	bool on = ArgBool(env_, argv[1], false);
 	if (!n || !n->iofd)
 		return Napi::Value();
-	if (on)
-		ReleaseHeld(n); // ahead of what the core delivers from now on
-	oio_fd_set_read_enabled(n->iofd, on);
+	oio_fd_set_read_enabled(n->iofd, on); // (held reads follow at the next flush, ahead of newer ones)
 	return Napi::Value();
 }
 
 // park(slot, b): the read record at b of the running batch cannot be delivered now (reading off / unregistered):
-// the glue keeps it until reading is on again. 0 or -errno.
+// the core holds it (oio_fd_hold()) until reading is on again. 0 or -errno.
 Napi::Value Addon::Park(const napi_value *argv)
 {
 	Nfd *n = NfdAt(argv[0]);
@@ -194,7 +186,22 @@ Napi::Value Addon::Park(const napi_value *argv)
 	if (!n || !n->iofd || !dispatching_ || b < 0 || (uint32_t)b > (EV_CAPACITY - 1) * EV_SIZE ||
 	    ev_[b + EV_SLOT] != (int32_t)n->slot || ev_[b + EV_TYPE] != EVT_READ)
 		return Int(env_, -EINVAL);
-	return Int(env_, Hold(n, (uint32_t)b));
+	const int32_t *r = ev_ + b;
+	uint32_t len = r[EV_LEN] > 0 ? (uint32_t)r[EV_LEN] : 0;
+	uint32_t alen = r[EV_AOFF] >= 0 && r[EV_ALEN] > 0 ? (uint32_t)r[EV_ALEN] : 0;
+	uint32_t clen = r[EV_COFF] >= 0 && r[EV_CLEN] > 0 ? (uint32_t)r[EV_CLEN] : 0;
+	// the record's offsets point into this batch's slab (JS got a copy of it)
+	if ((len && (r[EV_OFF] < 0 || (size_t)r[EV_OFF] + len > slab_len_)) ||
+	    (alen && (size_t)r[EV_AOFF] + alen > slab_len_) || (clen && (size_t)r[EV_COFF] + clen > slab_len_) ||
+	    alen > sizeof(oio_sockaddr))
+		return Int(env_, -EINVAL);
+	oio_rxinfo info{};
+	info.from = alen ? reinterpret_cast<const oio_sockaddr *>(slab_ + r[EV_AOFF]) : nullptr;
+	info.fromlen = alen;
+	info.control = clen ? slab_ + r[EV_COFF] : nullptr;
+	info.controllen = clen;
+	info.flags = r[EV_FLAGS];
+	return Int(env_, oio_fd_hold(n->iofd, r[EV_RES], len ? slab_ + r[EV_OFF] : nullptr, len, &info));
 }
 
 // setSegmentation(slot, kind SEG_NONE | SEG_LENPREFIX | SEG_JS, fn, headerLen, lenOff, lenBytes, bigEndian,
