@@ -453,8 +453,8 @@ describe(`lifecycle (${getBackend()})`, () => {
     W.close();
   });
 
-  it('a ring far smaller than the load (OSMO_IO_URING_SIZE=8): 200 connections x 50 messages arrive in order', async function () {
-    if (getBackend() === 'poll') this.skip();
+  // an io_uring ring (the child runs io_uring): defined once, in the io_uring run, rather than skipped in the poll one
+  if (getBackend() === 'io_uring') it('a ring far smaller than the load (OSMO_IO_URING_SIZE=8): 200 connections x 50 messages arrive in order', async function () {
     this.timeout(20000);
     const r = await runChild('ring-load.ts', ['200', '50'], { OSMO_IO_BACKEND: 'io_uring', OSMO_IO_URING_SIZE: '8' });
     expect(r.code, r.err).to.equal(0);
