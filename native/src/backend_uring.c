@@ -553,28 +553,43 @@ static void cancel(struct oio_ctx *ctx, struct oio_uop *op)
 	op->cancelling = true;
 }
 
-/* A read that cannot be delivered now goes to the core's held reads (held.c), copied: the buffer is re-armed. */
-static void hold_read(struct oio_fd *iofd, struct oio_uop *op, int res, const uint8_t *data)
+/* A completed read (a multishot stream chunk at `data`), delivered now or, when it cannot be, held: copied into the
+ * core's held reads (held.c), so that the buffer can be re-armed. */
+static void complete_read(struct oio_fd *iofd, struct oio_uop *op, int res, const uint8_t *data, bool hold)
 {
-	if (iofd->mode == OIO_MODE_ACCEPT) {
-		struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
-					   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
-		oio_held_add_raw(iofd, res, NULL, 0, &info);
-	} else if (iofd->mode == OIO_MODE_READ_WRITE) {
-		oio_held_add_raw(iofd, res, data, res > 0 ? (size_t)res : 0, NULL);
-	} else {
-		struct oio_rxinfo info = {
-			.from = (res >= 0 && op->msg.msg_namelen) ? &op->name : NULL,
-			.fromlen = res >= 0 ? op->msg.msg_namelen : 0,
-			.control = op->ctrl,
-			.controllen = res >= 0 ? op->msg.msg_controllen : 0,
-			.flags = res >= 0 ? op->msg.msg_flags : 0,
-		};
-		size_t len = res > 0 ? (size_t)res : 0;
-		if (len > op->iov[0].iov_len)
-			len = op->iov[0].iov_len; /* cut: res > len tells it at delivery (-EMSGSIZE) */
-		oio_held_add_raw(iofd, res, op->buf, len, &info);
+	struct oio_rxinfo info = { 0 };
+	size_t len = res > 0 ? (size_t)res : 0;
+
+	if (iofd->mode == OIO_MODE_READ_WRITE) {
+		if (hold)
+			oio_held_add_raw(iofd, res, data, len, NULL);
+		else
+			oio_fd_handle_read(iofd, res, data, len, NULL);
+		return;
 	}
+	if (res >= 0) {
+		info.from = iofd->mode == OIO_MODE_ACCEPT || op->msg.msg_namelen ? &op->name : NULL;
+		info.fromlen = op->msg.msg_namelen;
+	}
+	if (iofd->mode == OIO_MODE_ACCEPT) {
+		if (hold)
+			oio_held_add_raw(iofd, res, NULL, 0, &info);
+		else
+			oio_fd_handle_read(iofd, res, NULL, 0, &info);
+		return;
+	}
+	info.control = op->ctrl;
+	if (res >= 0) {
+		info.controllen = op->msg.msg_controllen;
+		info.flags = op->msg.msg_flags;
+	}
+	if (!hold) {
+		oio_fd_handle_dgram(iofd, res, op->buf, op->iov[0].iov_len, &info);
+		return;
+	}
+	if (len > op->iov[0].iov_len)
+		len = op->iov[0].iov_len; /* cut: res > len tells it at delivery (-EMSGSIZE) */
+	oio_held_add_raw(iofd, res, op->buf, len, &info);
 }
 
 /* One datagram from a multishot recvmsg buffer of n bytes (clen control bytes reserved, read size paylen): whole,
@@ -684,27 +699,12 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		 * its EOF or error too; with reading off only data is kept (an error or EOF comes again) */
 		if (!oio_fd_can_deliver(iofd)) {
 			if (res > 0 || (res == 0 && iofd->mode == OIO_MODE_ACCEPT) || oio_fd_can_read(iofd))
-				hold_read(iofd, op, res, data);
+				complete_read(iofd, op, res, data, true);
 			break;
 		}
 		/* callbacks may re-register or resize reads: this buffer must not be re-armed or freed under us */
 		op->delivering = true;
-		if (iofd->mode == OIO_MODE_ACCEPT) {
-			struct oio_rxinfo info = { .from = res >= 0 ? &op->name : NULL,
-						   .fromlen = res >= 0 ? op->msg.msg_namelen : 0 };
-			oio_fd_handle_read(iofd, res, NULL, 0, &info);
-		} else if (iofd->mode == OIO_MODE_READ_WRITE) {
-			oio_fd_handle_read(iofd, res, data, res > 0 ? (size_t)res : 0, NULL);
-		} else {
-			struct oio_rxinfo info = {
-				.from = (res >= 0 && op->msg.msg_namelen) ? &op->name : NULL,
-				.fromlen = res >= 0 ? op->msg.msg_namelen : 0,
-				.control = op->ctrl,
-				.controllen = res >= 0 ? op->msg.msg_controllen : 0,
-				.flags = res >= 0 ? op->msg.msg_flags : 0,
-			};
-			oio_fd_handle_dgram(iofd, res, op->buf, op->iov[0].iov_len, &info);
-		}
+		complete_read(iofd, op, res, data, false);
 		op->delivering = false;
 		break;
 	case UOP_WRITE: {
