@@ -445,6 +445,8 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 		if (!blocked)
 			sqe->msg_flags |= MSG_DONTWAIT;
 		op->blocking = blocked;
+		op->dgram_send = true;
+		st->dgram_sends++;
 		armed(iofd, op);
 		op->sub_seq = st->submits;
 		armed_now++;
@@ -710,6 +712,10 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 	case UOP_WRITE: {
 		unsigned n = op->nents;
 		op->nents = 0;
+		if (op->dgram_send) {
+			op->dgram_send = false;
+			ctx->u.uring.dgram_sends--;
+		}
 		if (n && is_dgram(iofd) && op->fdgen == iofd->fdgen) {
 			if (res == -EAGAIN)
 				iofd->flags |= F_WRITE_BLOCKED; /* see kick_dgram_writes() */
@@ -784,7 +790,7 @@ static void take_dgram_sends(struct oio_ctx *ctx, unsigned from)
 		for (unsigned i = from; i < to; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
 			struct oio_uop *op = (struct oio_uop *)(uintptr_t)cqe->user_data;
-			if (!op || op->kind != UOP_WRITE || !is_dgram(op->iofd))
+			if (!op || op->kind != UOP_WRITE || !op->dgram_send)
 				continue;
 			cqe->user_data = 0; /* taken: drain() passes it as it passes a cancel request's */
 			handle_cqe(ctx, op, cqe->res, NULL, false);
@@ -809,11 +815,12 @@ static void drain(struct oio_ctx *ctx)
 			}
 			break;
 		}
-		if (st->budget_on && n > 1)
+		/* (both only where datagram sockets are: a stream-only context pays no pass over its completions) */
+		if (st->budget_on && n > 1 && st->dgram_sends)
 			take_dgram_sends(ctx, 0);
 		for (i = 0; i < n; i++) {
 			struct io_uring_cqe *cqe = oio_ring_cqe(r, i);
-			if (st->budget_on && counted(cqe)) {
+			if (st->budget_on && st->dgram_state == BUFRING_READY && counted(cqe)) {
 				if (!st->budget) {
 					cut = true; /* this one and the rest: next round */
 					break;

@@ -75,6 +75,7 @@ struct oio_uop {
 	uint32_t ms_paylen;       /* dgram_ms: the iofd's read size when armed (larger datagrams: -EMSGSIZE) */
 	uint32_t sub_seq;         /* write: the context's submission count when armed (not submitted while equal) */
 	bool blocking;            /* write: a datagram send that may wait for socket memory (F_WRITE_BLOCKED) */
+	bool dgram_send;          /* write: a datagram send (counted in the context's dgram_sends until it completes) */
 	uint8_t *buf;             /* read buffer (size * io_buffers) */
 	size_t buflen;
 	uint8_t *ctrl;            /* read control buffer */
@@ -221,6 +222,7 @@ struct oio_uring_ctx {
 	bool growing;                /* grow_head is being walked */
 	bool budget_on;              /* drain() takes at most `budget` more completions (a loop round's share) */
 	unsigned budget;
+	unsigned dgram_sends;        /* datagram sends in flight: drain() looks for their completions only when some are */
 };
 
 struct oio_ctx {
