@@ -111,7 +111,8 @@ void oio_ctx_flush(struct oio_ctx *ctx);
 /* True while work is queued for oio_ctx_flush(). */
 bool oio_ctx_flush_pending(const struct oio_ctx *ctx);
 /* oio_ctx_flush(), and on io_uring the same system call then sleeps until min_complete completions are there
- * or timeout_us passed, and handles them: batches completions while the loop is busy. True if the wait paid for
+ * besides those of the writes in flight, or timeout_us passed, and handles them: batches completions while the
+ * loop is busy. True if the wait paid for
  * itself: min_complete completions came before the timeout, or it also submitted work (which needed a system call
  * of its own otherwise). False: it ran out with nothing to submit, or the backend does not wait (poll). */
 bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);

@@ -381,6 +381,8 @@ static void armed(struct oio_fd *iofd, struct oio_uop *op)
 	op->gen = iofd->gen;
 	op->fdgen = iofd->fdgen;
 	iofd->u.uring.inflight++;
+	if (op->kind == UOP_WRITE)
+		iofd->ctx->u.uring.writes++;
 }
 
 static struct oio_uop *write_slot(struct oio_fd *iofd, unsigned k)
@@ -712,6 +714,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 	case UOP_WRITE: {
 		unsigned n = op->nents;
 		op->nents = 0;
+		ctx->u.uring.writes--;
 		if (op->dgram_send) {
 			op->dgram_send = false;
 			ctx->u.uring.dgram_sends--;
@@ -1123,7 +1126,9 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		/* the kernel counts CQEs we have not consumed: take those first */
 		if (oio_ring_cq_ready(&st->ring))
 			drain(ctx);
-		got = enter_wait(ctx, min_complete, timeout_us);
+		/* min_complete counts arrivals; the writes in flight complete meanwhile too (mostly at once), and an echo
+		 * would otherwise fill half of every batch with its own send completions */
+		got = enter_wait(ctx, min_complete + st->writes, timeout_us);
 		drain(ctx);
 	} else if (oio_ring_unsubmitted(&st->ring) || pending_task_work(st)) {
 		/* one enter both submits and, when the kernel holds deferred completions, runs them */

@@ -223,6 +223,7 @@ struct oio_uring_ctx {
 	bool budget_on;              /* drain() takes at most `budget` more completions (a loop round's share) */
 	unsigned budget;
 	unsigned dgram_sends;        /* datagram sends in flight: drain() looks for their completions only when some are */
+	unsigned writes;             /* writes and sends in flight (armed, submitted or not) */
 };
 
 struct oio_ctx {

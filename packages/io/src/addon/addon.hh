@@ -179,6 +179,7 @@ private:
 	// this iteration's records (copied into ev_ at dispatch) and payloads; they only grow
 	int32_t *rec_ = nullptr;
 	uint32_t nev_ = 0, rec_cap_ = 0;
+	uint32_t nread_ = 0;          // read records made since the last dispatch round: its arrivals (batch wait)
 	uint8_t *slab_ = nullptr;
 	size_t slab_len_ = 0, slab_cap_ = 0;
 	bool dispatching_ = false;

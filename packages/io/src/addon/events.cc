@@ -61,6 +61,7 @@ int32_t *Addon::Push(Nfd *n, int type, int res) noexcept
 		rec_cap_ = cap;
 	}
 	int32_t *r = rec_ + (size_t)nev_++ * EV_SIZE;
+	nread_ += type == EVT_READ;
 	memset(r, 0, EV_SIZE * sizeof(*r));
 	r[EV_SLOT] = (int32_t)n->slot;
 	r[EV_GEN] = n->iofd ? (int32_t)oio_fd_generation(n->iofd) : 0;

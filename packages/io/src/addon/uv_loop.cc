@@ -181,8 +181,8 @@ void Addon::OnPrepare() noexcept
 
 // Dispatch rounds per check phase: bounded so Node's own handles and timers still get their turn.
 constexpr int CHECK_ROUNDS = 8;
-// A round that handled two or more events means a stream of them: the next round's system call waits (at most
-// wait_us) until as many completions are there again, so rounds stay as large as the traffic allows instead of
+// A round that handled two or more reads means a stream of them: the next round's system call waits (at most
+// wait_us) until as many have come again, so rounds stay as large as the traffic allows instead of
 // shrinking to a system call per message. A lone request/response exchange never waits. A wait that runs out
 // (traffic too slow to batch: sleeping costs more than it saves) suspends waiting for 1, 2, 4 ... WAIT_BACKOFF_MAX
 // loop iterations.
@@ -233,8 +233,9 @@ void Addon::OnCheck() noexcept
 	// in the same system call: a busy loop costs one io_uring_enter per round instead of a whole loop iteration
 	// (epoll_pwait, eventfd read, enter) per batch.
 	for (int round = 0, more = 1;; round++) {
-		unsigned n = nev_;
+		unsigned n = nread_; // arrivals: write completions are the round's own (the core waits for those too)
 
+		nread_ = 0;
 		Dispatch();
 		if (!more || round + 1 >= CHECK_ROUNDS || !ctx_ || dispatching_)
 			break;
