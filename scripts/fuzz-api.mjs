@@ -702,8 +702,11 @@ function quiesce() {
   // quiesceMs, or when the whole phase takes ten times that
   const hardDeadline = Date.now() + 10 * quiesceMs;
   const progress = new Map(); // End -> [received + completions seen, time of the last change]
+  // A writer whose bytes fill the socket waits for its peer to read (the connect notification's POLLOUT too): the
+  // pair progresses while the peer receives, however slowly (1-byte reads under ASan, one read per loop round)
   const stalled = (e) => {
-    const v = (e.rx ? e.rx.received : 0) + e.txq.length * 1e9 - e.txBytes;
+    const peerRx = e.peer && e.peer.rx ? e.peer.rx.received : 0;
+    const v = `${(e.rx ? e.rx.received : 0) + e.txq.length * 1e9 - e.txBytes}/${peerRx}`;
     const p = progress.get(e);
     if (!p || p[0] !== v) { progress.set(e, [v, Date.now()]); return false; }
     return Date.now() - p[1] > quiesceMs;
