@@ -745,6 +745,19 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 	oio_fd_leave_cb(iofd); /* a freed iofd whose last operation this was goes now */
 }
 
+/* An iofd taken off a waiting list (backlog, send batches): its operations now, or its release when it was freed
+ * while it waited. */
+static void kick_waiting(struct oio_fd *iofd)
+{
+	if (iofd->flags & F_TO_FREE) {
+		oio_fd_maybe_release(iofd);
+		return;
+	}
+	oio_fd_enter_cb(iofd);
+	kick(iofd);
+	oio_fd_leave_cb(iofd);
+}
+
 /* Give the iofds that found no room their operations, in the order they waited. */
 static void serve_backlog(struct oio_ctx *ctx)
 {
@@ -756,13 +769,7 @@ static void serve_backlog(struct oio_ctx *ctx)
 		struct oio_fd *iofd = list;
 		list = iofd->u.uring.backlog_next;
 		iofd->flags &= ~F_BACKLOG;
-		if (iofd->flags & F_TO_FREE) {
-			oio_fd_maybe_release(iofd);
-			continue;
-		}
-		oio_fd_enter_cb(iofd);
-		kick(iofd);
-		oio_fd_leave_cb(iofd);
+		kick_waiting(iofd);
 	}
 }
 
@@ -1100,13 +1107,7 @@ static void grow_batches(struct oio_ctx *ctx)
 		struct oio_fd *iofd = list;
 		list = iofd->u.uring.grow_next;
 		iofd->flags &= ~F_DIRTY;
-		if (iofd->flags & F_TO_FREE) {
-			oio_fd_maybe_release(iofd);
-			continue;
-		}
-		oio_fd_enter_cb(iofd);
-		kick(iofd);
-		oio_fd_leave_cb(iofd);
+		kick_waiting(iofd);
 	}
 	ctx->u.uring.growing = false;
 }
