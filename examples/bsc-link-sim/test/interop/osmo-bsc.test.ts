@@ -40,6 +40,8 @@ describe('interop: BTS side against osmo-bsc', function () {
     expect(state).to.equal('connected');
     expect(await ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.rf_state')).to.equal('operational,unlocked,on');
     expect(bts.bringups).to.equal(1);
+    // osmo-bsc may call the TRX operational before our RSL client has handled the BSC's answer to its ID: wait for it
+    await waitFor(async () => rslUps, (n) => n >= 1, 5000);
     expect(rslUps).to.equal(1);
     // drop OML: osmo-bsc drops RSL too; the BTS side reconnects and redoes the bring-up
     bts.dropOml(0);
