@@ -70,6 +70,8 @@ describe('interop: bsc-link-sim CLI (osmo-io transport) against osmo-bsc, per ba
       cli.send('stats');
       const st = await cli.next((e) => e['event'] === 'stats', 5000);
       expect({ omlUp: st['omlUp'], rslUp: st['rslUp'] }).to.deep.equal({ omlUp: 1, rslUp: 1 });
+      // OML "connected" comes before the bring-up ends: exit only once osmo-bsc has the TRX operational
+      await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.rf_state'), (v) => v === 'operational,unlocked,on', 20000);
       cli.send('exit');
       const sum = await cli.next((e) => e['event'] === 'summary', 10000);
       expect(sum['backend']).to.equal(backend);
