@@ -67,11 +67,11 @@ describe('interop: bsc-link-sim CLI (osmo-io transport) against osmo-bsc, per ba
       const ready = await cli.next((e) => e['event'] === 'ready', 15000);
       expect(ready['backend']).to.equal(backend);
       expect(await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.oml-connection-state'), (v) => v === 'connected', 20000)).to.equal('connected');
-      cli.send('stats');
-      const st = await cli.next((e) => e['event'] === 'stats', 5000);
-      expect({ omlUp: st['omlUp'], rslUp: st['rslUp'] }).to.deep.equal({ omlUp: 1, rslUp: 1 });
-      // OML "connected" comes before the bring-up ends: exit only once osmo-bsc has the TRX operational
+      // OML "connected" comes before the bring-up ends, and osmo-bsc can call the TRX operational before our RSL
+      // client has handled its answer to the ID: wait for both before asking for the CLI's counts
       await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.rf_state'), (v) => v === 'operational,unlocked,on', 20000);
+      const st = await waitFor(() => cli.request('stats', 'stats'), (s) => s['rslUp'] === 1, 5000);
+      expect({ omlUp: st['omlUp'], rslUp: st['rslUp'] }).to.deep.equal({ omlUp: 1, rslUp: 1 });
       cli.send('exit');
       const sum = await cli.next((e) => e['event'] === 'summary', 10000);
       expect(sum['backend']).to.equal(backend);
