@@ -156,6 +156,7 @@ async function main(argv: readonly string[]): Promise<number> {
         out({ event: 'stats', t: performance.now() / 1000, msgs: h.bts ? h.bts.sent : tot?.received ?? 0,
           received: tot?.received ?? null, lost: tot?.lost ?? null, duplicates: tot?.duplicates ?? null,
           omlUp: h.bts ? h.bts.omlUp : tot?.omlUp ?? 0, rslUp: h.bts ? h.bts.rslUp : tot?.rslUp ?? 0,
+          omlBringupsCompleted: h.bts ? h.bts.bringups : null,
           syscalls: core && typeof core['syscalls'] === 'number' ? core['syscalls'] : null, core, cpu: process.cpuUsage() });
       } else if (cmd === 'exit') stopRun();
       else if (cmd) out({ event: 'error', message: `unknown command ${cmd}` });

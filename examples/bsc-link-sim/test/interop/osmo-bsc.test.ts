@@ -39,8 +39,10 @@ describe('interop: BTS side against osmo-bsc', function () {
     const state = await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.oml-connection-state'), (v) => v === 'connected', 20000);
     expect(state).to.equal('connected');
     expect(await ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.rf_state')).to.equal('operational,unlocked,on');
+    // osmo-bsc calls the TRX operational before it has started every channel (our bring-up ends there), and before
+    // our RSL client has handled its answer to the ID: wait for both
+    await waitFor(async () => bts!.bringups, (n) => n >= 1, 5000);
     expect(bts.bringups).to.equal(1);
-    // osmo-bsc may call the TRX operational before our RSL client has handled the BSC's answer to its ID: wait for it
     await waitFor(async () => rslUps, (n) => n >= 1, 5000);
     expect(rslUps).to.equal(1);
     // drop OML: osmo-bsc drops RSL too; the BTS side reconnects and redoes the bring-up
@@ -67,11 +69,14 @@ describe('interop: bsc-link-sim CLI (osmo-io transport) against osmo-bsc, per ba
       const ready = await cli.next((e) => e['event'] === 'ready', 15000);
       expect(ready['backend']).to.equal(backend);
       expect(await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.oml-connection-state'), (v) => v === 'connected', 20000)).to.equal('connected');
-      // OML "connected" comes before the bring-up ends, and osmo-bsc can call the TRX operational before our RSL
-      // client has handled its answer to the ID: wait for both before asking for the CLI's counts
+      // OML "connected" comes before the bring-up ends, and osmo-bsc calls the TRX operational before it has
+      // started every channel (our bring-up ends there) and before our RSL client has handled its answer to the
+      // ID: wait for all of it before exiting
       await waitFor(() => ctrlGet(ctrl!.host, ctrl!.port, 'bts.0.rf_state'), (v) => v === 'operational,unlocked,on', 20000);
-      const st = await waitFor(() => cli.request('stats', 'stats'), (s) => s['rslUp'] === 1, 5000);
-      expect({ omlUp: st['omlUp'], rslUp: st['rslUp'] }).to.deep.equal({ omlUp: 1, rslUp: 1 });
+      const st = await waitFor(() => cli.request('stats', 'stats'),
+        (s) => s['rslUp'] === 1 && s['omlBringupsCompleted'] === 1, 5000);
+      expect({ omlUp: st['omlUp'], rslUp: st['rslUp'], bringups: st['omlBringupsCompleted'] })
+        .to.deep.equal({ omlUp: 1, rslUp: 1, bringups: 1 });
       cli.send('exit');
       const sum = await cli.next((e) => e['event'] === 'summary', 10000);
       expect(sum['backend']).to.equal(backend);
