@@ -100,6 +100,7 @@ struct oio_stats {
 	uint64_t uring_stale_waits; /* short kernel waits instead of spinning on a stale IORING_SQ_TASKRUN */
 	uint64_t truncated;      /* datagrams larger than the read size, reported as -EMSGSIZE */
 	uint64_t uring_nobufs;   /* multishot receives that ended because their buffer ring ran dry (armed again) */
+	uint64_t uring_sleeps;   /* oio_ctx_sleep() waits in the ring */
 	uint32_t uring_entries;  /* ring size in use (0 for poll) */
 	uint32_t uring_flags;    /* IORING_SETUP_* flags in use */
 };
@@ -116,6 +117,15 @@ bool oio_ctx_flush_pending(const struct oio_ctx *ctx);
  * itself: min_complete completions came before the timeout, or it also submitted work (which needed a system call
  * of its own otherwise). False: it ran out with nothing to submit, or the backend does not wait (poll). */
 bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us);
+/*
+ * Sleep in the backend instead of in the embedding loop's poller: io_uring waits in its own system call for a
+ * completion or for `loop_fd` (the loop's poller, e.g. libuv's epoll fd) to become readable, at most timeout_ms
+ * (-1: no limit), and handles what came. The loop then polls without blocking. Why: with DEFER_TASKRUN, work the
+ * kernel queues from interrupt context (a packet arriving) signals the eventfd late, milliseconds late; a waiter in
+ * the ring is woken at once. True if it waited; false if it did not (work is pending, or the poll backend, which
+ * has nothing to gain): the loop then blocks in its poller as usual.
+ */
+bool oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms);
 /* Destroy the context; every iofd must have been freed. Waits for in-flight io_uring operations. */
 void oio_ctx_free(struct oio_ctx *ctx);
 enum oio_backend oio_ctx_backend(const struct oio_ctx *ctx);

@@ -849,7 +849,9 @@ static void drain(struct oio_ctx *ctx)
 			/* consume this CQE before running callbacks that may submit and drain again */
 			if (!more)
 				st->inflight--;
-			if (op) {
+			if (op && op->kind == UOP_LOOP_POLL) {
+				op->busy = false; /* the loop's poller is readable: armed again at the next sleep */
+			} else if (op) {
 				/* the group it was armed with: a final CQE may re-arm the slot with another */
 				struct oio_bufring *br = (fl & IORING_CQE_F_BUFFER) ? op->br : NULL;
 				op->sock_nonempty = fl & IORING_CQE_F_SOCK_NONEMPTY;
@@ -981,6 +983,8 @@ static void uring_exit(struct oio_ctx *ctx)
 	/* wait for cancelled operations so their buffers are not freed under the kernel, bounded in time (at most
 	 * ~200 ms): an operation that never completes must not keep the process from exiting. What is left is
 	 * cancelled by the kernel when the ring goes. */
+	if (st->loop_poll.busy && !ctx->fatal)
+		cancel(ctx, &st->loop_poll);
 	for (int i = 0; i < 200 && st->inflight && !ctx->fatal; i++) {
 		ctx->stats.syscalls++;
 		if (st->ring.features & IORING_FEAT_EXT_ARG)
@@ -1163,6 +1167,38 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 	return got;
 }
 
+/*
+ * oio_ctx_sleep(): one enter waits for a completion or for the loop's poller fd, which joins the ring as a poll.
+ * The poll stays armed across sleeps until it fires; the next sleep arms it again, in the same enter. Without
+ * DEFER_TASKRUN the kernel posts completions from our own task and the eventfd wakes the loop in time.
+ */
+static bool uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms)
+{
+	struct oio_uring_ctx *st = &ctx->u.uring;
+	struct oio_uop *lp = &st->loop_poll;
+
+	if (!st->defer || !(st->ring.features & IORING_FEAT_EXT_ARG) || loop_fd < 0)
+		return false;
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || pending_task_work(st) ||
+	    st->backlog_head || st->grow_head)
+		return false; /* work is there already */
+	if (!lp->busy) {
+		struct io_uring_sqe *sqe = get_sqe(ctx, false);
+		if (!sqe)
+			return false;
+		sqe->opcode = IORING_OP_POLL_ADD;
+		sqe->fd = loop_fd;
+		sqe->poll32_events = POLLIN;
+		sqe->user_data = (uintptr_t)lp;
+		lp->kind = UOP_LOOP_POLL;
+		lp->busy = true;
+	}
+	ctx->stats.uring_sleeps++;
+	enter_wait(ctx, 1, timeout_ms < 0 || timeout_ms > 3600000 ? 3600000000u : (unsigned)timeout_ms * 1000u);
+	drain(ctx);
+	return true;
+}
+
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)
 {
 	return fd == ctx->u.uring.ring.fd || fd == ctx->u.uring.watch.fd;
@@ -1193,4 +1229,5 @@ const struct oio_backend_ops oio_backend_uring_ops = {
 	.owns_fd = uring_owns_fd,
 	.flush_pending = uring_flush_pending,
 	.release_fd = uring_release_fd,
+	.sleep = uring_sleep,
 };

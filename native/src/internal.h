@@ -58,7 +58,7 @@ struct oio_segmenter {
 };
 
 /* An io_uring operation slot; its address is the SQE user_data. */
-enum oio_uop_kind { UOP_READ = 1, UOP_WRITE, UOP_CONNECT };
+enum oio_uop_kind { UOP_READ = 1, UOP_WRITE, UOP_CONNECT, UOP_LOOP_POLL };
 struct oio_uop {
 	struct oio_fd *iofd;
 	uint8_t kind;
@@ -187,6 +187,7 @@ struct oio_backend_ops {
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
 	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
 	void (*release_fd)(struct oio_fd *iofd); /* the iofd goes: free its state (the kernel holds none of it) */
+	bool (*sleep)(struct oio_ctx *ctx, int loop_fd, int timeout_ms); /* NULL: the loop sleeps in its poller */
 };
 
 /* The poll backend's part of a context. */
@@ -224,6 +225,7 @@ struct oio_uring_ctx {
 	unsigned budget;
 	unsigned dgram_sends;        /* datagram sends in flight: drain() looks for their completions only when some are */
 	unsigned writes;             /* writes and sends in flight (armed, submitted or not) */
+	struct oio_uop loop_poll;    /* oio_ctx_sleep(): a poll on the embedding loop's poller fd (busy while armed) */
 };
 
 struct oio_ctx {

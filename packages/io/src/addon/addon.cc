@@ -267,6 +267,7 @@ Napi::Value Addon::Stats(const napi_value *)
 	o.Set("uringStaleWaits", Int(env, (int64_t)s->uring_stale_waits));
 	o.Set("truncated", Int(env, (int64_t)s->truncated));
 	o.Set("uringNoBufs", Int(env, (int64_t)s->uring_nobufs));
+	o.Set("uringSleeps", Int(env, (int64_t)s->uring_sleeps));
 	o.Set("uringEntries", Int(env, s->uring_entries));
 	o.Set("uringFlags", Int(env, s->uring_flags));
 	// the glue's own: event batches handed to JS, records waiting in C right now, and the batch-wait policy

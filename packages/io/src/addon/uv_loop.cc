@@ -169,14 +169,31 @@ bool Addon::Flush(unsigned min_complete, unsigned timeout_us) noexcept
 	return got;
 }
 
+// Longest sleep in the ring: a loop run with UV_RUN_NOWAIT (which polls without blocking) still gets its turn.
+constexpr int RING_SLEEP_MAX_MS = 1000;
+
 void Addon::OnPrepare() noexcept
 {
 	bool busy = always_ready_ && RunAlwaysReady();
 
 	if (ctx_)
 		Flush(0, 0);
-	if (nev_ || flush_wanted_ || busy)
+	if (nev_ || flush_wanted_ || busy) {
 		uv_idle_start(&h_->idle, IdleNoop);
+		return;
+	}
+	if (!ctx_)
+		return;
+	// io_uring sleeps in the ring, watching libuv's epoll fd there too, instead of in epoll_wait on our eventfd (see
+	// oio_ctx_sleep()). Only when libuv would block now: 0 is also what it says while its watcher changes are not
+	// applied yet, and then it polls without blocking and we sleep in the next iteration.
+	int timeout = uv_backend_timeout(uv_);
+	if (timeout == 0)
+		return;
+	if (timeout < 0 || timeout > RING_SLEEP_MAX_MS)
+		timeout = RING_SLEEP_MAX_MS;
+	if (oio_ctx_sleep(ctx_, uv_backend_fd(uv_), timeout) && (nev_ || oio_ctx_flush_pending(ctx_) || flush_wanted_))
+		uv_idle_start(&h_->idle, IdleNoop); // what came waits for the check phase: libuv must not block first
 }
 
 // Dispatch rounds per check phase: bounded so Node's own handles and timers still get their turn.
