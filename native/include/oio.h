@@ -122,10 +122,13 @@ bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
  * completion or for `loop_fd` (the loop's poller, e.g. libuv's epoll fd) to become readable, at most timeout_ms
  * (-1: no limit), and handles what came. The loop then polls without blocking. Why: with DEFER_TASKRUN, work the
  * kernel queues from interrupt context (a packet arriving) signals the eventfd late, milliseconds late; a waiter in
- * the ring is woken at once. True if it waited; false if it did not (work is pending, or the poll backend, which
- * has nothing to gain): the loop then blocks in its poller as usual.
+ * the ring is woken at once. coalesce_us (0: off; Linux 6.12+): for that long from the start of the sleep hold
+ * out for a batch of completions, then one is enough: a steady stream costs fewer system calls, a message that comes
+ * early in the sleep waits up to that long, sparser traffic not at all. Returns 1 if it slept; 0 if not now
+ * (completions are there: flush, and poll without blocking); -EOPNOTSUPP if this context never sleeps so (poll, or
+ * io_uring without DEFER_TASKRUN, whose eventfd is signalled from our own task): the loop blocks in its poller.
  */
-bool oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms);
+int oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigned coalesce_us);
 /* Destroy the context; every iofd must have been freed. Waits for in-flight io_uring operations. */
 void oio_ctx_free(struct oio_ctx *ctx);
 enum oio_backend oio_ctx_backend(const struct oio_ctx *ctx);

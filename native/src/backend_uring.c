@@ -91,7 +91,7 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 	return check_enter(ctx, rc);
 }
 
-static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned timeout_us)
+static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned min_wait_us, unsigned timeout_us)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
 	int rc;
@@ -103,7 +103,7 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned time
 		st->submits++;
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, true);
-	rc = oio_ring_enter_wait(&st->ring, min_complete, (uint64_t)timeout_us * 1000u);
+	rc = oio_ring_enter_wait(&st->ring, min_complete, min_wait_us, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
 		oio_ring_eventfd_quiet(&st->ring, false);
 	/* An enter that also submitted returns the submitted count even when the wait ran out: it still paid for
@@ -868,10 +868,12 @@ static void drain(struct oio_ctx *ctx)
 		enter(ctx, false);
 }
 
-/* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
+/* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags) that must be
+ * taken before the loop blocks in its own poller. A loop that sleeps in the ring (oio_ctx_sleep()) never blocks
+ * there: its next sleep runs them, and a stale flag costs it nothing. */
 static bool pending_task_work(struct oio_uring_ctx *st)
 {
-	return st->defer && oio_ring_taskrun_pending(&st->ring);
+	return st->defer && !st->ring_sleeps && oio_ring_taskrun_pending(&st->ring);
 }
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
@@ -988,7 +990,7 @@ static void uring_exit(struct oio_ctx *ctx)
 	for (int i = 0; i < 200 && st->inflight && !ctx->fatal; i++) {
 		ctx->stats.syscalls++;
 		if (st->ring.features & IORING_FEAT_EXT_ARG)
-			oio_ring_enter_wait(&st->ring, 1, 1000000);
+			oio_ring_enter_wait(&st->ring, 1, 0, 1000000);
 		else
 			oio_ring_enter(&st->ring, true, 0);
 		drain(ctx);
@@ -1096,7 +1098,7 @@ static void wait_out_stale_taskrun(struct oio_ctx *ctx)
 	if (!(st->ring.features & IORING_FEAT_EXT_ARG))
 		return;
 	ctx->stats.uring_stale_waits++;
-	enter_wait(ctx, 1, STALE_TASKRUN_WAIT_US);
+	enter_wait(ctx, 1, 0, STALE_TASKRUN_WAIT_US);
 	drain(ctx);
 }
 
@@ -1133,7 +1135,7 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 			drain(ctx);
 		/* min_complete counts arrivals; the writes in flight complete meanwhile too (mostly at once), and an echo
 		 * would otherwise fill half of every batch with its own send completions */
-		got = enter_wait(ctx, min_complete + st->writes, timeout_us);
+		got = enter_wait(ctx, min_complete + st->writes, 0, timeout_us);
 		drain(ctx);
 	} else if (oio_ring_unsubmitted(&st->ring) || pending_task_work(st)) {
 		/* one enter both submits and, when the kernel holds deferred completions, runs them */
@@ -1171,21 +1173,31 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
  * oio_ctx_sleep(): one enter waits for a completion or for the loop's poller fd, which joins the ring as a poll.
  * The poll stays armed across sleeps until it fires; the next sleep arms it again, in the same enter. Without
  * DEFER_TASKRUN the kernel posts completions from our own task and the eventfd wakes the loop in time.
+ * Coalescing (IORING_FEAT_MIN_TIMEOUT): for coalesce_us the wait holds out for a batch, then one completion is
+ * enough; traffic sparser than that is not delayed at all.
  */
-static bool uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms)
+#define SLEEP_BATCH 64
+
+static int uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigned coalesce_us)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
 	struct oio_uop *lp = &st->loop_poll;
 
 	if (!st->defer || !(st->ring.features & IORING_FEAT_EXT_ARG) || loop_fd < 0)
-		return false;
-	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || pending_task_work(st) ||
-	    st->backlog_head || st->grow_head)
-		return false; /* work is there already */
+		return -EOPNOTSUPP;
+	/* what a flush would prepare: the same enter submits it */
+	if (st->grow_head)
+		grow_batches(ctx);
+	if (st->backlog_head && st->inflight < st->ring.cq_entries)
+		serve_backlog(ctx);
+	/* (deferred task work the kernel holds is no reason: the enter runs it first, and a stale IORING_SQ_TASKRUN
+	 * would keep the loop from ever sleeping) */
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || st->backlog_head)
+		return 0; /* completions are there already: the caller flushes instead */
 	if (!lp->busy) {
 		struct io_uring_sqe *sqe = get_sqe(ctx, false);
 		if (!sqe)
-			return false;
+			return 0;
 		sqe->opcode = IORING_OP_POLL_ADD;
 		sqe->fd = loop_fd;
 		sqe->poll32_events = POLLIN;
@@ -1193,10 +1205,17 @@ static bool uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms)
 		lp->kind = UOP_LOOP_POLL;
 		lp->busy = true;
 	}
+	if (!(st->ring.features & IORING_FEAT_MIN_TIMEOUT))
+		coalesce_us = 0;
+	st->ring_sleeps = true;
 	ctx->stats.uring_sleeps++;
-	enter_wait(ctx, 1, timeout_ms < 0 || timeout_ms > 3600000 ? 3600000000u : (unsigned)timeout_ms * 1000u);
+	enter_wait(ctx, coalesce_us ? SLEEP_BATCH + st->writes : 1, coalesce_us,
+		   timeout_ms < 0 || timeout_ms > 3600000 ? 3600000000u : (unsigned)timeout_ms * 1000u);
 	drain(ctx);
-	return true;
+	/* completions left for the next round (DRAIN_BUDGET), SQEs the drain's callbacks prepared */
+	if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring)) && ctx->loop->flush_needed)
+		ctx->loop->flush_needed(ctx->loop);
+	return 1;
 }
 
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)

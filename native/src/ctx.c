@@ -74,11 +74,13 @@ bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 	return ctx->ops->flush(ctx, min_complete, timeout_us);
 }
 
-bool oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms)
+int oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigned coalesce_us)
 {
-	if (ctx->fatal || !ctx->ops->sleep || ctx->resume_head)
-		return false;
-	return ctx->ops->sleep(ctx, loop_fd, timeout_ms);
+	if (ctx->fatal || !ctx->ops->sleep)
+		return -EOPNOTSUPP;
+	if (ctx->resume_head)
+		return 0;
+	return ctx->ops->sleep(ctx, loop_fd, timeout_ms, coalesce_us);
 }
 
 bool oio_ctx_flush_pending(const struct oio_ctx *ctx)

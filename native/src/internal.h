@@ -187,7 +187,7 @@ struct oio_backend_ops {
 	bool (*owns_fd)(const struct oio_ctx *ctx, int fd); /* one of the backend's own fds (ring, eventfd) */
 	bool (*flush_pending)(const struct oio_ctx *ctx); /* work is queued for flush() */
 	void (*release_fd)(struct oio_fd *iofd); /* the iofd goes: free its state (the kernel holds none of it) */
-	bool (*sleep)(struct oio_ctx *ctx, int loop_fd, int timeout_ms); /* NULL: the loop sleeps in its poller */
+	int (*sleep)(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigned coalesce_us); /* see oio_ctx_sleep() */
 };
 
 /* The poll backend's part of a context. */
@@ -226,6 +226,7 @@ struct oio_uring_ctx {
 	unsigned dgram_sends;        /* datagram sends in flight: drain() looks for their completions only when some are */
 	unsigned writes;             /* writes and sends in flight (armed, submitted or not) */
 	struct oio_uop loop_poll;    /* oio_ctx_sleep(): a poll on the embedding loop's poller fd (busy while armed) */
+	bool ring_sleeps;            /* the loop sleeps in the ring (oio_ctx_sleep()), never blocking in its own poller */
 };
 
 struct oio_ctx {

@@ -152,11 +152,12 @@ int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete)
 	return sys_enter(r->fd, n, min_complete, getevents ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
 }
 
-int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns)
+int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, unsigned min_wait_us, uint64_t timeout_ns)
 {
 	struct __kernel_timespec ts = { .tv_sec = (long long)(timeout_ns / 1000000000u),
 					.tv_nsec = (long long)(timeout_ns % 1000000000u) };
-	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&ts };
+	/* `pad` is min_wait_usec in 6.12+ headers */
+	struct io_uring_getevents_arg arg = { .pad = min_wait_us, .ts = (uint64_t)(uintptr_t)&ts };
 	unsigned n = r->sq_local_tail - load_acquire(r->sq_head);
 
 	store_release(r->sq_tail, r->sq_local_tail);

@@ -24,6 +24,9 @@
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13) /* 6.1 */
 #endif
+#ifndef IORING_FEAT_MIN_TIMEOUT
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)    /* 6.12: io_uring_getevents_arg.min_wait_usec (older headers: pad) */
+#endif
 
 struct oio_ring {
 	int fd;
@@ -55,8 +58,9 @@ unsigned oio_ring_unsubmitted(const struct oio_ring *r);
  * submitted or -errno. Both enters return -EINTR to the caller (see enter() in backend_uring.c). */
 int oio_ring_enter(struct oio_ring *r, bool getevents, unsigned min_complete);
 /* As oio_ring_enter(getevents) but sleeps until min_complete completions are posted or timeout_ns passes
- * (IORING_FEAT_EXT_ARG, Linux 5.11+). */
-int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, uint64_t timeout_ns);
+ * (IORING_FEAT_EXT_ARG, Linux 5.11+). min_wait_us (IORING_FEAT_MIN_TIMEOUT, else 0): once that much passed, one
+ * completion is enough. */
+int oio_ring_enter_wait(struct oio_ring *r, unsigned min_complete, unsigned min_wait_us, uint64_t timeout_ns);
 /* Completions: oio_ring_cq_ready() entries are valid from oio_ring_cqe(r, i); then oio_ring_cq_advance(). */
 unsigned oio_ring_cq_ready(const struct oio_ring *r);
 struct io_uring_cqe *oio_ring_cqe(const struct oio_ring *r, unsigned i);

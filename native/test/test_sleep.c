@@ -35,7 +35,7 @@ static double sleep_until_written(struct t *t, int loop_fd, int write_fd, int ti
 	if (pthread_create(&th, NULL, write_later, &w) != 0)
 		abort();
 	t0 = now_ms();
-	*slept = oio_ctx_sleep(t->ctx, loop_fd, timeout_ms);
+	*slept = oio_ctx_sleep(t->ctx, loop_fd, timeout_ms, 0) > 0;
 	t0 = now_ms() - t0;
 	pthread_join(th, NULL);
 	return t0;
@@ -74,7 +74,7 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	char drain[8];
 	CHECK_EQ(read(pfd[0], drain, sizeof(drain)), 4);
 	took = now_ms();
-	slept = oio_ctx_sleep(t->ctx, pfd[0], 30);
+	slept = oio_ctx_sleep(t->ctx, pfd[0], 30, 0) > 0;
 	took = now_ms() - took;
 	CHECK_EQ(slept, ring);
 	if (ring)

@@ -6,7 +6,7 @@
  */
 import { debuglog } from 'node:util';
 import {
-  backend, native, uringBatchWaitUs, uringEntries, uringImmediate, uringNoDefer, uringNoMultishot, uringReadSqes,
+  backend, native, uringBatchWaitUs, uringCoalesceUs, uringEntries, uringImmediate, uringNoDefer, uringNoMultishot, uringReadSqes,
   type Layout, type NativeBinding,
 } from './native.js';
 import { errno, errnoName } from './errno.js';
@@ -100,7 +100,8 @@ function ensureInit(): void {
     const b = backend();
     core.events = new Int32Array(L.EV_CAPACITY * EV_SIZE);
     n.init(dispatch, core.events, b, uringEntries(), uringImmediate(), uringNoDefer(),
-           b === 'io_uring' ? uringReadSqes() : 0, b === 'io_uring' ? uringBatchWaitUs() : 0, uringNoMultishot());
+           b === 'io_uring' ? uringReadSqes() : 0, b === 'io_uring' ? uringBatchWaitUs() : 0, uringNoMultishot(),
+           b === 'io_uring' ? uringCoalesceUs() : 0);
     core.fdst = n.fdState();
     core.initialised = true;
     log('backend %s', b);

@@ -30,7 +30,8 @@ export interface NativeBinding {
   /** the seam's numbers (event record, per-slot state, modes ...), defined once in addon.h */
   layout: Layout;
   init(onEvents: (n: number, slab: Buffer, fatal?: { errno: number; syscall: string }) => void, ev: Int32Array, backend: Backend, entries: number,
-       immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number, noMultishot: boolean): void;
+       immediate: boolean, noDefer: boolean, readSqes: number, batchWaitUs: number, noMultishot: boolean,
+       coalesceUs: number): void;
   probeUring(): string | null;
   stats(): Record<string, number>;
   setup(mode: number, fd: number): number;
@@ -177,10 +178,24 @@ export function uringReadSqes(): number {
  * added delay for the messages of a busy loop; single request/response exchanges never wait.
  */
 export function uringBatchWaitUs(): number {
-  const v = process.env.OSMO_IO_URING_BATCH_WAIT_US;
-  if (v === undefined || v === '') return 50;
+  return microseconds('OSMO_IO_URING_BATCH_WAIT_US', 50);
+}
+
+/**
+ * OSMO_IO_URING_COALESCE_US (default 0: off; Linux 6.12+): while the loop sleeps in the ring, it holds out that long
+ * for a batch of completions before one is enough. A steady stream (NS-UNITDATA from many peers, paced links) then
+ * wakes the loop once per batch instead of once per message; a message arriving early in a sleep waits up to that
+ * long, traffic sparser than that not at all. Not for request/response on one connection: each exchange waits.
+ */
+export function uringCoalesceUs(): number {
+  return microseconds('OSMO_IO_URING_COALESCE_US', 0);
+}
+
+function microseconds(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 10000)
-    throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid OSMO_IO_URING_BATCH_WAIT_US "${v}": 0 to 10000`);
+    throw new OsmoIoError('ERR_OSMO_IO_BACKEND', `invalid ${name} "${v}": 0 to 10000`);
   return n;
 }

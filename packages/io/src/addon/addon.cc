@@ -214,6 +214,7 @@ Napi::Value Addon::Init(const napi_value *argv)
 	o.read_sqes = ArgU32(env, argv[6], 0);
 	unsigned wait_us = ArgU32(env, argv[7], 0);
 	o.uring_no_multishot = ArgBool(env, argv[8], false);
+	unsigned coalesce_us = ArgU32(env, argv[9], 0);
 
 	// the JS side first, so that a failure here leaves no ctx behind
 	Napi::FunctionReference on_events = Napi::Persistent(Napi::Function(env, argv[0]));
@@ -240,6 +241,7 @@ Napi::Value Addon::Init(const napi_value *argv)
 	actx_ = actx;
 	ev_ = static_cast<int32_t *>(data);
 	bw_.wait_us = wait_us;
+	coalesce_us_ = coalesce_us;
 	return Napi::Value();
 }
 
@@ -360,7 +362,7 @@ static napi_value InitModule(napi_env env, napi_value exports) noexcept
 		Napi::Object ex(env, exports);
 		napi_property_descriptor p[] = {
 #define F(name, fn) { name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr }
-			F("init", (Method<9, &Addon::Init>)),
+			F("init", (Method<10, &Addon::Init>)),
 			F("probeUring", (Static<0, ProbeUring>)),
 			F("stats", (Method<0, &Addon::Stats>)),
 			F("batchWaitPolicy", (Static<2, BatchWaitPolicy>)),

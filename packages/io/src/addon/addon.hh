@@ -143,6 +143,7 @@ public:
 
 	// libuv and core callbacks (uv_loop.cc); public because C calls them through static trampolines
 	void OnPrepare() noexcept;
+	int SleepInRing() noexcept;
 	void OnCheck() noexcept;
 	int Watch(oio_watch *w, unsigned events) noexcept;
 	void Unwatch(oio_watch *w) noexcept;
@@ -188,6 +189,9 @@ private:
 	bool fatal_told_ = false;
 	char fatal_what_[32] = "";
 	BatchWait bw_;
+	unsigned coalesce_us_ = 0;    // OSMO_IO_URING_COALESCE_US: see oio_ctx_sleep()
+	bool no_ring_sleep_ = false;  // the context sleeps in libuv's epoll_wait (poll backend, no DEFER_TASKRUN)
+	bool coalesced_ = false;      // this iteration's events came from a coalescing sleep (until the check phase ends)
 	int refs_ = 0;
 	std::vector<Nfd *> slots_;
 	std::vector<uint32_t> free_slots_;

@@ -176,24 +176,50 @@ void Addon::OnPrepare() noexcept
 {
 	bool busy = always_ready_ && RunAlwaysReady();
 
-	if (ctx_)
+	if (ctx_ && !nev_ && !busy) {
+		int slept = SleepInRing();
+		if (slept > 0)
+			return;
 		Flush(0, 0);
-	if (nev_ || flush_wanted_ || busy) {
-		uv_idle_start(&h_->idle, IdleNoop);
-		return;
+		if (slept == 0) {
+			// this context sleeps only in the ring, so libuv must not block in epoll_wait now: poll, sleep next time
+			uv_idle_start(&h_->idle, IdleNoop);
+			return;
+		}
+	} else if (ctx_) {
+		Flush(0, 0);
 	}
-	if (!ctx_)
-		return;
-	// io_uring sleeps in the ring, watching libuv's epoll fd there too, instead of in epoll_wait on our eventfd (see
-	// oio_ctx_sleep()). Only when libuv would block now: 0 is also what it says while its watcher changes are not
-	// applied yet, and then it polls without blocking and we sleep in the next iteration.
+	if (nev_ || flush_wanted_ || busy)
+		uv_idle_start(&h_->idle, IdleNoop);
+}
+
+// io_uring sleeps in the ring, watching libuv's epoll fd there too, instead of in epoll_wait on our eventfd (see
+// oio_ctx_sleep()); the same system call submits what JS queued (the flush a flush_wanted_ asks for). Only when
+// libuv would block now: it also says 0 while its watcher changes are not applied yet (it then polls first).
+// 1: slept; 0: not now (the caller flushes); < 0: this context never sleeps so.
+int Addon::SleepInRing() noexcept
+{
+	if (no_ring_sleep_)
+		return -EOPNOTSUPP;
 	int timeout = uv_backend_timeout(uv_);
 	if (timeout == 0)
-		return;
+		return 0;
 	if (timeout < 0 || timeout > RING_SLEEP_MAX_MS)
 		timeout = RING_SLEEP_MAX_MS;
-	if (oio_ctx_sleep(ctx_, uv_backend_fd(uv_), timeout) && (nev_ || oio_ctx_flush_pending(ctx_) || flush_wanted_))
-		uv_idle_start(&h_->idle, IdleNoop); // what came waits for the check phase: libuv must not block first
+	bool wanted = flush_wanted_;
+	flush_wanted_ = false; // callbacks of the sleep's drain may want another flush
+	int rc = oio_ctx_sleep(ctx_, uv_backend_fd(uv_), timeout, coalesce_us_);
+	if (rc <= 0)
+		flush_wanted_ = flush_wanted_ || wanted; // the caller flushes
+	else if (oio_ctx_flush_pending(ctx_))
+		flush_wanted_ = true;
+	UpdateRef();
+	if (rc < 0)
+		no_ring_sleep_ = true;
+	else if (rc > 0)
+		uv_idle_start(&h_->idle, IdleNoop); // libuv polls without blocking: it never sleeps while the ring is ours
+	coalesced_ = rc > 0 && coalesce_us_;
+	return rc;
 }
 
 // Dispatch rounds per check phase: bounded so Node's own handles and timers still get their turn.
@@ -231,12 +257,11 @@ void BatchWait::waited(bool got)
 // One round's flush: waits for a batch while that keeps paying off. True if it did (worth another round).
 bool Addon::FlushRound(unsigned n) noexcept
 {
-	unsigned k = bw_.want(n);
+	// after a coalescing sleep the batch is what that sleep gathered: waiting again would not pay
+	unsigned k = coalesced_ ? 0 : bw_.want(n);
 
-	if (!k) {
-		Flush(0, 0);
-		return false;
-	}
+	if (!k)
+		return false; // no batch to wait for: what JS queued goes with the prepare phase's flush or sleep
 	bool got = Flush(k, bw_.wait_us);
 	bw_.waited(got);
 	return got;
@@ -246,9 +271,13 @@ void Addon::OnCheck() noexcept
 {
 	uv_idle_stop(&h_->idle);
 	bw_.iteration();
-	// After each dispatch, what JS just sent is submitted and the completions that came in meanwhile are taken
-	// in the same system call: a busy loop costs one io_uring_enter per round instead of a whole loop iteration
-	// (epoll_pwait, eventfd read, enter) per batch.
+	struct Reset {
+		bool &flag;
+		~Reset() { flag = false; }
+	} reset{coalesced_};
+	// While a stream keeps coming, after each dispatch one system call submits what JS just sent and waits for the
+	// next batch: a busy loop costs one io_uring_enter per round instead of a whole loop iteration per batch.
+	// Otherwise the round ends the phase and the prepare phase's flush or sleep submits.
 	for (int round = 0, more = 1;; round++) {
 		unsigned n = nread_; // arrivals: write completions are the round's own (the core waits for those too)
 
