@@ -1,6 +1,8 @@
 /* oio_ctx_sleep(): on io_uring the loop sleeps in the ring, woken by a completion or by its own poller fd becoming
  * readable, and what came is handled by the same call; the poll backend does not sleep there. */
 #include "test.h"
+#include "internal.h"
+#include "ring.h"
 #include <linux/io_uring.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -85,6 +87,59 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	struct want want = { &r, 8 };
 	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &want, 2000));
 	CHECK(memcmp(r.buf + r.len - 4, "pong", 4) == 0);
+	oio_fd_free(r.iofd);
+	close(sv[0]);
+	close(pfd[0]);
+	close(pfd[1]);
+	rec_fini(&r);
+}
+
+static bool test_uring_has_min_timeout(struct t *t)
+{
+	return t->ctx->u.uring.ring.features & IORING_FEAT_MIN_TIMEOUT; /* Linux 6.12+; older: no coalescing */
+}
+
+/* Coalescing (IORING_FEAT_MIN_TIMEOUT): a message early in the sleep waits for the window to end, one after it is
+ * delivered at once. */
+TEST(coalescing_sleep_holds_out_only_inside_its_window)
+{
+	struct rec r;
+	int sv[2], pfd[2];
+	bool slept;
+	double took;
+	struct later early = { 0, 5 }, late = { 0, 120 };
+	pthread_t th;
+
+	if (t->backend != OIO_BACKEND_IO_URING || !(oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN))
+		return;
+	socketpair_nb(SOCK_STREAM, sv);
+	CHECK_EQ(pipe(pfd), 0);
+	rec_init(&r);
+	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
+	CHECK_OK(oio_fd_register(r.iofd, -1));
+	oio_ctx_flush(t->ctx);
+
+	early.fd = late.fd = sv[0];
+	CHECK_EQ(pthread_create(&th, NULL, write_later, &early), 0);
+	took = now_ms();
+	slept = oio_ctx_sleep(t->ctx, pfd[0], 5000, 60 * 1000) > 0;
+	took = now_ms() - took;
+	pthread_join(th, NULL);
+	CHECK(slept);
+	CHECK_EQ(r.nreads, 1);
+	if (test_uring_has_min_timeout(t))
+		CHECK(took >= 50); /* held out for the 60 ms window */
+	CHECK(took < 4000);
+
+	CHECK_EQ(pthread_create(&th, NULL, write_later, &late), 0);
+	took = now_ms();
+	slept = oio_ctx_sleep(t->ctx, pfd[0], 5000, 60 * 1000) > 0;
+	took = now_ms() - took;
+	pthread_join(th, NULL);
+	CHECK(slept);
+	CHECK_EQ(r.nreads, 2);
+	CHECK(took < 1000); /* the window had passed: delivered when it came, not at the 5 s timeout */
+
 	oio_fd_free(r.iofd);
 	close(sv[0]);
 	close(pfd[0]);

@@ -187,17 +187,19 @@ describe(`argument checks and errno results (${getBackend()})`, () => {
       p.on('error', reject);
       p.on('close', () => resolve(out));
     });
-    const [bad, badSize, upper, badWait] = await Promise.all([
+    const [bad, badSize, upper, badWait, badCoalesce] = await Promise.all([
       run({ OSMO_IO_BACKEND: 'epoll' }),
       run({ OSMO_IO_BACKEND: getBackend(), OSMO_IO_URING_SIZE: '7' }),
       run({ OSMO_IO_BACKEND: getBackend().toUpperCase() }),
       run({ OSMO_IO_BACKEND: getBackend(), OSMO_IO_URING_BATCH_WAIT_US: '-1' }),
+      run({ OSMO_IO_BACKEND: getBackend(), OSMO_IO_URING_COALESCE_US: '10001' }),
     ]);
     expect(bad).to.match(/^ERR_OSMO_IO_BACKEND .*epoll/);
     expect(upper).to.equal(`loaded ${getBackend()}\n`);
     if (getBackend() === 'io_uring') {
       expect(badSize).to.match(/^ERR_OSMO_IO_BACKEND .*OSMO_IO_URING_SIZE/);
       expect(badWait).to.match(/^ERR_OSMO_IO_BACKEND .*OSMO_IO_URING_BATCH_WAIT_US/);
+      expect(badCoalesce).to.match(/^ERR_OSMO_IO_BACKEND .*OSMO_IO_URING_COALESCE_US/);
     }
   });
 });
