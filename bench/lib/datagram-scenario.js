@@ -108,9 +108,14 @@ export function datagramScenario(spec) {
         variant.baseline ? '-' : fmt(median(rs.map((r) => r.syscallsPerMsgCore)), 3), medAll(rs.map((r) => r.lossPct), 1),
         id === 'dgram' ? '1.00' : fmt(ratio, 2), medAll(rs.map((r) => r.recvUtil), 2), fmt(median(rs.map((r) => r.sentPerS)), 0)]);
     }
-    const checks = ioUringChecks(runs, {
-      sysLabel: `${name} io_uring syscalls/${unit}`, sysLimit: 0.05,
-      ratioLabel: `${name} io_uring CPU/${unit} ÷ ${spec.baseLabel}`, ratioLimit: 0.6, cpuKey: 'recvCpuUsPerMsg', baseId: 'dgram',
+    // each io_uring variant against the targets (the default one reports "did not run" when absent)
+    const ids = [...runs.keys()].filter((id) => id.startsWith('osmo-io_uring'));
+    const checks = (ids.length ? ids : ['osmo-io_uring']).flatMap((id) => {
+      const what = id === 'osmo-io_uring' ? 'io_uring' : /** @type {any} */ (runs.get(id)).variant.label.replace(/^.*osmo-io /, '');
+      return ioUringChecks(runs, {
+        id, sysLabel: `${name} ${what} syscalls/${unit}`, sysLimit: 0.05,
+        ratioLabel: `${name} ${what} CPU/${unit} ÷ ${spec.baseLabel}`, ratioLimit: 0.6, cpuKey: 'recvCpuUsPerMsg', baseId: 'dgram',
+      });
     });
     const notes = [`${spec.describe(ctx)}, ${ctx.opts.seconds} s per run, ${ctx.opts.udpRate > 0 ? `paced at ${ctx.opts.udpRate}/s` : 'blast (sendmmsg ×32)'}; ` +
       `receiver CPU from the first datagram to the end marker; medians [all runs].`];

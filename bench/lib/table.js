@@ -62,10 +62,10 @@ export function check(label, value, op, limit, detail = '') {
  * The two target checks every scenario makes of its io_uring variant: system calls per message (perf when it
  * ran, else the core's own count) and CPU per message as a ratio to the scenario's Node baseline.
  * @param {Map<string, { runs: any[], perfRun: any }>} runs
- * @param {{ sysLabel: string, sysLimit: number, ratioLabel: string, ratioLimit: number, cpuKey: string, baseId: string }} t
+ * @param {{ id?: string, sysLabel: string, sysLimit: number, ratioLabel: string, ratioLimit: number, cpuKey: string, baseId: string }} t
  */
 export function ioUringChecks(runs, t) {
-  const u = runs.get('osmo-io_uring');
+  const u = runs.get(t.id ?? 'osmo-io_uring');
   if (!u) {
     return [check(t.sysLabel, null, '<=', t.sysLimit, '(no io_uring variant ran)'),
       check(t.ratioLabel, null, '<=', t.ratioLimit, '(no io_uring variant ran)')];

@@ -12,6 +12,7 @@ export const title = 'NS-UNITDATA receive over UDP, 100-byte PDUs from one sende
 export const options = {
   'ns-sqes': { default: 32, help: 'ns: io_uring receives armed on the NS bind (readSqes)' },
   'ns-echo': { default: 0, help: 'ns: 1 = the receiver also sends every PDU back (sendUnitdata, same BVCI)' },
+  'ns-coalesce': { default: 0, help: 'ns: N > 0 adds an io_uring variant with OSMO_IO_URING_COALESCE_US=N (µs)' },
 };
 
 const echoOn = (/** @type {import('../run.js').Ctx} */ ctx) => Number(ctx.opts.extra['ns-echo'] ?? 0) !== 0;
@@ -23,11 +24,16 @@ export function variants(ctx) {
   const v = [{ id: 'dgram', label: 'NS on node dgram', baseline: true,
     server: { name: 'ns-recv(dgram)', script: 'ns-recv.js', args: ['--transport', 'dgram', ...common] } }];
   if (ctx.core.ok) {
+    const args = ['--transport', 'osmo', '--sqes', String(ctx.opts.extra['ns-sqes'] ?? 32), ...common];
     for (const backend of ctx.backends) {
       v.push({ id: `osmo-${backend}`, label: `NS on osmo-io ${backend}`, backend,
-        server: { name: `ns-recv(${backend})`, script: 'ns-recv.js',
-          args: ['--transport', 'osmo', '--sqes', String(ctx.opts.extra['ns-sqes'] ?? 32), ...common],
-          env: { OSMO_IO_BACKEND: backend } } });
+        server: { name: `ns-recv(${backend})`, script: 'ns-recv.js', args, env: { OSMO_IO_BACKEND: backend } } });
+    }
+    const us = Number(ctx.opts.extra['ns-coalesce'] ?? 0);
+    if (us > 0 && ctx.backends.includes('io_uring')) {
+      v.push({ id: 'osmo-io_uring-coalesce', label: `NS on osmo-io io_uring, coalesce ${us} µs`, backend: 'io_uring',
+        server: { name: 'ns-recv(io_uring, coalesce)', script: 'ns-recv.js', args,
+          env: { OSMO_IO_BACKEND: 'io_uring', OSMO_IO_URING_COALESCE_US: String(us) } } });
     }
   }
   return v;
