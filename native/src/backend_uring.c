@@ -868,12 +868,17 @@ static void drain(struct oio_ctx *ctx)
 		enter(ctx, false);
 }
 
-/* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags) that must be
- * taken before the loop blocks in its own poller. A loop that sleeps in the ring (oio_ctx_sleep()) never blocks
- * there: its next sleep runs them, and a stale flag costs it nothing. */
+/* Deferred completions the kernel holds for us (IORING_SETUP_TASKRUN_FLAG marks them in the SQ flags). */
 static bool pending_task_work(struct oio_uring_ctx *st)
 {
-	return st->defer && !st->ring_sleeps && oio_ring_taskrun_pending(&st->ring);
+	return st->defer && oio_ring_taskrun_pending(&st->ring);
+}
+
+/* ... that must be taken before the loop blocks in its own poller. A loop that sleeps in the ring (oio_ctx_sleep())
+ * never blocks there: its next sleep runs them, and a stale flag costs it nothing. */
+static bool must_take_task_work(struct oio_uring_ctx *st)
+{
+	return !st->ring_sleeps && pending_task_work(st);
 }
 
 static void ring_cb(struct oio_watch *w, unsigned revents)
@@ -895,7 +900,7 @@ static void ring_cb(struct oio_watch *w, unsigned revents)
 	drain(ctx);
 	st->budget_on = false;
 	/* more than one GETEVENTS takes, or completions left for the next round: continue before sleeping */
-	if ((pending_task_work(st) || oio_ring_cq_ready(&st->ring)) && ctx->loop->flush_needed)
+	if ((must_take_task_work(st) || oio_ring_cq_ready(&st->ring)) && ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
 }
 
@@ -1159,9 +1164,9 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 		drain(ctx);
 		/* not while completions are left for the next round (DRAIN_BUDGET): that round comes at once anyway,
 		 * and the wait would return at once */
-		if (!ran && pending_task_work(st) && !oio_ring_unsubmitted(&st->ring) && !oio_ring_cq_ready(&st->ring))
+		if (!ran && must_take_task_work(st) && !oio_ring_unsubmitted(&st->ring) && !oio_ring_cq_ready(&st->ring))
 			wait_out_stale_taskrun(ctx);
-		if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring) || pending_task_work(st)) &&
+		if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring) || must_take_task_work(st)) &&
 		    ctx->loop->flush_needed)
 			ctx->loop->flush_needed(ctx->loop);
 	}

@@ -176,27 +176,19 @@ void Addon::OnPrepare() noexcept
 {
 	bool busy = always_ready_ && RunAlwaysReady();
 
-	if (ctx_ && !nev_ && !busy) {
-		int slept = SleepInRing();
-		if (slept > 0)
-			return;
+	if (ctx_)
 		Flush(0, 0);
-		if (slept == 0) {
-			// this context sleeps only in the ring, so libuv must not block in epoll_wait now: poll, sleep next time
-			uv_idle_start(&h_->idle, IdleNoop);
-			return;
-		}
-	} else if (ctx_) {
-		Flush(0, 0);
+	if (nev_ || flush_wanted_ || busy) {
+		uv_idle_start(&h_->idle, IdleNoop);
+		return;
 	}
-	if (nev_ || flush_wanted_ || busy)
+	if (ctx_ && SleepInRing() == 0) // this context sleeps only in the ring: libuv must not block in epoll_wait now
 		uv_idle_start(&h_->idle, IdleNoop);
 }
 
 // io_uring sleeps in the ring, watching libuv's epoll fd there too, instead of in epoll_wait on our eventfd (see
-// oio_ctx_sleep()); the same system call submits what JS queued (the flush a flush_wanted_ asks for). Only when
-// libuv would block now: it also says 0 while its watcher changes are not applied yet (it then polls first).
-// 1: slept; 0: not now (the caller flushes); < 0: this context never sleeps so.
+// oio_ctx_sleep()). Only when libuv would block now: it also says 0 while its watcher changes are not applied yet
+// (it then polls first, and we sleep in the next iteration). 1: slept; 0: not now; < 0: this context never does.
 int Addon::SleepInRing() noexcept
 {
 	if (no_ring_sleep_)
@@ -206,14 +198,7 @@ int Addon::SleepInRing() noexcept
 		return 0;
 	if (timeout < 0 || timeout > RING_SLEEP_MAX_MS)
 		timeout = RING_SLEEP_MAX_MS;
-	bool wanted = flush_wanted_;
-	flush_wanted_ = false; // callbacks of the sleep's drain may want another flush
 	int rc = oio_ctx_sleep(ctx_, uv_backend_fd(uv_), timeout, coalesce_us_);
-	if (rc <= 0)
-		flush_wanted_ = flush_wanted_ || wanted; // the caller flushes
-	else if (oio_ctx_flush_pending(ctx_))
-		flush_wanted_ = true;
-	UpdateRef();
 	if (rc < 0)
 		no_ring_sleep_ = true;
 	else if (rc > 0)
@@ -260,8 +245,10 @@ bool Addon::FlushRound(unsigned n) noexcept
 	// after a coalescing sleep the batch is what that sleep gathered: waiting again would not pay
 	unsigned k = coalesced_ ? 0 : bw_.want(n);
 
-	if (!k)
-		return false; // no batch to wait for: what JS queued goes with the prepare phase's flush or sleep
+	if (!k) {
+		Flush(0, 0);
+		return false;
+	}
 	bool got = Flush(k, bw_.wait_us);
 	bw_.waited(got);
 	return got;
