@@ -81,6 +81,11 @@ bool cond_flag(void *arg);            /* arg: int*, true when non-zero */
 
 void make_pattern(uint8_t *p, size_t n, unsigned seed);
 void socketpair_nb(int type, int sv[2]);
+/* CLOCK_MONOTONIC in milliseconds */
+double test_now_ms(void);
+/* A thread that writes "ping" to fd after delay_ms (pthread_create(..., test_write_later, &w)). */
+struct late_write { int fd; unsigned delay_ms; };
+void *test_write_later(void *arg);
 /* Read everything the (non-blocking) fd has right now, append to r */
 size_t drain_fd(int fd, struct rec *r);
 void set_nofile(unsigned n);

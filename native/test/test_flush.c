@@ -9,24 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-struct late_write { int fd; unsigned delay_ms; };
-
-static void *write_later(void *arg)
-{
-	struct late_write *w = arg;
-	usleep(w->delay_ms * 1000);
-	if (write(w->fd, "ping", 4) != 4)
-		abort();
-	return NULL;
-}
-
 TEST(flush_wait_batches_completions)
 {
 	struct rec r;
@@ -40,9 +22,9 @@ TEST(flush_wait_batches_completions)
 	oio_ctx_flush(t->ctx); /* io_uring: the read is submitted now */
 
 	/* nothing arrives: io_uring sleeps out the timeout, poll does not wait at all */
-	t0 = now_ms();
+	t0 = test_now_ms();
 	oio_ctx_flush_wait(t->ctx, 1, 20000);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	CHECK_EQ(r.nreads, 0);
 	if (t->backend == OIO_BACKEND_IO_URING)
 		CHECK(took >= 15);
@@ -53,10 +35,10 @@ TEST(flush_wait_batches_completions)
 	if (t->backend == OIO_BACKEND_IO_URING) {
 		struct late_write w = { sv[0], 10 };
 		pthread_t th;
-		CHECK_EQ(pthread_create(&th, NULL, write_later, &w), 0);
-		t0 = now_ms();
+		CHECK_EQ(pthread_create(&th, NULL, test_write_later, &w), 0);
+		t0 = test_now_ms();
 		oio_ctx_flush_wait(t->ctx, 1, 5 * 1000 * 1000);
-		took = now_ms() - t0;
+		took = test_now_ms() - t0;
 		pthread_join(th, NULL);
 		CHECK_EQ(r.nreads, 1);
 		CHECK_EQ(r.len, 4);
@@ -159,8 +141,8 @@ TEST(stale_taskrun_flag_does_not_spin)
 	oio_ctx_flush(t->ctx);
 	struct oio_ring *ring = &t->ctx->u.uring.ring;
 	uint64_t sys0 = oio_ctx_stats(t->ctx)->syscalls;
-	double t0 = now_ms();
-	while (now_ms() - t0 < 50) {
+	double t0 = test_now_ms();
+	while (test_now_ms() - t0 < 50) {
 		__atomic_fetch_or(ring->sq_flags, IORING_SQ_TASKRUN, __ATOMIC_SEQ_CST);
 		test_loop_run_once(&t->loop, 0);
 	}

@@ -6,48 +6,35 @@
 #include <linux/io_uring.h>
 #include <pthread.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
+/* One sleep that a thread's write to write_fd after delay_ms may end. Returns oio_ctx_sleep()'s result > 0;
+ * *took: how long the sleep lasted (ms). */
+static bool sleep_with_write(struct t *t, int loop_fd, int write_fd, unsigned delay_ms, unsigned coalesce_us,
+			     double *took)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-struct later { int fd; unsigned delay_ms; };
-
-static void *write_later(void *arg)
-{
-	struct later *w = arg;
-	usleep(w->delay_ms * 1000);
-	if (write(w->fd, "ping", 4) != 4)
-		abort();
-	return NULL;
-}
-
-/* A sleep that another thread's write ends: it returns before its timeout, with the bytes delivered. */
-static double sleep_until_written(struct t *t, int loop_fd, int write_fd, int timeout_ms, bool *slept)
-{
-	struct later w = { write_fd, 20 };
+	struct late_write w = { write_fd, delay_ms };
 	pthread_t th;
-	double t0;
+	bool slept;
 
-	if (pthread_create(&th, NULL, write_later, &w) != 0)
+	if (pthread_create(&th, NULL, test_write_later, &w) != 0)
 		abort();
-	t0 = now_ms();
-	*slept = oio_ctx_sleep(t->ctx, loop_fd, timeout_ms, 0) > 0;
-	t0 = now_ms() - t0;
+	*took = test_now_ms();
+	slept = oio_ctx_sleep(t->ctx, loop_fd, 5000, coalesce_us) > 0;
+	*took = test_now_ms() - *took;
 	pthread_join(th, NULL);
-	return t0;
+	return slept;
+}
+
+static bool sleeps_in_ring(struct t *t)
+{
+	return t->backend == OIO_BACKEND_IO_URING && (oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN);
 }
 
 TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 {
 	struct rec r;
 	int sv[2], pfd[2];
-	bool slept;
 	double took;
 
 	socketpair_nb(SOCK_STREAM, sv);
@@ -56,29 +43,26 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
 	CHECK_OK(oio_fd_register(r.iofd, -1));
 	oio_ctx_flush(t->ctx);
-	bool ring = t->backend == OIO_BACKEND_IO_URING && (oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN);
+	bool ring = sleeps_in_ring(t);
 
 	/* a completion ends it, and is handled by the same call */
-	took = sleep_until_written(t, pfd[0], sv[0], 5000, &slept);
-	CHECK_EQ(slept, ring);
+	CHECK_EQ(sleep_with_write(t, pfd[0], sv[0], 20, 0, &took), ring);
 	if (ring) {
 		CHECK_EQ(r.nreads, 1);
 		CHECK(took < 4000);
 	}
 
 	/* the loop's own fd ends it (the poll stays armed across sleeps and fires now) */
-	took = sleep_until_written(t, pfd[0], pfd[1], 5000, &slept);
-	CHECK_EQ(slept, ring);
+	CHECK_EQ(sleep_with_write(t, pfd[0], pfd[1], 20, 0, &took), ring);
 	if (ring)
 		CHECK(took < 4000);
 
 	/* nothing comes: it sleeps out its timeout */
 	char drain[8];
 	CHECK_EQ(read(pfd[0], drain, sizeof(drain)), 4);
-	took = now_ms();
-	slept = oio_ctx_sleep(t->ctx, pfd[0], 30, 0) > 0;
-	took = now_ms() - took;
-	CHECK_EQ(slept, ring);
+	took = test_now_ms();
+	CHECK_EQ(oio_ctx_sleep(t->ctx, pfd[0], 30, 0) > 0, ring);
+	took = test_now_ms() - took;
 	if (ring)
 		CHECK(took >= 25);
 
@@ -94,23 +78,15 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	rec_fini(&r);
 }
 
-static bool test_uring_has_min_timeout(struct t *t)
-{
-	return t->ctx->u.uring.ring.features & IORING_FEAT_MIN_TIMEOUT; /* Linux 6.12+; older: no coalescing */
-}
-
-/* Coalescing (IORING_FEAT_MIN_TIMEOUT): a message early in the sleep waits for the window to end, one after it is
- * delivered at once. */
+/* Coalescing (IORING_FEAT_MIN_TIMEOUT, Linux 6.12; older kernels: no coalescing): a message early in the sleep
+ * waits for the window to end, one after it is delivered at once. */
 TEST(coalescing_sleep_holds_out_only_inside_its_window)
 {
 	struct rec r;
 	int sv[2], pfd[2];
-	bool slept;
 	double took;
-	struct later early = { 0, 5 }, late = { 0, 120 };
-	pthread_t th;
 
-	if (t->backend != OIO_BACKEND_IO_URING || !(oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN))
+	if (!sleeps_in_ring(t))
 		return;
 	socketpair_nb(SOCK_STREAM, sv);
 	CHECK_EQ(pipe(pfd), 0);
@@ -119,24 +95,13 @@ TEST(coalescing_sleep_holds_out_only_inside_its_window)
 	CHECK_OK(oio_fd_register(r.iofd, -1));
 	oio_ctx_flush(t->ctx);
 
-	early.fd = late.fd = sv[0];
-	CHECK_EQ(pthread_create(&th, NULL, write_later, &early), 0);
-	took = now_ms();
-	slept = oio_ctx_sleep(t->ctx, pfd[0], 5000, 60 * 1000) > 0;
-	took = now_ms() - took;
-	pthread_join(th, NULL);
-	CHECK(slept);
+	CHECK(sleep_with_write(t, pfd[0], sv[0], 5, 60 * 1000, &took));
 	CHECK_EQ(r.nreads, 1);
-	if (test_uring_has_min_timeout(t))
+	if (t->ctx->u.uring.ring.features & IORING_FEAT_MIN_TIMEOUT)
 		CHECK(took >= 50); /* held out for the 60 ms window */
 	CHECK(took < 4000);
 
-	CHECK_EQ(pthread_create(&th, NULL, write_later, &late), 0);
-	took = now_ms();
-	slept = oio_ctx_sleep(t->ctx, pfd[0], 5000, 60 * 1000) > 0;
-	took = now_ms() - took;
-	pthread_join(th, NULL);
-	CHECK(slept);
+	CHECK(sleep_with_write(t, pfd[0], sv[0], 120, 60 * 1000, &took));
 	CHECK_EQ(r.nreads, 2);
 	CHECK(took < 1000); /* the window had passed: delivered when it came, not at the 5 s timeout */
 

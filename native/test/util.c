@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 void test_fail(const char *file, int line, const char *fmt, ...)
@@ -179,6 +180,22 @@ void make_pattern(uint8_t *p, size_t n, unsigned seed)
 		x = x * 1103515245u + 12345u;
 		p[i] = (uint8_t)(x >> 16);
 	}
+}
+
+double test_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void *test_write_later(void *arg)
+{
+	struct late_write *w = arg;
+	usleep(w->delay_ms * 1000);
+	if (write(w->fd, "ping", 4) != 4)
+		abort();
+	return NULL;
 }
 
 void socketpair_nb(int type, int sv[2])
