@@ -262,9 +262,9 @@ void Addon::OnCheck() noexcept
 		bool &flag;
 		~Reset() { flag = false; }
 	} reset{coalesced_};
-	// While a stream keeps coming, after each dispatch one system call submits what JS just sent and waits for the
-	// next batch: a busy loop costs one io_uring_enter per round instead of a whole loop iteration per batch.
-	// Otherwise the round ends the phase and the prepare phase's flush or sleep submits.
+	// After each dispatch, what JS just sent is submitted and the completions that came in meanwhile are taken in
+	// the same system call (while a stream keeps coming it waits for the next batch): a busy loop costs one
+	// io_uring_enter per round instead of a whole loop iteration per batch.
 	for (int round = 0, more = 1;; round++) {
 		unsigned n = nread_; // arrivals: write completions are the round's own (the core waits for those too)
 
