@@ -1190,15 +1190,11 @@ static int uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigne
 
 	if (!st->defer || !(st->ring.features & IORING_FEAT_EXT_ARG) || loop_fd < 0)
 		return -EOPNOTSUPP;
-	/* what a flush would prepare: the same enter submits it */
-	if (st->grow_head)
-		grow_batches(ctx);
-	if (st->backlog_head && st->inflight < st->ring.cq_entries)
-		serve_backlog(ctx);
-	/* (deferred task work the kernel holds is no reason: the enter runs it first, and a stale IORING_SQ_TASKRUN
-	 * would keep the loop from ever sleeping) */
-	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || st->backlog_head)
-		return 0; /* completions are there already: the caller flushes instead */
+	/* the caller flushed just before: what is left here wants another flush, not a sleep (deferred task work the
+	 * kernel holds is no reason: the enter runs it first, and a stale IORING_SQ_TASKRUN would keep the loop from
+	 * ever sleeping) */
+	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || st->backlog_head || st->grow_head)
+		return 0;
 	if (!lp->busy) {
 		struct io_uring_sqe *sqe = get_sqe(ctx, false);
 		if (!sqe)

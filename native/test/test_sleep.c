@@ -26,6 +26,26 @@ static bool sleep_with_write(struct t *t, int loop_fd, int write_fd, unsigned de
 	return slept;
 }
 
+/* A registered reader on sv[1] (its peer sv[0] writes) and a pipe standing in for the loop's poller fd. */
+static void reader_and_loop_fd(struct t *t, struct rec *r, int sv[2], int pfd[2])
+{
+	socketpair_nb(SOCK_STREAM, sv);
+	CHECK_EQ(pipe(pfd), 0);
+	rec_init(r);
+	rec_fd(t, t->ctx, r, sv[1], OIO_MODE_READ_WRITE);
+	CHECK_OK(oio_fd_register(r->iofd, -1));
+	oio_ctx_flush(t->ctx);
+}
+
+static void reader_and_loop_fd_free(struct rec *r, int sv[2], int pfd[2])
+{
+	oio_fd_free(r->iofd);
+	close(sv[0]);
+	close(pfd[0]);
+	close(pfd[1]);
+	rec_fini(r);
+}
+
 static bool sleeps_in_ring(struct t *t)
 {
 	return t->backend == OIO_BACKEND_IO_URING && (oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN);
@@ -37,12 +57,7 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	int sv[2], pfd[2];
 	double took;
 
-	socketpair_nb(SOCK_STREAM, sv);
-	CHECK_EQ(pipe(pfd), 0);
-	rec_init(&r);
-	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
-	CHECK_OK(oio_fd_register(r.iofd, -1));
-	oio_ctx_flush(t->ctx);
+	reader_and_loop_fd(t, &r, sv, pfd);
 	bool ring = sleeps_in_ring(t);
 
 	/* a completion ends it, and is handled by the same call */
@@ -71,11 +86,7 @@ TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 	struct want want = { &r, 8 };
 	CHECK_OK(test_loop_run_until(&t->loop, cond_bytes, &want, 2000));
 	CHECK(memcmp(r.buf + r.len - 4, "pong", 4) == 0);
-	oio_fd_free(r.iofd);
-	close(sv[0]);
-	close(pfd[0]);
-	close(pfd[1]);
-	rec_fini(&r);
+	reader_and_loop_fd_free(&r, sv, pfd);
 }
 
 /* Coalescing (IORING_FEAT_MIN_TIMEOUT, Linux 6.12; older kernels: no coalescing): a message early in the sleep
@@ -88,12 +99,7 @@ TEST(coalescing_sleep_holds_out_only_inside_its_window)
 
 	if (!sleeps_in_ring(t))
 		return;
-	socketpair_nb(SOCK_STREAM, sv);
-	CHECK_EQ(pipe(pfd), 0);
-	rec_init(&r);
-	rec_fd(t, t->ctx, &r, sv[1], OIO_MODE_READ_WRITE);
-	CHECK_OK(oio_fd_register(r.iofd, -1));
-	oio_ctx_flush(t->ctx);
+	reader_and_loop_fd(t, &r, sv, pfd);
 
 	CHECK(sleep_with_write(t, pfd[0], sv[0], 5, 60 * 1000, &took));
 	CHECK_EQ(r.nreads, 1);
@@ -105,9 +111,5 @@ TEST(coalescing_sleep_holds_out_only_inside_its_window)
 	CHECK_EQ(r.nreads, 2);
 	CHECK(took < 1000); /* the window had passed: delivered when it came, not at the 5 s timeout */
 
-	oio_fd_free(r.iofd);
-	close(sv[0]);
-	close(pfd[0]);
-	close(pfd[1]);
-	rec_fini(&r);
+	reader_and_loop_fd_free(&r, sv, pfd);
 }
