@@ -86,6 +86,8 @@ function printCounts() {
   console.log(`  by context:   ${fmt(byCtx)}`);
   console.log(`  callbacks:    ${fmt(cbCounts)}`);
   if (notes.size) console.log(`  notes:        ${fmt(notes)}`);
+  const st = stats();
+  console.log(`  loop:         ${st.dispatches} event batches, ${st.sleepDispatches ?? 0} of them handed over between ring sleeps`);
 }
 const cbCounts = new Map();
 const cb = (k) => cbCounts.set(k, (cbCounts.get(k) ?? 0) + 1);

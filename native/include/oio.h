@@ -124,9 +124,13 @@ bool oio_ctx_flush_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
  * kernel queues from interrupt context (a packet arriving) signals the eventfd late, milliseconds late; a waiter in
  * the ring is woken at once. coalesce_us (0: off; Linux 6.12+): for that long from the start of the sleep hold
  * out for a batch of completions, then one is enough: a steady stream costs fewer system calls, a message that comes
- * early in the sleep waits up to that long, sparser traffic not at all. Returns 1 if it slept; 0 if not now
- * (completions are there: flush, and poll without blocking); -EOPNOTSUPP if this context never sleeps so (poll, or
- * io_uring without DEFER_TASKRUN, whose eventfd is signalled from our own task): the loop blocks in its poller.
+ * early in the sleep waits up to that long, sparser traffic not at all. It submits what the callbacks queued since
+ * the last flush: a loop may dispatch and sleep again without flushing in between. Returns 1 if it slept and only
+ * the ring woke it (or the timeout); 2 if it slept and loop_fd is readable (the loop has work of its own); 0 if not
+ * now (completions are there: flush, and poll without blocking); -EOPNOTSUPP if this context never sleeps so (poll,
+ * or io_uring without DEFER_TASKRUN, whose eventfd is signalled from our own task): the loop blocks in its poller.
+ * From the first sleep on the context's watched fd stays quiet: the loop must never block in its poller again,
+ * only poll it without waiting and sleep here.
  */
 int oio_ctx_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigned coalesce_us);
 /* Destroy the context; every iofd must have been freed. Waits for in-flight io_uring operations. */

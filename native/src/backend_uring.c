@@ -70,6 +70,15 @@ static int check_enter(struct oio_ctx *ctx, int rc)
  * libuv: it reports "not min_complete yet" (what it submitted was consumed before the wait) and its caller drains
  * what is there. Neither is a failure (check_enter()). uring_exit()'s bounded wait counts one as a round.
  */
+/* A loop that sleeps in the ring (oio_ctx_sleep()) never waits for the eventfd: from its first sleep on, the eventfd
+ * stays quiet. Else its signals would only wake libuv's epoll fd, and with it the ring's poll on that fd (the
+ * sleep's sign that libuv has work), for completions the next sleep takes anyway. */
+static void eventfd_quiet(struct oio_uring_ctx *st, bool quiet)
+{
+	if (!st->ring_sleeps)
+		oio_ring_eventfd_quiet(&st->ring, quiet);
+}
+
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
@@ -82,12 +91,12 @@ static int enter(struct oio_ctx *ctx, bool getevents)
 	if (oio_ring_unsubmitted(&st->ring))
 		st->submits++;
 	if (quiet)
-		oio_ring_eventfd_quiet(&st->ring, true);
+		eventfd_quiet(st, true);
 	do {
 		rc = oio_ring_enter(&st->ring, getevents, 0);
 	} while (rc == -EINTR);
 	if (quiet)
-		oio_ring_eventfd_quiet(&st->ring, false);
+		eventfd_quiet(st, false);
 	return check_enter(ctx, rc);
 }
 
@@ -102,10 +111,10 @@ static bool enter_wait(struct oio_ctx *ctx, unsigned min_complete, unsigned min_
 	if (oio_ring_unsubmitted(&st->ring))
 		st->submits++;
 	if (st->defer)
-		oio_ring_eventfd_quiet(&st->ring, true);
+		eventfd_quiet(st, true);
 	rc = oio_ring_enter_wait(&st->ring, min_complete, min_wait_us, (uint64_t)timeout_us * 1000u);
 	if (st->defer)
-		oio_ring_eventfd_quiet(&st->ring, false);
+		eventfd_quiet(st, false);
 	/* An enter that also submitted returns the submitted count even when the wait ran out: it still paid for
 	 * itself (the submissions needed an enter anyway), so it counts as worth waiting. Only a wait that carried
 	 * nothing and ran out is false (-ETIME; -EINTR: see enter()). Measured: counting such waits as lost made the
@@ -449,6 +458,7 @@ static bool kick_dgram_writes(struct oio_fd *iofd)
 		op->blocking = blocked;
 		op->dgram_send = true;
 		st->dgram_sends++;
+		st->nowait_sends += !blocked;
 		armed(iofd, op);
 		op->sub_seq = st->submits;
 		armed_now++;
@@ -718,6 +728,7 @@ static void handle_cqe(struct oio_ctx *ctx, struct oio_uop *op, int res, const u
 		if (op->dgram_send) {
 			op->dgram_send = false;
 			ctx->u.uring.dgram_sends--;
+			ctx->u.uring.nowait_sends -= !op->blocking;
 		}
 		if (n && is_dgram(iofd) && op->fdgen == iofd->fdgen) {
 			if (res == -EAGAIN)
@@ -1175,11 +1186,11 @@ static bool uring_flush(struct oio_ctx *ctx, unsigned min_complete, unsigned tim
 }
 
 /*
- * oio_ctx_sleep(): one enter waits for a completion or for the loop's poller fd, which joins the ring as a poll.
- * The poll stays armed across sleeps until it fires; the next sleep arms it again, in the same enter. Without
- * DEFER_TASKRUN the kernel posts completions from our own task and the eventfd wakes the loop in time.
- * Coalescing (IORING_FEAT_MIN_TIMEOUT): for coalesce_us the wait holds out for a batch, then one completion is
- * enough; traffic sparser than that is not delayed at all.
+ * oio_ctx_sleep(): one enter submits what is prepared and waits for a completion or for the loop's poller fd, which
+ * joins the ring as a poll. The poll stays armed across sleeps until it fires; the next sleep arms it again, in the
+ * same enter. Without DEFER_TASKRUN the kernel posts completions from our own task and the eventfd wakes the loop
+ * in time. Coalescing (IORING_FEAT_MIN_TIMEOUT): for coalesce_us the wait holds out for a batch, then one
+ * completion is enough; traffic sparser than that is not delayed at all.
  */
 #define SLEEP_BATCH 64
 
@@ -1190,9 +1201,14 @@ static int uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigne
 
 	if (!st->defer || !(st->ring.features & IORING_FEAT_EXT_ARG) || loop_fd < 0)
 		return -EOPNOTSUPP;
-	/* the caller flushed just before: what is left here wants another flush, not a sleep (deferred task work the
-	 * kernel holds is no reason: the enter runs it first, and a stale IORING_SQ_TASKRUN would keep the loop from
-	 * ever sleeping) */
+	/* a flush's preparation, for callers that dispatched since their last flush (both cheap when nothing is
+	 * there); what is left then (completions, a backlog the ring has no room for) wants a flush, not a sleep.
+	 * Deferred task work the kernel holds is no reason: the enter runs it first, and a stale IORING_SQ_TASKRUN
+	 * would keep the loop from ever sleeping. */
+	if (st->grow_head)
+		grow_batches(ctx);
+	if (st->backlog_head && st->inflight < st->ring.cq_entries)
+		serve_backlog(ctx);
 	if (oio_ring_cq_ready(&st->ring) || oio_ring_cq_overflowed(&st->ring) || st->backlog_head || st->grow_head)
 		return 0;
 	if (!lp->busy) {
@@ -1208,15 +1224,20 @@ static int uring_sleep(struct oio_ctx *ctx, int loop_fd, int timeout_ms, unsigne
 	}
 	if (!(st->ring.features & IORING_FEAT_MIN_TIMEOUT))
 		coalesce_us = 0;
-	st->ring_sleeps = true;
+	if (!st->ring_sleeps) {
+		oio_ring_eventfd_quiet(&st->ring, true); /* for good: see eventfd_quiet() */
+		st->ring_sleeps = true;
+	}
 	ctx->stats.uring_sleeps++;
-	enter_wait(ctx, coalesce_us ? SLEEP_BATCH + st->writes : 1, coalesce_us,
+	/* the datagram sends this enter submits complete in it (MSG_DONTWAIT, never parked): they are no reason to wake
+	 * up, or an echo would wake twice per message, once for the arrival and once for the sends of its answers */
+	enter_wait(ctx, coalesce_us ? SLEEP_BATCH + st->writes : 1 + st->nowait_sends, coalesce_us,
 		   timeout_ms < 0 || timeout_ms > 3600000 ? 3600000000u : (unsigned)timeout_ms * 1000u);
 	drain(ctx);
 	/* completions left for the next round (DRAIN_BUDGET), SQEs the drain's callbacks prepared */
 	if ((oio_ring_unsubmitted(&st->ring) || oio_ring_cq_ready(&st->ring)) && ctx->loop->flush_needed)
 		ctx->loop->flush_needed(ctx->loop);
-	return 1;
+	return lp->busy ? 1 : 2;
 }
 
 static bool uring_owns_fd(const struct oio_ctx *ctx, int fd)

@@ -224,6 +224,7 @@ struct oio_uring_ctx {
 	bool budget_on;              /* drain() takes at most `budget` more completions (a loop round's share) */
 	unsigned budget;
 	unsigned dgram_sends;        /* datagram sends in flight: drain() looks for their completions only when some are */
+	unsigned nowait_sends;       /* ... of which MSG_DONTWAIT ones: they complete in the enter that submits them */
 	unsigned writes;             /* writes and sends in flight (armed, submitted or not) */
 	struct oio_uop loop_poll;    /* oio_ctx_sleep(): a poll on the embedding loop's poller fd (busy while armed) */
 	bool ring_sleeps;            /* the loop sleeps in the ring (oio_ctx_sleep()), never blocking in its own poller */

@@ -274,6 +274,7 @@ Napi::Value Addon::Stats(const napi_value *)
 	o.Set("uringFlags", Int(env, s->uring_flags));
 	// the glue's own: event batches handed to JS, records waiting in C right now, and the batch-wait policy
 	o.Set("dispatches", Int(env, (int64_t)dispatches_));
+	o.Set("sleepDispatches", Int(env, (int64_t)sleep_dispatches_));
 	o.Set("eventsQueued", Int(env, nev_));
 	o.Set("batchWaits", Int(env, (int64_t)bw_.waits));
 	o.Set("batchWaitsFull", Int(env, (int64_t)bw_.waits_full));

@@ -185,6 +185,7 @@ private:
 	size_t slab_len_ = 0, slab_cap_ = 0;
 	bool dispatching_ = false;
 	uint64_t dispatches_ = 0;     // onEvents calls (stats)
+	uint64_t sleep_dispatches_ = 0; // wake-ups of a ring sleep handed to JS from the prepare phase (stats)
 	int fatal_err_ = 0;           // the backend failed for good (-errno); JS throws it once
 	bool fatal_told_ = false;
 	char fatal_what_[32] = "";

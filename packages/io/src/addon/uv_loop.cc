@@ -171,6 +171,8 @@ bool Addon::Flush(unsigned min_complete, unsigned timeout_us) noexcept
 
 // Longest sleep in the ring: a loop run with UV_RUN_NOWAIT (which polls without blocking) still gets its turn.
 constexpr int RING_SLEEP_MAX_MS = 1000;
+// Wake-ups handed to JS from one prepare phase before libuv gets its turn anyway (see OnPrepare()).
+constexpr int PREPARE_ROUNDS = 64;
 
 void Addon::OnPrepare() noexcept
 {
@@ -182,13 +184,32 @@ void Addon::OnPrepare() noexcept
 		uv_idle_start(&h_->idle, IdleNoop);
 		return;
 	}
-	if (ctx_ && SleepInRing() == 0) // this context sleeps only in the ring: libuv must not block in epoll_wait now
+	// While only the ring wakes the loop, each wake-up goes to JS from here and the loop sleeps again in the ring:
+	// one system call per wake-up (the sleep also submits what JS sent), where a round through libuv's poll and
+	// check phase would add two or three. libuv gets its turn as soon as it has work of its own (its epoll fd,
+	// polled in the ring), a timer or an immediate is due (its backend timeout is 0), or after PREPARE_ROUNDS.
+	for (int round = 0; ctx_ && !cleaned_; round++) {
+		int rc = SleepInRing();
+		if (rc < 0)
+			return; // this context sleeps in epoll_wait
+		if (rc != 1 || round + 1 >= PREPARE_ROUNDS || dispatching_)
+			break;
+		nread_ = 0;
+		sleep_dispatches_ += nev_ != 0;
+		Dispatch();
+		uv_update_time(uv_); // for the next backend timeout: timers that came due while JS ran end the rounds
+		if (nev_)
+			break; // made while JS ran (not expected): the check phase hands them over
+	}
+	// libuv polls without blocking: the ring is where this context sleeps
+	if (h_)
 		uv_idle_start(&h_->idle, IdleNoop);
 }
 
 // io_uring sleeps in the ring, watching libuv's epoll fd there too, instead of in epoll_wait on our eventfd (see
 // oio_ctx_sleep()). Only when libuv would block now: it also says 0 while its watcher changes are not applied yet
-// (it then polls first, and we sleep in the next iteration). 1: slept; 0: not now; < 0: this context never does.
+// (it then polls first, and we sleep in the next iteration). > 0: slept (2: libuv has work); 0: not now; < 0: this
+// context never does.
 int Addon::SleepInRing() noexcept
 {
 	if (no_ring_sleep_)
@@ -198,11 +219,16 @@ int Addon::SleepInRing() noexcept
 		return 0;
 	if (timeout < 0 || timeout > RING_SLEEP_MAX_MS)
 		timeout = RING_SLEEP_MAX_MS;
+	bool wanted = flush_wanted_;
+	flush_wanted_ = false; // the sleep submits (and says again what it leaves)
 	int rc = oio_ctx_sleep(ctx_, uv_backend_fd(uv_), timeout, coalesce_us_);
 	if (rc < 0)
 		no_ring_sleep_ = true;
-	else if (rc > 0)
-		uv_idle_start(&h_->idle, IdleNoop); // libuv polls without blocking: it never sleeps while the ring is ours
+	if (rc <= 0)
+		flush_wanted_ |= wanted; // nothing submitted
+	else if (oio_ctx_flush_pending(ctx_))
+		flush_wanted_ = true;
+	UpdateRef();
 	coalesced_ = rc > 0 && coalesce_us_;
 	return rc;
 }
