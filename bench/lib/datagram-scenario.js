@@ -11,10 +11,13 @@ export const SIZE = 100;
 /**
  * @param {{ name: string, unit: string, baseLabel: string,
  *           describe: (ctx: import('../run.js').Ctx) => string,
+ *           rate?: (ctx: import('../run.js').Ctx) => number,
  *           extraNotes?: (runs: Map<string, any>) => string[] }} spec
  */
 export function datagramScenario(spec) {
   const { name, unit } = spec;
+  /** datagrams/s the sender paces at (0: blast): the scenario's own, else --udp-rate */
+  const rateOf = (/** @type {import('../run.js').Ctx} */ ctx) => spec.rate?.(ctx) ?? ctx.opts.udpRate;
 
   /**
    * @param {import('../run.js').Variant} variant
@@ -34,7 +37,7 @@ export function datagramScenario(spec) {
         await perf.ready();
       }
       const lgArgs = ['udp', '--port', String(srv.ready.port), '--seconds', String(seconds), '--size', String(SIZE)];
-      if (ctx.opts.udpRate > 0) lgArgs.push('--rate', String(ctx.opts.udpRate));
+      if (rateOf(ctx) > 0) lgArgs.push('--rate', String(rateOf(ctx)));
       lg = new Proc('loadgen', ctx.loadgen, lgArgs);
       await lg.waitFor((ev) => ev.event === 'window_start', 10000);
       const c0 = cpuSample(srv.pid);
@@ -117,7 +120,7 @@ export function datagramScenario(spec) {
         ratioLabel: `${name} ${what} CPU/${unit} ÷ ${spec.baseLabel}`, ratioLimit: 0.6, cpuKey: 'recvCpuUsPerMsg', baseId: 'dgram',
       });
     });
-    const notes = [`${spec.describe(ctx)}, ${ctx.opts.seconds} s per run, ${ctx.opts.udpRate > 0 ? `paced at ${ctx.opts.udpRate}/s` : 'blast (sendmmsg ×32)'}; ` +
+    const notes = [`${spec.describe(ctx)}, ${ctx.opts.seconds} s per run, ${rateOf(ctx) > 0 ? `paced at ${rateOf(ctx)}/s` : 'blast (sendmmsg ×32)'}; ` +
       `receiver CPU from the first datagram to the end marker; medians [all runs].`];
     for (const [, { variant, runs: rs, perfRun }] of runs) {
       const rb = rs[0]?.rcvbuf;

@@ -19,6 +19,15 @@ const echoOn = (/** @type {import('../run.js').Ctx} */ ctx) => Number(ctx.opts.e
 
 /** @param {import('../run.js').Ctx} ctx */
 export function variants(ctx) {
+  return nsVariants(ctx, Number(ctx.opts.extra['ns-coalesce'] ?? 0));
+}
+
+/**
+ * The NS receivers: dgram (baseline), @osmo/io per backend, and io_uring with OSMO_IO_URING_COALESCE_US=us if us > 0.
+ * @param {import('../run.js').Ctx} ctx
+ * @param {number} us
+ */
+export function nsVariants(ctx, us) {
   const common = ['--size', String(SIZE), ...(echoOn(ctx) ? ['--echo', '1'] : [])];
   /** @type {import('../run.js').Variant[]} */
   const v = [{ id: 'dgram', label: 'NS on node dgram', baseline: true,
@@ -29,7 +38,6 @@ export function variants(ctx) {
       v.push({ id: `osmo-${backend}`, label: `NS on osmo-io ${backend}`, backend,
         server: { name: `ns-recv(${backend})`, script: 'ns-recv.js', args, env: { OSMO_IO_BACKEND: backend } } });
     }
-    const us = Number(ctx.opts.extra['ns-coalesce'] ?? 0);
     if (us > 0 && ctx.backends.includes('io_uring')) {
       v.push({ id: 'osmo-io_uring-coalesce', label: `NS on osmo-io io_uring, coalesce ${us} µs`, backend: 'io_uring',
         server: { name: 'ns-recv(io_uring, coalesce)', script: 'ns-recv.js', args,
@@ -39,18 +47,20 @@ export function variants(ctx) {
   return v;
 }
 
+export const describeNs = (/** @type {import('../run.js').Ctx} */ ctx) =>
+  `${SIZE}-byte NS-UNITDATA PDUs (BVCI 0, ${SIZE - 4}-byte SDU) through NsInstance -> 'unitdata' event` +
+  (echoOn(ctx) ? ' -> sendUnitdata back (echo)' : '');
+
 export const { runOnce, report, summaryLine } = datagramScenario({
-  name, unit: 'PDU', baseLabel: 'NS on dgram',
-  describe: (ctx) => {
-    return `${SIZE}-byte NS-UNITDATA PDUs (BVCI 0, ${SIZE - 4}-byte SDU) through NsInstance -> 'unitdata' event` +
-      (echoOn(ctx) ? ' -> sendUnitdata back (echo)' : '');
-  },
-  extraNotes: (runs) => {
-    const notes = [];
-    for (const [, { variant, runs: rs }] of runs) {
-      const ef = rs.map((/** @type {any} */ r) => r.echoFailed).filter((x) => typeof x === 'number' && x > 0);
-      if (ef.length) notes.push(`${variant.label}: echo refused by sendUnitdata in ${ef.length} of ${rs.length} runs (median ${median(ef)} PDUs, last rc ${rs.find((/** @type {any} */ r) => r.echoFailed)?.lastEchoError}; -28 = ENOSPC: the bind's tx queue of 128 was full)`);
-    }
-    return notes;
-  },
+  name, unit: 'PDU', baseLabel: 'NS on dgram', describe: describeNs, extraNotes: echoNotes,
 });
+
+/** @param {Map<string, any>} runs */
+export function echoNotes(runs) {
+  const notes = [];
+  for (const [, { variant, runs: rs }] of runs) {
+    const ef = rs.map((/** @type {any} */ r) => r.echoFailed).filter((x) => typeof x === 'number' && x > 0);
+    if (ef.length) notes.push(`${variant.label}: echo refused by sendUnitdata in ${ef.length} of ${rs.length} runs (median ${median(ef)} PDUs, last rc ${rs.find((/** @type {any} */ r) => r.echoFailed)?.lastEchoError}; -28 = ENOSPC: the bind's tx queue of 128 was full)`);
+  }
+  return notes;
+}
