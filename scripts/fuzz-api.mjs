@@ -16,6 +16,7 @@
 // I12 operations inside segmentationCb and 8,000+ frame bursts) so that a run can look for other ones; CI uses none.
 // Exit 0: no failure; 1: an invariant failed (the message names it, with the seed, the failing iofd's history and
 // the last operations).
+import { spawn } from 'node:child_process';
 import { IoFd, socketpair, sock, Acceptor, lengthPrefixSegmentation, getBackend, errno, errnoName, stats } from '@osmo/io';
 
 // ---- arguments, PRNG ---------------------------------------------------------------------------------------------
@@ -68,6 +69,7 @@ function fail(sig, detail) {
   }
   console.error(`  seed ${SEED}; last operations (oldest first):`);
   for (const s of recent) console.error(`    ${s}`);
+  console.error(`  core stats: ${JSON.stringify(stats())}`);
   printCounts();
   process.exit(1);
 }
@@ -494,6 +496,97 @@ function createUdp(ctx) {
   trace(`${ctx}: udp ${A.e} <-> ${B.e}`);
 }
 
+// ---- outside traffic ---------------------------------------------------------------------------------------------
+// Datagrams from another process arrive while this loop sleeps: on io_uring their callbacks then run between ring
+// sleeps, from the prepare phase (stats().sleepDispatches), and do anything from there, to any End. The outside
+// Ends are not paired: a datagram must arrive whole (8-byte header: sequence, length; then a pattern).
+const TRICKLER = `
+const s = require('node:dgram').createSocket('udp4');
+const ports = new Set();
+let seq = 0;
+require('node:readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  const [op, p] = l.split(' ');
+  if (op === 'add') ports.add(Number(p)); else ports.delete(Number(p));
+}).on('close', () => process.exit(0));
+setInterval(() => {
+  for (const p of ports) {
+    const n = 8 + (seq % 293), b = Buffer.alloc(n);
+    b.writeUInt32BE(seq, 0); b.writeUInt32BE(n, 4);
+    for (let i = 8; i < n; i++) b[i] = (seq * 31 + i * 7) & 0xff;
+    seq++;
+    s.send(b, p, '127.0.0.1');
+  }
+}, 1);
+`;
+const OUTSIDE_MAX = 3;
+const outside = new Set(); // live outside Ends
+let trickler = null;
+
+function checkOutside(e, res, msg) {
+  if (msg.length !== res) fail('outside datagram: length differs from res', `${e} res ${res} len ${msg.length}`);
+  if (res < 8) fail('outside datagram shorter than its header', `${e} ${res}`);
+  const seq = msg.readUInt32BE(0), n = msg.readUInt32BE(4);
+  if (n !== res) fail('outside datagram cut (not reported as EMSGSIZE)', `${e} got ${res} of ${n}`);
+  if (seq <= e.lastSeq) fail('outside datagram duplicated or reordered', `${e} seq ${seq} after ${e.lastSeq}`);
+  e.lastSeq = seq;
+  for (let i = 8; i < n; i++) if (msg[i] !== ((seq * 31 + i * 7) & 0xff)) fail('outside datagram corrupted', `${e} seq ${seq} at ${i}`);
+}
+
+function onOutside(io, res, msg, kind) {
+  const e = cbEnter(io, kind);
+  if (!e.registered) fail(`${kind} while unregistered`, `${e}`);
+  if (res > 0) checkOutside(e, res, msg);
+  else if (res !== -errno.EMSGSIZE) note(`outside read ${errnoName(res)}`);
+  if (quiescing || depth > 2) return;
+  depth++;
+  try {
+    if (chance(0.3)) randomOp(`${kind}(outside)`, null);
+    if (chance(0.03)) outsideOp(e);
+  } finally { depth--; }
+}
+
+function createOutside() {
+  if (outside.size >= OUTSIDE_MAX) return;
+  trickler ??= spawn(process.execPath, ['-e', TRICKLER], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const fd = sock.inet({ proto: 'udp', local: { address: '127.0.0.1', port: 0 } });
+  const e = new End(null, 'outside', pick(['recvfrom_sendto', 'recvmsg_sendmsg']), 'outside');
+  e.port = sock.localAddress(fd).port;
+  e.lastSeq = -1;
+  const ops = e.mode === 'recvfrom_sendto'
+    ? { recvfromCb: (io, res, msg) => onOutside(io, res, msg, 'recvfromCb') }
+    : { recvmsgCb: (io, res, msg) => onOutside(io, res, msg, 'recvmsgCb') };
+  e.io = IoFd.setup(fd, 'outside', e.mode, ops);
+  allIo.add(e.io); endOf.set(e.io, e); outside.add(e);
+  registerEnd(e);
+  trickler.stdin.write(`add ${e.port}\n`);
+  trace(`outside ${e} on port ${e.port}`);
+}
+
+/** What a callback may do to an outside End itself: close it, (un)register it, change its read size. */
+function outsideOp(e) {
+  const op = pick(['close', 'unregister', 'register', 'setAllocInfo']);
+  count(`${op}@outsideCb(self)`);
+  hist(e, `outside: ${op}`);
+  try {
+    if (op === 'close') {
+      trickler.stdin.write(`del ${e.port}\n`);
+      e.io.close(); e.closed = true; outside.delete(e);
+    } else if (op === 'unregister') {
+      e.io.unregister(); e.registered = false;
+    } else if (op === 'register') {
+      if (!e.registered) registerEnd(e);
+    } else {
+      e.io.setAllocInfo(ri(16, 2048), 0);
+    }
+  } catch (err) { expectedError(err, `outside ${op}`); }
+}
+
+function closeOutside() {
+  for (const e of outside) { e.io.close(); e.closed = true; }
+  outside.clear();
+  trickler?.stdin.end();
+}
+
 // ---- operations --------------------------------------------------------------------------------------------------
 function expectedError(err, what) {
   const code = err && err.code;
@@ -678,6 +771,8 @@ function tick() {
   if (now >= endAt) { quiesce(); return; }
   const n = ri(1, 30);
   for (let i = 0; i < n; i++) randomOp('top', null);
+  if (chance(0.05)) createOutside();
+  for (const e of outside) if (!e.registered && chance(0.1)) registerEnd(e); // an unregistered one comes back
   // the loop must get to run the I/O: alternate immediate and short timers
   if (chance(0.7)) setImmediate(tick); else setTimeout(tick, ri(0, 3));
 }
@@ -733,6 +828,7 @@ function quiesce() {
 }
 
 function finish() {
+  closeOutside();
   for (const e of [...ends]) doClose(e, 'end');
   OPS.closeListener();
   for (const [, c] of connecting) if (!c.closed) doClose(c, 'end');

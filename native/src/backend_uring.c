@@ -58,6 +58,15 @@ static int check_enter(struct oio_ctx *ctx, int rc)
 	return rc;
 }
 
+/* A loop that sleeps in the ring (oio_ctx_sleep()) never waits for the eventfd: from its first sleep on, the eventfd
+ * stays quiet. Else its signals would only wake libuv's epoll fd, and with it the ring's poll on that fd (the
+ * sleep's sign that libuv has work), for completions the next sleep takes anyway. */
+static void eventfd_quiet(struct oio_uring_ctx *st, bool quiet)
+{
+	if (!st->ring_sleeps)
+		oio_ring_eventfd_quiet(&st->ring, quiet);
+}
+
 /*
  * With DEFER_TASKRUN a GETEVENTS enter posts the completions it runs, and every posting signals our eventfd:
  * the loop would wake once more for work it has just taken (an epoll_wait, an eventfd read and an enter per
@@ -70,15 +79,6 @@ static int check_enter(struct oio_ctx *ctx, int rc)
  * libuv: it reports "not min_complete yet" (what it submitted was consumed before the wait) and its caller drains
  * what is there. Neither is a failure (check_enter()). uring_exit()'s bounded wait counts one as a round.
  */
-/* A loop that sleeps in the ring (oio_ctx_sleep()) never waits for the eventfd: from its first sleep on, the eventfd
- * stays quiet. Else its signals would only wake libuv's epoll fd, and with it the ring's poll on that fd (the
- * sleep's sign that libuv has work), for completions the next sleep takes anyway. */
-static void eventfd_quiet(struct oio_uring_ctx *st, bool quiet)
-{
-	if (!st->ring_sleeps)
-		oio_ring_eventfd_quiet(&st->ring, quiet);
-}
-
 static int enter(struct oio_ctx *ctx, bool getevents)
 {
 	struct oio_uring_ctx *st = &ctx->u.uring;
