@@ -52,6 +52,15 @@ static bool sleeps_in_ring(struct t *t)
 	return t->backend == OIO_BACKEND_IO_URING && (oio_ctx_stats(t->ctx)->uring_flags & IORING_SETUP_DEFER_TASKRUN);
 }
 
+/* reader_and_loop_fd() where the loop sleeps in the ring; false (nothing set up) elsewhere */
+static bool ring_reader_and_loop_fd(struct t *t, struct rec *r, int sv[2], int pfd[2])
+{
+	if (!sleeps_in_ring(t))
+		return false;
+	reader_and_loop_fd(t, r, sv, pfd);
+	return true;
+}
+
 TEST(sleep_in_the_ring_ends_on_a_completion_or_the_loop_fd)
 {
 	struct rec r;
@@ -98,9 +107,8 @@ TEST(coalescing_sleep_holds_out_only_inside_its_window)
 	int sv[2], pfd[2];
 	double took;
 
-	if (!sleeps_in_ring(t))
+	if (!ring_reader_and_loop_fd(t, &r, sv, pfd))
 		return;
-	reader_and_loop_fd(t, &r, sv, pfd);
 
 	CHECK_EQ(sleep_with_write(t, pfd[0], sv[0], 5, 60 * 1000, &took), 1);
 	CHECK_EQ(r.nreads, 1);
@@ -179,9 +187,8 @@ TEST(eventfd_stays_quiet_once_the_loop_sleeps_in_the_ring)
 	int sv[2], pfd[2];
 	double took;
 
-	if (!sleeps_in_ring(t))
+	if (!ring_reader_and_loop_fd(t, &r, sv, pfd))
 		return;
-	reader_and_loop_fd(t, &r, sv, pfd);
 	struct pollfd efd = { .fd = t->ctx->u.uring.watch.fd, .events = POLLIN };
 
 	CHECK_EQ(sleep_with_write(t, pfd[0], sv[0], 5, 0, &took), 1);
